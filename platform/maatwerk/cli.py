@@ -1,0 +1,162 @@
+"""The `maatwerk` command: database, demo, accounts, tokens, worker, audit."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+from .config import REPO_ROOT, Settings
+from .persistence.database import Database
+from .persistence.migrate import upgrade
+from .persistence.uow import UnitOfWork
+from .services import accounts, audit, demo, timers
+from .services.errors import ServiceError
+
+log = logging.getLogger("maatwerk")
+
+
+def _database() -> Database:
+    return Database(Settings().database_url)
+
+
+def cmd_db_upgrade(_args: argparse.Namespace) -> int:
+    settings = Settings()
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    print("database is up to date")
+    return 0
+
+
+def cmd_demo_load(args: argparse.Namespace) -> int:
+    with UnitOfWork(_database()) as uow:
+        report = demo.load(uow, Path(args.workflows), Path(args.forms))
+    for line in report:
+        print(line)
+    return 0
+
+
+def cmd_users_create(args: argparse.Namespace) -> int:
+    password = args.password or getpass.getpass("Password: ")
+    with UnitOfWork(_database()) as uow:
+        user = accounts.create_user(uow, args.name, args.role, args.group or [], password,
+                                    args.display_name)
+    print(f"created user {user.username} ({user.roles})")
+    return 0
+
+
+def cmd_tokens_create(args: argparse.Namespace) -> int:
+    with UnitOfWork(_database()) as uow:
+        token = accounts.create_token(uow, args.name)
+    print(f"API token for {args.name} (shown once):")
+    print(token)
+    return 0
+
+
+def cmd_audit_verify(_args: argparse.Namespace) -> int:
+    with UnitOfWork(_database(), readonly=True) as uow:
+        result = audit.verify(uow)
+    if result.ok:
+        print(f"ok: {result.checked} events checked, the chain is intact")
+        return 0
+    print(f"BROKEN at event {result.first_broken}: {result.reason} "
+          f"({result.checked} events checked before it)")
+    return 1
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    database = _database()
+    stopping = False
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("worker started; polling every %ss", args.interval)
+    while not stopping:
+        fired = run_worker_pass(database)
+        if fired:
+            log.info("fired timers of %d case(s)", fired)
+        if args.once:
+            break
+        for _ in range(int(args.interval * 10)):
+            if stopping:
+                break
+            time.sleep(0.1)
+    return 0
+
+
+def run_worker_pass(database: Database, limit: int = 100) -> int:
+    """Fire every due timer once; each case in its own transaction."""
+    from .persistence.models import utcnow
+    with UnitOfWork(database, readonly=True) as uow:
+        due = timers.due_cases(uow, utcnow(), limit)
+    fired = 0
+    for case_id in due:
+        try:
+            with UnitOfWork(database) as uow:
+                fired += timers.fire_due(uow, case_id)
+        except Exception:  # one broken case must not stop the others
+            log.exception("firing timers of case %s failed", case_id)
+    return fired
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="maatwerk", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="run the migrations").set_defaults(func=cmd_db_upgrade)
+    demo_p = sub.add_parser("demo", help="demo content").add_subparsers(dest="demo_command",
+                                                                        required=True)
+    load = demo_p.add_parser("load", help="load demo models and accounts (idempotent)")
+    load.add_argument("--workflows", default=str(REPO_ROOT / "workflows"))
+    load.add_argument("--forms", default=str(REPO_ROOT / "forms"))
+    load.set_defaults(func=cmd_demo_load)
+    users = sub.add_parser("users", help="accounts").add_subparsers(dest="users_command",
+                                                                    required=True)
+    create = users.add_parser("create", help="create an account")
+    create.add_argument("name")
+    create.add_argument("--role", action="append", required=True,
+                        help="admin, designer, caseworker, teamlead or clerk (repeatable)")
+    create.add_argument("--group", action="append", help="group, e.g. consulenten (repeatable)")
+    create.add_argument("--password")
+    create.add_argument("--display-name")
+    create.set_defaults(func=cmd_users_create)
+    tokens = sub.add_parser("tokens", help="API tokens").add_subparsers(dest="tokens_command",
+                                                                        required=True)
+    token = tokens.add_parser("create", help="create an API token; printed as the last line")
+    token.add_argument("name")
+    token.set_defaults(func=cmd_tokens_create)
+    audit_p = sub.add_parser("audit", help="audit record").add_subparsers(dest="audit_command",
+                                                                          required=True)
+    audit_p.add_parser("verify", help="recompute the hash chain").set_defaults(
+        func=cmd_audit_verify)
+    worker = sub.add_parser("worker", help="fire timers in the background")
+    worker.add_argument("--once", action="store_true", help="one pass, then exit")
+    worker.add_argument("--interval", type=float, default=5.0, help="seconds between passes")
+    worker.set_defaults(func=cmd_worker)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except ServiceError as exc:
+        errors = getattr(exc, "errors", {})
+        detail = "; ".join(f"{k}: {v}" for k, v in errors.items())
+        print(f"error: {exc}{' (' + detail + ')' if detail else ''}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

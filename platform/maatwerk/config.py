@@ -1,0 +1,54 @@
+"""Settings from the environment, validated at start."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+INSTANCE_DIR = Path(os.environ.get("MAATWERK_INSTANCE_DIR", REPO_ROOT / "instance"))
+CHANNELS = ("online", "balie", "telefoon", "post")
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or has an impossible value."""
+
+
+def _secret_key() -> str:
+    """The secret key from the environment, else one kept in the instance folder."""
+    if key := os.environ.get("MAATWERK_SECRET_KEY"):
+        return key
+    path = INSTANCE_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'maatwerk.db'}"
+
+
+@dataclass
+class Settings:
+    database_url: str = field(default_factory=lambda: os.environ.get(
+        "MAATWERK_DATABASE_URL", default_database_url()))
+    secret_key: str = field(default_factory=_secret_key)
+    max_upload_bytes: int = int(os.environ.get("MAATWERK_MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
+    secure_cookies: bool = os.environ.get("MAATWERK_SECURE_COOKIES", "0") == "1"
+    testing: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.database_url.startswith(("sqlite", "postgresql")):
+            raise ConfigError(
+                "MAATWERK_DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL")
+        if self.database_url.startswith("postgresql://"):
+            self.database_url = "postgresql+psycopg://" + self.database_url[len("postgresql://"):]
+        if len(self.secret_key) < 16:
+            raise ConfigError("MAATWERK_SECRET_KEY must be at least 16 characters")
+        if self.max_upload_bytes < 1024:
+            raise ConfigError("MAATWERK_MAX_UPLOAD_BYTES is too small")

@@ -1,0 +1,54 @@
+"""Our CamundaParser: Camunda 7 models as saved, with the sandboxed script engine's needs."""
+from __future__ import annotations
+
+from typing import Any
+
+from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, BusinessRuleTaskParser
+from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
+
+NS = {
+    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    "camunda": CAMUNDA_MODEL_NS,
+    "xsi": "http://www.w3.org/2001/XMLSchema-instance",
+}
+CAMUNDA = "{" + CAMUNDA_MODEL_NS + "}"
+
+
+class DecisionTask(BusinessRuleTask):
+    """A business rule task that honours camunda:resultVariable and mapDecisionResult."""
+
+    def __init__(self, wf_spec: Any, name: str, dmnEngine: Any, result_variable: str | None = None,
+                 map_decision_result: str | None = None, **kwargs: Any) -> None:
+        super().__init__(wf_spec, name, dmnEngine, **kwargs)
+        self.result_variable = result_variable
+        self.map_decision_result = map_decision_result or "resultList"
+
+    def _run_hook(self, my_task: Any) -> bool:
+        if not self.result_variable:
+            return bool(super()._run_hook(my_task))
+        result = self.dmnEngine.result(my_task)
+        if self.map_decision_result == "singleEntry":
+            value = next(iter(result.values())) if result else None
+        else:  # singleResult: the outputs of the matched rule as a map
+            value = result or None
+        my_task.data[self.result_variable] = value
+        self.run_event.emit(my_task.workflow, my_task)
+        return True
+
+
+class DecisionTaskParser(BusinessRuleTaskParser):
+    def create_task(self) -> DecisionTask:
+        decision_ref = self.get_decision_ref(self.node)
+        return DecisionTask(
+            self.spec, self.bpmn_id,
+            dmnEngine=self.process_parser.parser.get_engine(decision_ref, self.node),
+            result_variable=self.node.get(CAMUNDA + "resultVariable"),
+            map_decision_result=self.node.get(CAMUNDA + "mapDecisionResult"),
+            **self.bpmn_attributes)
+
+
+class MaatwerkParser(CamundaParser):
+    OVERRIDE_PARSER_CLASSES = dict(CamundaParser.OVERRIDE_PARSER_CLASSES)
+    OVERRIDE_PARSER_CLASSES[full_tag("businessRuleTask")] = (DecisionTaskParser, DecisionTask)

@@ -1,0 +1,209 @@
+"""Running one case: start, complete a task, fire timers — and report what happened."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.task import Task as SpiffTask
+from SpiffWorkflow.util.task import TaskState
+
+from . import sandbox, serialization
+from .scripting import SCRIPT_ENGINE
+
+
+class TaskNotOpen(LookupError):
+    """The task is not (or no longer) waiting for a person."""
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    id: str
+    element_id: str
+    name: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AutomaticStep:
+    element_id: str
+    name: str
+    kind: str  # the BPMN element type, or 'timer' for a timer that fired
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StepResult:
+    """The state after a step, and what the engine did by itself on the way."""
+
+    state: str
+    completed: bool
+    data: dict[str, Any]
+    ready: list[ReadyTask]
+    next_timer_at: datetime | None
+    steps: list[AutomaticStep] = field(default_factory=list)
+    failure: tuple[str, str] | None = None  # element id, message
+
+
+@dataclass(frozen=True)
+class SpecBundle:
+    spec: Any
+    subprocess_specs: dict[str, Any]
+
+
+def start(bundle: SpecBundle, data: dict[str, Any]) -> tuple[BpmnWorkflow, StepResult]:
+    workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=SCRIPT_ENGINE)
+    for task in _ready(workflow, manual=None):
+        task.set_data(**_plain(data))
+    return workflow, _advance(workflow)
+
+
+def load(bundle: SpecBundle, state: str) -> BpmnWorkflow:
+    return serialization.load(state, bundle.spec, bundle.subprocess_specs, SCRIPT_ENGINE)
+
+
+def complete(workflow: BpmnWorkflow, task_id: str, data: dict[str, Any]) -> StepResult:
+    task = _ready_task(workflow, task_id)
+    task.set_data(**_plain(data))
+    task.run()
+    return _advance(workflow)
+
+
+def fire_timers(workflow: BpmnWorkflow) -> StepResult:
+    return _advance(workflow)
+
+
+def retry(workflow: BpmnWorkflow) -> StepResult:
+    return _advance(workflow)
+
+
+def ready_task_data(workflow: BpmnWorkflow, task_id: str) -> dict[str, Any]:
+    return _plain(_ready_task(workflow, task_id).data)
+
+
+def _ready_task(workflow: BpmnWorkflow, task_id: str) -> SpiffTask:
+    try:
+        task = workflow.get_task_from_id(UUID(task_id))
+    except (ValueError, SpiffWorkflowException):
+        raise TaskNotOpen(task_id) from None
+    if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+        raise TaskNotOpen(task_id)
+    return task
+
+
+def _advance(workflow: BpmnWorkflow) -> StepResult:
+    steps: list[AutomaticStep] = []
+
+    def did_complete(task: SpiffTask) -> None:
+        spec = task.task_spec
+        if getattr(spec, "bpmn_id", None):
+            timer = isinstance(getattr(spec, "event_definition", None), TimerEventDefinition)
+            variable = getattr(spec, "result_variable", None)
+            detail = _plain({variable: task.data.get(variable)}) if variable else {}
+            steps.append(AutomaticStep(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id,
+                                       "timer" if timer else type(spec).__name__, detail))
+
+    failure = None
+    try:
+        workflow.refresh_timers()
+        workflow.do_engine_steps(did_complete_task=did_complete)
+    except (SpiffWorkflowException, sandbox.SandboxError) as exc:
+        failure = _describe_failure(exc)
+    return _result(workflow, steps, failure)
+
+
+def _describe_failure(exc: Exception) -> tuple[str, str]:
+    task = getattr(exc, "task", None)
+    spec = getattr(exc, "task_spec", None) or (task.task_spec if task is not None else None)
+    element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", "") or ""
+    message = str(exc).split("\n")[0]
+    notes = [n for n in getattr(exc, "__notes__", []) if n]
+    if notes:
+        message = f"{message} ({'; '.join(notes)})"
+    return element, message
+
+
+def _result(workflow: BpmnWorkflow, steps: list[AutomaticStep],
+            failure: tuple[str, str] | None) -> StepResult:
+    ready = [ReadyTask(str(t.id), t.task_spec.bpmn_id, t.task_spec.bpmn_name or
+                       t.task_spec.bpmn_id, _plain(t.data))
+             for t in _ready(workflow, manual=True)]
+    completed = workflow.is_completed() and failure is None
+    return StepResult(
+        state=serialization.dump(workflow), completed=completed,
+        data=_case_data(workflow, completed), ready=ready,
+        next_timer_at=_next_timer(workflow), steps=steps, failure=failure)
+
+
+def _all_tasks(workflow: BpmnWorkflow) -> list[SpiffTask]:
+    tasks = list(workflow.tasks.values())
+    for sub in workflow.subprocesses.values():
+        tasks.extend(sub.tasks.values())
+    return tasks
+
+
+def _ready(workflow: BpmnWorkflow, manual: bool | None) -> list[SpiffTask]:
+    found = [t for t in _all_tasks(workflow) if t.state == TaskState.READY
+             and (manual is None or bool(t.task_spec.manual) == manual)]
+    return sorted(found, key=lambda t: t.last_state_change)
+
+
+def _case_data(workflow: BpmnWorkflow, completed: bool) -> dict[str, Any]:
+    """The case's data: what the last completed step knew, merged with what is under way."""
+    if completed:
+        return _plain(workflow.data or (workflow.last_task.data if workflow.last_task else {}))
+    merged: dict[str, Any] = {}
+    frontier = [t for t in _all_tasks(workflow)
+                if t.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED)
+                and getattr(t.task_spec, "bpmn_id", None)]
+    for task in sorted(frontier, key=lambda t: t.last_state_change):
+        merged.update(task.data)
+    if not merged and workflow.last_task is not None:
+        merged.update(workflow.last_task.data)
+    return _plain(merged)
+
+
+def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
+    due = []
+    for event in workflow.waiting_events():
+        if "Timer" in str(event.event_type) and isinstance(event.value, str):
+            try:
+                due.append(TimerEventDefinition.get_datetime(event.value))
+            except (ValueError, TypeError):
+                continue
+    return min(due) if due else None
+
+
+def _plain(data: dict[str, Any]) -> dict[str, Any]:
+    """A deep, JSON-safe copy: task data must never share nested values between steps."""
+    return json.loads(json.dumps(data, default=str))
+
+
+def set_timer_due(workflow: BpmnWorkflow, due: datetime, element_id: str | None = None) -> int:
+    """Move waiting duration/date timers (all, or one element's) to a new due moment."""
+    moved = 0
+    for task in _all_tasks(workflow):
+        spec = task.task_spec
+        definition = getattr(spec, "event_definition", None)
+        if task.state != TaskState.WAITING or not isinstance(definition, TimerEventDefinition):
+            continue
+        if element_id is not None and getattr(spec, "bpmn_id", None) != element_id:
+            continue
+        if isinstance(task.internal_data.get("event_value"), str):
+            task.internal_data["event_value"] = due.isoformat()
+            moved += 1
+    return moved
+
+
+def snapshot(workflow: BpmnWorkflow) -> StepResult:
+    """The state as it is, without running anything."""
+    return _result(workflow, [], None)
+
+
+def dump(workflow: BpmnWorkflow) -> str:
+    return serialization.dump(workflow)

@@ -1,0 +1,332 @@
+"""Server-side (JavaScript-free) HTML forms built from a :class:`FormDefinition`.
+
+Each input field of the definition becomes a WTForms field named after its
+key.  All rules are enforced by one validator per field,
+:class:`DefinitionRules`, which delegates to
+:func:`maatwerk.forms.validation.clean_value` -- the same function the JSON
+API uses -- so the HTML and JSON paths can never disagree about what is
+valid.  The validator also exposes ``required``/``minlength``/``maxlength``
+as WTForms field flags, so the browser gets matching HTML attributes (the
+regex ``pattern`` is deliberately *not* copied to the browser: JavaScript and
+Python regex dialects differ, the server is authoritative).
+
+CSRF protection stays on (Flask-WTF ``FlaskForm`` defaults); the template
+macro ``render_form_fields`` emits the CSRF token via ``form.hidden_tag()``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any, Mapping
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    Field,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import StopValidation
+from wtforms.widgets import CheckboxInput, EmailInput, ListWidget, TelInput, TextInput
+
+from maatwerk.forms.definition import RESERVED_KEYS, FormDefinition, FormField
+from maatwerk.forms.validation import (
+    clean_value,
+    format_number,
+    parse_date,
+    parse_number,
+)
+
+try:  # WTForms >= 3.3 deprecates tuple choices
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - older WTForms
+    SelectChoice = None  # type: ignore[assignment,misc]
+
+__all__ = [
+    "DefinitionRules",
+    "DutchDateField",
+    "DutchNumberField",
+    "MultiCheckboxField",
+    "PLACEHOLDER_LABEL",
+    "build_form_class",
+    "form_data",
+    "prefill",
+]
+
+#: Label of the empty first choice of a select.
+PLACEHOLDER_LABEL = "Maak een keuze"
+
+
+def _choice(value: str, label: str) -> Any:
+    if SelectChoice is not None:
+        return SelectChoice(value=value, label=label)
+    return (value, label)  # pragma: no cover
+
+
+# --------------------------------------------------------------------------
+# Fields
+# --------------------------------------------------------------------------
+
+
+class DutchNumberField(StringField):
+    """A text input for numbers that accepts a Dutch decimal comma (``12,50``).
+
+    ``data`` is an ``int``/``float`` (or ``None`` when empty or unparsable);
+    the submitted text is kept in ``raw_data`` for validation and re-display.
+    Rendered as ``<input type="text" inputmode="decimal">`` because
+    ``type="number"`` rejects a comma in several browsers.
+    """
+
+    widget = TextInput()
+
+    def process_data(self, value: Any) -> None:
+        self.data = _number_or_none(value)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist:
+            self.data = _number_or_none(valuelist[0])
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if self.data is None:
+            return ""
+        return format_number(self.data)
+
+
+def _number_or_none(value: Any) -> int | float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = parse_number(value)
+    except ValueError:
+        return None
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+class DutchDateField(DateField):
+    """``<input type="date">`` that also accepts ``dd-mm-yyyy`` typed by hand.
+
+    Parsing uses :func:`maatwerk.forms.validation.parse_date`; unparsable input
+    leaves ``data`` at ``None`` and is reported by :class:`DefinitionRules`
+    (never by the field itself, to avoid duplicate or English messages).
+    """
+
+    def process_data(self, value: Any) -> None:
+        self.data = _date_or_none(value)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist:
+            self.data = _date_or_none(valuelist[0])
+
+    def _value(self) -> str:
+        if self.data is not None:
+            return self.data.isoformat()  # what <input type=date> understands
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return ""
+
+
+def _date_or_none(value: Any) -> Any:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return parse_date(value)
+    except ValueError:
+        return None
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes (one per option) sharing one name."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+# --------------------------------------------------------------------------
+# The single validator
+# --------------------------------------------------------------------------
+
+
+def _submitted_value(field: Field, definition_field: FormField) -> Any:
+    """The value to validate, in the shape :func:`clean_value` expects."""
+    if definition_field.type == "checkbox":
+        return bool(field.data)
+    raw = field.raw_data
+    if raw is None:
+        # The form was not bound to request data: validate the pre-filled value.
+        return field.data
+    if definition_field.type == "checklist":
+        return list(raw)
+    return raw[0] if raw else None
+
+
+class DefinitionRules:
+    """WTForms validator enforcing every rule of one :class:`FormField`.
+
+    Delegates to :func:`maatwerk.forms.validation.clean_value`; stores the
+    clean, typed value on the field as ``clean_data``.
+    """
+
+    def __init__(self, definition_field: FormField) -> None:
+        self.definition_field = definition_field
+        flags: dict[str, Any] = {}
+        if definition_field.editable:
+            # A required checklist must not put `required` on every checkbox.
+            if definition_field.required and definition_field.type != "checklist":
+                flags["required"] = True
+            if definition_field.type in {"textfield", "textarea"}:
+                if definition_field.min_length is not None:
+                    flags["minlength"] = definition_field.min_length
+                if definition_field.max_length is not None:
+                    flags["maxlength"] = definition_field.max_length
+        self.field_flags = flags
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        if not self.definition_field.editable:
+            return
+        value, error = clean_value(
+            self.definition_field, _submitted_value(field, self.definition_field)
+        )
+        if error is not None:
+            raise StopValidation(error)
+        field.clean_data = value
+
+
+# --------------------------------------------------------------------------
+# Form class construction
+# --------------------------------------------------------------------------
+
+
+def _make_field(fd: FormField) -> Any:
+    kwargs: dict[str, Any] = {
+        "label": fd.label or fd.key,
+        "description": fd.description,
+        "validators": [DefinitionRules(fd)],
+    }
+    render_kw: dict[str, Any] = {}
+    if fd.type in {"textfield", "textarea", "number", "date"}:
+        if fd.readonly:
+            render_kw["readonly"] = True
+        if fd.disabled:
+            render_kw["disabled"] = True
+    elif fd.readonly or fd.disabled:
+        # Checkboxes, radios and selects have no `readonly` in HTML.
+        render_kw["disabled"] = True
+
+    if fd.type == "textfield":
+        widget: Any = TextInput()
+        if fd.validation_type == "email":
+            widget = EmailInput()
+            render_kw.setdefault("autocomplete", "email")
+            render_kw.setdefault("spellcheck", "false")
+        elif fd.validation_type == "phone":
+            widget = TelInput()
+            render_kw.setdefault("autocomplete", "tel")
+        field = StringField(widget=widget, render_kw=render_kw or None, **kwargs)
+    elif fd.type == "textarea":
+        field = TextAreaField(render_kw=render_kw or None, **kwargs)
+    elif fd.type == "number":
+        render_kw["inputmode"] = "numeric" if fd.decimal_digits == 0 else "decimal"
+        field = DutchNumberField(render_kw=render_kw, **kwargs)
+    elif fd.type == "checkbox":
+        field = BooleanField(render_kw=render_kw or None, **kwargs)
+    elif fd.type == "checklist":
+        field = MultiCheckboxField(
+            choices=[_choice(o.value, o.label) for o in fd.options],
+            validate_choice=False,
+            render_kw=render_kw or None,
+            **kwargs,
+        )
+    elif fd.type == "radio":
+        field = RadioField(
+            choices=[_choice(o.value, o.label) for o in fd.options],
+            validate_choice=False,
+            render_kw=render_kw or None,
+            **kwargs,
+        )
+    elif fd.type == "select":
+        # Always offer an empty first choice, also for required selects, so
+        # nothing is silently pre-selected; `required` makes the browser and
+        # the server refuse the empty choice.
+        field = SelectField(
+            choices=[_choice("", PLACEHOLDER_LABEL)]
+            + [_choice(o.value, o.label) for o in fd.options],
+            validate_choice=False,
+            render_kw=render_kw or None,
+            **kwargs,
+        )
+    elif fd.type == "date":
+        field = DutchDateField(render_kw=render_kw or None, **kwargs)
+    else:  # pragma: no cover - FormField.__post_init__ guards the type
+        raise ValueError(f"unsupported field type {fd.type!r}")
+    return field
+
+
+@lru_cache(maxsize=256)
+def build_form_class(definition: FormDefinition) -> type[FlaskForm]:
+    """A ``FlaskForm`` subclass with one field per input field, named by key.
+
+    Cached per (hashable, immutable) definition.  Instantiate it like any
+    Flask-WTF form, e.g. ``form = build_form_class(d)(data=prefill(d, case_data))``.
+    """
+    attrs: dict[str, Any] = {}
+    for fd in definition.input_fields():
+        if fd.key in RESERVED_KEYS or fd.key.startswith("_") or hasattr(FlaskForm, fd.key):
+            raise ValueError(f"form field key {fd.key!r} clashes with a form attribute")
+        attrs[fd.key] = _make_field(fd)
+    name = "Form_" + re.sub(r"\W", "_", definition.id or "anonymous")
+    return type(name, (FlaskForm,), attrs)
+
+
+def form_data(form: FlaskForm, definition: FormDefinition) -> dict[str, Any]:
+    """The clean, typed values of a validated form.
+
+    Same types and empty-value rule as
+    :func:`maatwerk.forms.validation.validate_submission`; read-only and
+    disabled fields are left out.  Raises ``ValueError`` if a value is not
+    valid (call ``form.validate()`` / ``validate_on_submit()`` first).
+    """
+    result: dict[str, Any] = {}
+    for fd in definition.input_fields():
+        if not fd.editable:
+            continue
+        value, error = clean_value(fd, _submitted_value(form[fd.key], fd))
+        if error is not None:
+            raise ValueError(f"form field {fd.key!r} is not valid: {error}")
+        result[fd.key] = value
+    return result
+
+
+def prefill(definition: FormDefinition, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn stored case data into ``data=`` keyword data for the form class.
+
+    Uses the stored value when present, else the field's default.  Values are
+    converted to what the WTForms fields expect (``date`` objects, numbers,
+    lists); values that cannot be converted are left out.
+    """
+    result: dict[str, Any] = {}
+    for fd in definition.input_fields():
+        value = data[fd.key] if fd.key in data else fd.default
+        if value is None:
+            continue
+        if fd.type == "date":
+            value = _date_or_none(value)
+        elif fd.type == "number":
+            value = _number_or_none(value)
+        elif fd.type == "checkbox":
+            value = value if isinstance(value, bool) else None
+        elif fd.type == "checklist":
+            if isinstance(value, str):
+                value = [value]
+            value = [str(v) for v in value] if isinstance(value, list | tuple) else None
+        else:
+            value = value if isinstance(value, str) else str(value)
+        if value is not None:
+            result[fd.key] = value
+    return result

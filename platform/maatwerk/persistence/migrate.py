@@ -1,0 +1,25 @@
+"""Running the Alembic migrations from code (the CLI, the tests, the Docker entrypoint)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from ..config import REPO_ROOT
+
+
+def _home() -> Path:
+    return Path(os.environ.get("MAATWERK_HOME", REPO_ROOT))
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(str(_home() / "alembic.ini"))
+    config.set_main_option("script_location", str(_home() / "migrations"))
+    config.attributes["url"] = url
+    return config
+
+
+def upgrade(url: str) -> None:
+    command.upgrade(alembic_config(url), "head")

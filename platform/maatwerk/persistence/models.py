@@ -1,0 +1,179 @@
+"""SQLAlchemy 2 typed models: the tables behind cases, tasks, models and the audit record."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT.
+BigIntId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on both SQLite (which forgets the zone) and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where a UTC datetime is required")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: UtcDateTime}
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    roles: Mapped[str] = mapped_column(String(200))  # comma separated
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    groups: Mapped[list[UserGroup]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin")
+
+
+class UserGroup(Base):
+    __tablename__ = "user_groups"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    group_name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    user: Mapped[User] = relationship(back_populates="groups")
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProcessModel(Base):
+    """One uploaded version of a process: its files, forms and element facts."""
+
+    __tablename__ = "process_models"
+    __table_args__ = (UniqueConstraint("key", "version", name="uq_process_models_key_version"),)
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    content_hash: Mapped[str] = mapped_column(String(64))
+    start_form_key: Mapped[str | None] = mapped_column(String(255))
+    forms: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    elements: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    decision_term: Mapped[str | None] = mapped_column(String(40))
+    uploaded_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    files: Mapped[list[ModelFile]] = relationship(
+        back_populates="process_model", cascade="all, delete-orphan",
+        order_by="ModelFile.id", lazy="raise")
+
+
+class ModelFile(Base):
+    __tablename__ = "model_files"
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    process_model_id: Mapped[int] = mapped_column(
+        ForeignKey("process_models.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(10))  # bpmn, dmn, form
+    content: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    process_model: Mapped[ProcessModel] = relationship(back_populates="files")
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    process_model_id: Mapped[int] = mapped_column(ForeignKey("process_models.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    channel: Mapped[str] = mapped_column(String(20))
+    started_by: Mapped[str | None] = mapped_column(String(80))
+    resident_name: Mapped[str | None] = mapped_column(String(200))
+    status_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    engine_state: Mapped[str] = mapped_column(Text)
+    engine_version: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+    next_timer_at: Mapped[datetime | None] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column()
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+    process_model: Mapped[ProcessModel] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class Task(Base):
+    """A task as a row: the inbox reads these, never the engine state."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_case_state", "case_id", "state"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    element_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(12), default="open")  # open, completed, cancelled
+    candidate_groups: Mapped[str] = mapped_column(String(500), default="")
+    candidate_users: Mapped[str] = mapped_column(String(500), default="")
+    assignee: Mapped[str | None] = mapped_column(String(80))
+    form_key: Mapped[str | None] = mapped_column(String(255))
+    due_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column()
+    completed_by: Mapped[str | None] = mapped_column(String(80))
+    case: Mapped[Case] = relationship(lazy="raise")
+    candidates: Mapped[list[TaskCandidate]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin")
+
+
+class TaskCandidate(Base):
+    """Who may see an open task: 'group:<name>' or 'user:<name>'; one row each, indexed."""
+
+    __tablename__ = "task_candidates"
+    __table_args__ = (Index("ix_task_candidates_principal", "principal", "task_id"),)
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    principal: Mapped[str] = mapped_column(String(120), primary_key=True)
+
+
+class AuditEvent(Base):
+    """One line of the record; each hash covers its content and the previous hash."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(60))
+    case_id: Mapped[int | None] = mapped_column(BigIntId, index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    result: Mapped[str] = mapped_column(String(20), default="ok")
+    channel: Mapped[str | None] = mapped_column(String(20))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,0 +1,180 @@
+"""Starting cases and reading them back: for caseworkers, the API and the resident's link."""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from ..config import CHANNELS
+from ..domain.audit import AuditEntry
+from ..domain.principal import Principal
+from ..engine import STATE_VERSION, runtime
+from ..forms.validation import validate_submission
+from ..persistence.models import AuditEvent, Case, ProcessModel, Task, utcnow
+from ..persistence.uow import UnitOfWork
+from . import process_models
+from .case_steps import apply_step
+from .errors import Forbidden, InvalidInput, NotFound
+
+_REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+MAX_FREE_DATA_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class StartedCase:
+    case: Case
+    status_token: str  # shown once: the resident's private link
+
+
+def _new_reference(model: ProcessModel, now: datetime) -> str:
+    prefix = "".join(w[0] for w in model.key.replace("-", "_").split("_") if w)[:3].upper()
+    code = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(6))
+    return f"{prefix or 'MW'}-{now.year}-{code}"
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_case(uow: UnitOfWork, process_key: str, data: Any, channel: str,
+               actor: Principal | None) -> StartedCase:
+    """Validate the start form, run the model to its first wait, store everything at once."""
+    if channel not in CHANNELS:
+        raise InvalidInput("Unknown channel.", {"channel": f"Choose one of {', '.join(CHANNELS)}."})
+    if channel != "online" and (actor is None or not actor.has_role("clerk", "caseworker",
+                                                                       "teamlead")):
+        raise Forbidden("Only staff may start a case for a resident through another channel.")
+    model = process_models.latest(uow, process_key)
+    clean = _start_data(model, data)
+    started = _create(uow, model, clean, channel, actor)
+    uow.commit()
+    return started
+
+
+def _start_data(model: ProcessModel, data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise InvalidInput("The data must be an object.", {"data": "Expected a JSON object."})
+    form = process_models.form_of(model, model.start_form_key)
+    if form is None:
+        return free_data(data)
+    clean, errors = validate_submission(form, data)
+    if errors:
+        raise InvalidInput("Not every field is filled in correctly.", errors)
+    return clean
+
+
+def free_data(data: dict[str, Any]) -> dict[str, Any]:
+    bad = [k for k in data if not isinstance(k, str) or not k.isidentifier() or k.startswith("_")]
+    if bad:
+        raise InvalidInput("Invalid variable names.",
+                           {k: "Use letters, digits and '_' (not first)." for k in map(str, bad)})
+    if len(json.dumps(data, default=str)) > MAX_FREE_DATA_BYTES:
+        raise InvalidInput("Too much data.", {"data": "At most 256 KiB."})
+    result: dict[str, Any] = json.loads(json.dumps(data, default=str))
+    return result
+
+
+def _create(uow: UnitOfWork, model: ProcessModel, data: dict[str, Any], channel: str,
+            actor: Principal | None) -> StartedCase:
+    bundle = process_models.spec_bundle(uow, model)
+    _, result = runtime.start(bundle, data)
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    case = Case(reference=_new_reference(model, now), process_model_id=model.id, status="open",
+                data={}, channel=channel, started_by=actor.username if actor else None,
+                resident_name=_resident_name(data), status_token_hash=token_digest(token),
+                engine_state="", engine_version=STATE_VERSION)
+    case.process_model = model
+    uow.session.add(case)
+    uow.session.flush()
+    who = actor.username if actor else "inwoner"
+    uow.record(AuditEntry(who, "case_started", case_id=case.id, channel=channel, details={
+        "reference": case.reference, "process_key": model.key, "version": model.version}))
+    apply_step(uow, case, model, result, "systeem", channel)
+    return StartedCase(case, token)
+
+
+def _resident_name(data: dict[str, Any]) -> str | None:
+    for key in ("naam", "name", "volledige_naam", "aanvrager"):
+        if isinstance(data.get(key), str) and data[key].strip():
+            return str(data[key]).strip()[:200]
+    return None
+
+
+def get_case(uow: UnitOfWork, case_id: int, actor: Principal) -> Case:
+    case = uow.session.get(Case, case_id)
+    if case is None or not may_see_case(uow, case, actor):
+        raise NotFound("There is no such case, or you may not see it.")
+    return case
+
+
+def may_see_case(uow: UnitOfWork, case: Case, actor: Principal) -> bool:
+    """Staff who work cases see all cases (a municipality's team works the whole queue)."""
+    return actor.works_tasks or actor.has_role("clerk") or actor.username == case.started_by
+
+
+def case_by_token(uow: UnitOfWork, token: str) -> Case:
+    case = uow.session.scalar(select(Case).where(Case.status_token_hash == token_digest(token)))
+    if case is None:
+        raise NotFound("This link is not valid.")
+    return case
+
+
+def open_tasks(uow: UnitOfWork, case_id: int) -> list[Task]:
+    return list(uow.session.scalars(select(Task).where(Task.case_id == case_id,
+                                                       Task.state == "open")
+                                    .order_by(Task.created_at, Task.id)))
+
+
+def all_tasks(uow: UnitOfWork, case_id: int) -> list[Task]:
+    return list(uow.session.scalars(select(Task).where(Task.case_id == case_id)
+                                    .order_by(Task.created_at, Task.id)))
+
+
+def history(uow: UnitOfWork, case_id: int) -> list[AuditEvent]:
+    return list(uow.session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id)
+                                    .order_by(AuditEvent.id)))
+
+
+def find_cases(uow: UnitOfWork, actor: Principal, query: str = "", status: str = "",
+               limit: int = 50) -> list[Case]:
+    if not (actor.works_tasks or actor.has_role("clerk")):
+        raise Forbidden("You may not list cases.")
+    q = select(Case).order_by(Case.id.desc()).limit(limit)
+    if status:
+        q = q.where(Case.status == status)
+    if query:
+        like = f"%{query.strip()}%"
+        q = q.where(Case.reference.ilike(like) | Case.resident_name.ilike(like))
+    return list(uow.session.scalars(q))
+
+
+def cases_by_id(uow: UnitOfWork, ids: set[int]) -> dict[int, Case]:
+    if not ids:
+        return {}
+    return {c.id: c for c in uow.session.scalars(select(Case).where(Case.id.in_(ids)))}
+
+
+def case_to_dict(uow: UnitOfWork, case: Case) -> dict[str, Any]:
+    model = case.process_model
+    return {
+        "id": case.id, "reference": case.reference, "status": case.status,
+        "process_key": model.key, "process_version": model.version,
+        "process_name": model.name, "channel": case.channel, "data": case.data,
+        "error": case.error,
+        "created_at": case.created_at.isoformat(),
+        "completed_at": case.completed_at.isoformat() if case.completed_at else None,
+        "next_timer_at": case.next_timer_at.isoformat() if case.next_timer_at else None,
+        "open_tasks": [{"id": t.id, "element_id": t.element_id, "name": t.name,
+                        "candidate_groups": _split(t.candidate_groups),
+                        "assignee": t.assignee} for t in open_tasks(uow, case.id)],
+    }
+
+
+def _split(value: str) -> list[str]:
+    return [v for v in value.split(",") if v]

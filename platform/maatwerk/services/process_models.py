@@ -1,0 +1,155 @@
+"""Uploading process models as new versions, and finding them again."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ..domain.audit import AuditEntry
+from ..domain.principal import Principal
+from ..domain.process_model import ModelRefused, UploadedFile
+from ..engine import compile_model
+from ..engine.spec_cache import bundle_for
+from ..engine.runtime import SpecBundle
+from ..forms.definition import FormDefinition
+from ..persistence.models import Case, ModelFile, ProcessModel, Task
+from ..persistence.uow import UnitOfWork
+from .errors import Forbidden, NotFound
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    id: int
+    key: str
+    version: int
+    name: str
+    description: str
+    has_start_form: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "version": self.version, "name": self.name,
+                "description": self.description}
+
+
+def summary(model: ProcessModel) -> ModelSummary:
+    return ModelSummary(model.id, model.key, model.version, model.name, model.description,
+                        model.start_form_key is not None)
+
+
+def upload(uow: UnitOfWork, actor: Principal, files: list[UploadedFile],
+           skip_unchanged: bool = False) -> ModelSummary:
+    """Check the files and store them as the next version of their process.
+
+    A refused upload is recorded in the audit log (in its own commit) and stores nothing.
+    With `skip_unchanged`, files identical to the newest version store nothing new."""
+    if not actor.has_role("designer"):
+        raise Forbidden("Only process designers may upload models.")
+    try:
+        compiled = compile_model(files)
+    except ModelRefused as refused:
+        uow.rollback()
+        uow.record(AuditEntry(actor.username, "model_upload_refused", result="refused", details={
+            "files": [f.filename for f in files],
+            "problems": [p.to_dict() for p in refused.problems[:50]]}))
+        uow.commit()
+        raise
+    newest = uow.session.scalar(select(ProcessModel).where(ProcessModel.key == compiled.key)
+                                .order_by(ProcessModel.version.desc()).limit(1))
+    if skip_unchanged and newest is not None and newest.content_hash == compiled.content_hash:
+        return summary(newest)
+    model = ProcessModel(
+        key=compiled.key, version=(newest.version if newest else 0) + 1, name=compiled.name,
+        description=compiled.description, content_hash=compiled.content_hash,
+        start_form_key=compiled.start_form_key, forms=compiled.forms,
+        elements=compiled.elements, decision_term=compiled.decision_term,
+        uploaded_by=actor.username)
+    model.files = [ModelFile(filename=name, kind=kind, content=text, sha256=sha)
+                   for name, kind, text, sha in compiled.files]
+    uow.session.add(model)
+    uow.session.flush()
+    uow.record(AuditEntry(actor.username, "model_uploaded", details={
+        "key": model.key, "version": model.version, "content_hash": model.content_hash,
+        "files": [f[0] for f in compiled.files]}))
+    uow.commit()
+    return summary(model)
+
+
+def latest_versions(uow: UnitOfWork) -> list[ProcessModel]:
+    newest = select(ProcessModel.key, func.max(ProcessModel.version).label("v")) \
+        .group_by(ProcessModel.key).subquery()
+    return list(uow.session.scalars(
+        select(ProcessModel).join(newest, (ProcessModel.key == newest.c.key)
+                                  & (ProcessModel.version == newest.c.v))
+        .order_by(ProcessModel.name)))
+
+
+def all_versions(uow: UnitOfWork, key: str | None = None) -> list[ProcessModel]:
+    query = select(ProcessModel).order_by(ProcessModel.key, ProcessModel.version.desc())
+    if key:
+        query = query.where(ProcessModel.key == key)
+    return list(uow.session.scalars(query))
+
+
+def latest(uow: UnitOfWork, key: str) -> ProcessModel:
+    model = uow.session.scalar(select(ProcessModel).where(ProcessModel.key == key)
+                               .order_by(ProcessModel.version.desc()).limit(1))
+    if model is None:
+        raise NotFound(f"There is no process '{key}'.")
+    return model
+
+
+def get_version(uow: UnitOfWork, key: str, version: int) -> ProcessModel:
+    model = uow.session.scalar(select(ProcessModel).where(
+        ProcessModel.key == key, ProcessModel.version == version))
+    if model is None:
+        raise NotFound(f"There is no version {version} of process '{key}'.")
+    return model
+
+
+def files_of(uow: UnitOfWork, model_id: int) -> list[ModelFile]:
+    return list(uow.session.scalars(select(ModelFile).where(
+        ModelFile.process_model_id == model_id).order_by(ModelFile.id)))
+
+
+def spec_bundle(uow: UnitOfWork, model: ProcessModel) -> SpecBundle:
+    return bundle_for(model.id, model.content_hash, model.key, lambda: [
+        (f.filename, f.kind, f.content) for f in files_of(uow, model.id)])
+
+
+def form_of(model: ProcessModel, form_key: str | None) -> FormDefinition | None:
+    if not form_key or form_key not in model.forms:
+        return None
+    return FormDefinition.from_dict(model.forms[form_key])
+
+
+def element(model: ProcessModel, element_id: str) -> dict[str, Any]:
+    facts: dict[str, Any] = model.elements.get(element_id, {})
+    return facts
+
+
+@dataclass(frozen=True)
+class ModelUsage:
+    """How cases flow through one model version: cases per status, open tasks per element."""
+
+    cases_by_status: dict[str, int]
+    open_tasks_by_element: dict[str, int]
+
+
+def usage(uow: UnitOfWork, model: ProcessModel) -> ModelUsage:
+    by_status = dict(uow.session.execute(
+        select(Case.status, func.count()).where(Case.process_model_id == model.id)
+        .group_by(Case.status)).tuples().all())
+    by_element = dict(uow.session.execute(
+        select(Task.element_id, func.count()).join(Case, Case.id == Task.case_id)
+        .where(Case.process_model_id == model.id, Task.state == "open")
+        .group_by(Task.element_id)).tuples().all())
+    return ModelUsage(by_status, by_element)
+
+
+def diagram_xml(uow: UnitOfWork, model: ProcessModel) -> str:
+    """The BPMN file that holds the model's main process, for the diagram viewer."""
+    for file in files_of(uow, model.id):
+        if file.kind == "bpmn" and f'id="{model.key}"' in file.content:
+            return file.content
+    raise NotFound("This model has no diagram.")

@@ -1,0 +1,169 @@
+"""The inbox: seeing, claiming and completing tasks."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..domain.audit import AuditEntry
+from ..domain.principal import RESIDENT, RESIDENT_GROUP, Principal
+from ..engine import TaskNotOpen, runtime
+from ..forms.definition import FormDefinition
+from ..forms.validation import validate_submission
+from ..persistence.models import Case, Task, TaskCandidate, utcnow
+from ..persistence.uow import UnitOfWork
+from . import process_models
+from .case_steps import apply_step
+from .cases import free_data
+from .errors import Conflict, Forbidden, InvalidInput, NotFound
+
+INBOX_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    case_id: int | None = None
+    element_id: str | None = None
+    mine_only: bool = False
+
+
+def visible_tasks(uow: UnitOfWork, actor: Principal, flt: InboxFilter = InboxFilter(),
+                  limit: int = INBOX_LIMIT, offset: int = 0) -> list[Task]:
+    """Open tasks this person may see, oldest first; reads only the task rows."""
+    if not actor.works_tasks:
+        raise Forbidden("Only caseworkers have an inbox.")
+    query = select(Task).where(Task.state == "open")
+    if flt.mine_only:
+        query = query.where(Task.assignee == actor.username)
+    elif "admin" not in actor.roles:
+        candidate = exists().where(TaskCandidate.task_id == Task.id,
+                                   TaskCandidate.principal.in_(actor.task_principals()))
+        query = query.where(candidate | (Task.assignee == actor.username))
+    if "admin" not in actor.roles and RESIDENT_GROUP not in actor.groups:
+        query = query.where(~exists().where(TaskCandidate.task_id == Task.id,
+                                            TaskCandidate.principal == f"group:{RESIDENT_GROUP}"))
+    if flt.case_id is not None:
+        query = query.where(Task.case_id == flt.case_id)
+    if flt.element_id:
+        query = query.where(Task.element_id == flt.element_id)
+    query = query.order_by(Task.created_at, Task.id).limit(limit).offset(offset)
+    return list(uow.session.scalars(query))
+
+
+def get_task(uow: UnitOfWork, task_id: str, actor: Principal) -> Task:
+    task = uow.session.get(Task, task_id)
+    if task is None or not _may_see(actor, task):
+        raise NotFound("There is no such task, or you may not see it.")
+    return task
+
+
+def _may_see(actor: Principal, task: Task) -> bool:
+    if actor is RESIDENT:
+        return f"group:{RESIDENT_GROUP}" in {c.principal for c in task.candidates}
+    return actor.works_tasks and actor.may_see_task({c.principal for c in task.candidates},
+                                                    task.assignee)
+
+
+def claim(uow: UnitOfWork, task_id: str, actor: Principal) -> Task:
+    task = get_task(uow, task_id, actor)
+    _ensure_open(task)
+    changed = uow.session.execute(
+        update(Task).where(Task.id == task_id, Task.state == "open",
+                           (Task.assignee.is_(None)) | (Task.assignee == actor.username))
+        .values(assignee=actor.username).execution_options(synchronize_session=False))
+    if changed.rowcount != 1:
+        uow.session.refresh(task)
+        _ensure_open(task)
+        raise Conflict(f"This task was already claimed by {task.assignee}.")
+    uow.session.refresh(task)
+    uow.record(AuditEntry(actor.username, "task_claimed", case_id=task.case_id, task_id=task.id,
+                          details={"element_id": task.element_id}))
+    uow.commit()
+    return task
+
+
+def unclaim(uow: UnitOfWork, task_id: str, actor: Principal) -> Task:
+    task = get_task(uow, task_id, actor)
+    _ensure_open(task)
+    if task.assignee != actor.username and not actor.has_role("teamlead"):
+        raise Forbidden("Only the person who claimed the task (or a team lead) can release it.")
+    previous = task.assignee
+    task.assignee = None
+    uow.record(AuditEntry(actor.username, "task_unclaimed", case_id=task.case_id,
+                          task_id=task.id, details={"element_id": task.element_id,
+                                                    "previous_assignee": previous}))
+    uow.commit()
+    return task
+
+
+def _ensure_open(task: Task) -> None:
+    if task.state != "open":
+        who = f" by {task.completed_by}" if task.completed_by else ""
+        raise Conflict(f"This task is no longer open: it was {task.state}{who}.")
+
+
+def form_for(uow: UnitOfWork, task: Task) -> FormDefinition | None:
+    case = uow.session.get(Case, task.case_id)
+    assert case is not None
+    return process_models.form_of(case.process_model, task.form_key)
+
+
+def complete(uow: UnitOfWork, task_id: str, data: Any, actor: Principal,
+             channel: str | None = None) -> Case:
+    """Complete a task with its form's data and run the case on to its next wait."""
+    task = get_task(uow, task_id, actor)
+    _ensure_open(task)
+    if task.assignee and task.assignee != actor.username and actor is not RESIDENT:
+        raise Forbidden(f"This task is claimed by {task.assignee}; ask them or a team lead "
+                        "to release it first.")
+    case = uow.session.get(Case, task.case_id)
+    assert case is not None
+    model = case.process_model
+    clean = _task_data(process_models.form_of(model, task.form_key), data)
+    workflow = runtime.load(process_models.spec_bundle(uow, model), case.engine_state)
+    try:
+        result = runtime.complete(workflow, task.id, clean)
+    except TaskNotOpen:
+        raise Conflict("This task is no longer open in the case.") from None
+    task.state = "completed"
+    task.completed_at = utcnow()
+    task.completed_by = actor.username
+    uow.record(AuditEntry(actor.username, "task_completed", case_id=case.id, task_id=task.id,
+                          channel=channel, details={"element_id": task.element_id,
+                                                    "name": task.name, "data": clean}))
+    apply_step(uow, case, model, result, "systeem", channel)
+    try:
+        uow.commit()
+    except StaleDataError:
+        raise Conflict("The case was changed by someone else at the same moment; "
+                       "reload and try again.") from None
+    return case
+
+
+def _task_data(form: FormDefinition | None, data: Any) -> dict[str, Any]:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InvalidInput("The data must be an object.", {"data": "Expected a JSON object."})
+    if form is None:
+        return free_data(data)
+    clean, errors = validate_submission(form, data)
+    if errors:
+        raise InvalidInput("Not every field is filled in correctly.", errors)
+    return clean
+
+
+def resident_tasks(uow: UnitOfWork, case: Case) -> list[Task]:
+    return [t for t in uow.session.scalars(select(Task).where(
+        Task.case_id == case.id, Task.state == "open").order_by(Task.created_at))
+        if f"group:{RESIDENT_GROUP}" in {c.principal for c in t.candidates}]
+
+
+def task_to_dict(task: Task) -> dict[str, Any]:
+    return {"id": task.id, "case_id": task.case_id, "element_id": task.element_id,
+            "name": task.name, "state": task.state,
+            "candidate_groups": [g for g in task.candidate_groups.split(",") if g],
+            "candidate_users": [u for u in task.candidate_users.split(",") if u],
+            "assignee": task.assignee, "created_at": task.created_at.isoformat()}

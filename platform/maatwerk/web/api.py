@@ -1,0 +1,137 @@
+"""The public JSON API, /api/v1 (Bearer tokens)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from ..domain.process_model import ModelRefused, UploadedFile
+from ..services import audit, cases, process_models, tasks
+from ..services.errors import Forbidden, InvalidInput
+from .context import me, uow
+from .openapi import openapi_document
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("Send a JSON object (Content-Type: application/json).",
+                           {"body": "Expected a JSON object."})
+    return body
+
+
+@bp.before_request
+def _authenticate() -> Response | None:
+    if request.endpoint == "api.openapi":
+        return None
+    me()
+    return None
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document())
+
+
+@bp.post("/process-models")
+def upload_models() -> tuple[Response, int]:
+    files = [UploadedFile(f.filename or "", f.read()) for f in request.files.getlist("files")]
+    try:
+        result = process_models.upload(uow(), me(), files)
+    except ModelRefused as refused:
+        return jsonify({"error": "The model can't be used.",
+                        "errors": [p.to_dict() for p in refused.problems]}), 422
+    return jsonify(result.to_dict()), 201
+
+
+@bp.get("/process-models")
+def list_models() -> Response:
+    if not me().has_role("designer", "caseworker", "teamlead", "clerk"):
+        raise Forbidden("You may not list process models.")
+    models = process_models.all_versions(uow(readonly=True), request.args.get("key"))
+    return jsonify({"models": [process_models.summary(m).to_dict() | {
+        "created_at": m.created_at.isoformat(), "content_hash": m.content_hash}
+        for m in models]})
+
+
+@bp.post("/cases")
+def start_case() -> tuple[Response, int]:
+    body = _json_body()
+    unit = uow()
+    started = cases.start_case(unit, str(body.get("process_key", "")), body.get("data", {}),
+                               str(body.get("channel") or "online"), me())
+    result = cases.case_to_dict(unit, started.case)
+    result["status_url"] = f"/status/{started.status_token}"
+    return jsonify(result), 201
+
+
+@bp.get("/cases/<int:case_id>")
+def get_case(case_id: int) -> Response:
+    unit = uow(readonly=True)
+    return jsonify(cases.case_to_dict(unit, cases.get_case(unit, case_id, me())))
+
+
+@bp.get("/cases/<int:case_id>/audit")
+def case_audit(case_id: int) -> Response:
+    unit = uow(readonly=True)
+    cases.get_case(unit, case_id, me())
+    return jsonify({"events": [_event(e) for e in cases.history(unit, case_id)]})
+
+
+def _event(event: Any) -> dict[str, Any]:
+    return {"id": event.id, "at": event.occurred_at.isoformat(), "actor": event.actor,
+            "action": event.action, "case_id": event.case_id, "task_id": event.task_id,
+            "result": event.result, "channel": event.channel, "details": event.details,
+            "hash": event.hash}
+
+
+@bp.get("/tasks")
+def list_tasks() -> Response:
+    case_id = request.args.get("case_id")
+    if case_id is not None and not case_id.isdigit():
+        raise InvalidInput("case_id must be a number.", {"case_id": "Expected a number."})
+    flt = tasks.InboxFilter(case_id=int(case_id) if case_id else None,
+                            element_id=request.args.get("element_id") or None,
+                            mine_only=request.args.get("mine") == "1")
+    found = tasks.visible_tasks(uow(readonly=True), me(), flt)
+    return jsonify({"tasks": [tasks.task_to_dict(t) for t in found]})
+
+
+@bp.get("/tasks/<task_id>")
+def get_task(task_id: str) -> Response:
+    return jsonify(tasks.task_to_dict(tasks.get_task(uow(readonly=True), task_id, me())))
+
+
+@bp.post("/tasks/<task_id>/claim")
+def claim_task(task_id: str) -> Response:
+    unit = uow()
+    task = tasks.claim(unit, task_id, me())
+    return jsonify(cases.case_to_dict(unit, cases.get_case(unit, task.case_id, me())))
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+def unclaim_task(task_id: str) -> Response:
+    unit = uow()
+    task = tasks.unclaim(unit, task_id, me())
+    return jsonify(cases.case_to_dict(unit, cases.get_case(unit, task.case_id, me())))
+
+
+@bp.post("/tasks/<task_id>/complete")
+def complete_task(task_id: str) -> Response:
+    body = request.get_json(silent=True)
+    data = body.get("data", {}) if isinstance(body, dict) else None
+    if body is not None and not isinstance(body, dict):
+        raise InvalidInput("Send a JSON object.", {"body": "Expected a JSON object."})
+    unit = uow()
+    case = tasks.complete(unit, task_id, data if data is not None else {}, me())
+    return jsonify(cases.case_to_dict(unit, case))
+
+
+@bp.get("/audit/verify")
+def verify_audit() -> Response:
+    result = audit.verify(uow(readonly=True), me())
+    return jsonify({"ok": result.ok, "checked": result.checked,
+                    "first_broken": result.first_broken, "reason": result.reason})
+

@@ -1,0 +1,67 @@
+"""Signing in and out (local accounts)."""
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from ..services import accounts
+from .context import current_principal, uow
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Gebruikersnaam", validators=[
+        DataRequired("Vul uw gebruikersnaam in."), Length(max=80)])
+    password = PasswordField("Wachtwoord", validators=[DataRequired("Vul uw wachtwoord in.")])
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def landing_for_current() -> str:
+    principal = current_principal()
+    if principal is None:
+        return url_for("resident.services")
+    if principal.works_tasks:
+        return url_for("work.inbox")
+    if principal.has_role("designer"):
+        return url_for("designer.models")
+    if principal.has_role("clerk"):
+        return url_for("work.counter")
+    return url_for("resident.services")
+
+
+@bp.route("/inloggen", methods=["GET", "POST"])
+def login() -> str | Response:
+    form = LoginForm()
+    failed = False
+    if form.validate_on_submit():
+        principal = accounts.authenticate(uow(), form.username.data or "",
+                                          form.password.data or "", request.remote_addr)
+        if principal is not None:
+            session.clear()
+            session["username"] = principal.username
+            g.pop("principal", None)
+            session.permanent = True
+            return redirect(_safe_next(request.args.get("next")) or landing_for_current())
+        failed = True
+    return render_template("auth/login.html", form=form, failed=failed,
+                           title="Inloggen"), (401 if failed else 200)
+
+
+@bp.post("/uitloggen")
+def logout() -> Response:
+    session.clear()
+    return redirect(url_for("resident.services"))

@@ -1,0 +1,72 @@
+"""Pages for process designers: the models, uploading a new version, one model's use."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from ..domain.process_model import ModelRefused, UploadedFile
+from ..services import process_models
+from ..services.errors import NotFound
+from .context import login_required, me, uow
+
+bp = Blueprint("designer", __name__, url_prefix="/ontwerp")
+
+
+class UploadForm(FlaskForm):
+    files = MultipleFileField("Bestanden (.bpmn, .dmn en .form)")
+
+
+@bp.get("/")
+@login_required("designer")
+def models() -> str:
+    unit = uow(readonly=True)
+    return render_template("designer/models.html", models=process_models.latest_versions(unit),
+                           versions=process_models.all_versions(unit), title="Processen")
+
+
+@bp.route("/uploaden", methods=["GET", "POST"])
+@login_required("designer")
+def upload() -> str | WerkzeugResponse | tuple[str, int]:
+    form = UploadForm()
+    problems = []
+    if form.validate_on_submit():
+        files = [UploadedFile(f.filename or "", f.read())
+                 for f in request.files.getlist("files") if f.filename]
+        try:
+            result = process_models.upload(uow(), me(), files)
+        except ModelRefused as refused:
+            problems = refused.problems
+        else:
+            flash(f"‘{result.name}’ is opgeslagen als versie {result.version}.", "success")
+            return redirect(url_for("designer.model", key=result.key, version=result.version))
+    status = 422 if problems else 200
+    return render_template("designer/upload.html", form=form, problems=problems,
+                           title=("Fout: " if problems else "") + "Proces uploaden"), status
+
+
+@bp.get("/<key>/<int:version>")
+@login_required("designer")
+def model(key: str, version: int) -> str:
+    unit = uow(readonly=True)
+    try:
+        found = process_models.get_version(unit, key, version)
+    except NotFound:
+        abort(404)
+    return render_template("designer/model.html", model=found,
+                           usage=process_models.usage(unit, found),
+                           files=process_models.files_of(unit, found.id),
+                           title=f"{found.name} (versie {found.version})")
+
+
+@bp.get("/<key>/<int:version>/diagram.bpmn")
+@login_required("designer")
+def diagram(key: str, version: int) -> Response:
+    unit = uow(readonly=True)
+    try:
+        found = process_models.get_version(unit, key, version)
+        xml = process_models.diagram_xml(unit, found)
+    except NotFound:
+        abort(404)
+    return Response(xml, mimetype="application/xml")

@@ -1,0 +1,138 @@
+"""The OpenAPI 3 description of /api/v1."""
+from __future__ import annotations
+
+from typing import Any
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_ERRORS = {
+    "401": _json(_ref("Error"), "Not signed in (missing or wrong bearer token)"),
+    "403": _json(_ref("Error"), "Signed in, but not allowed"),
+}
+
+
+def _op(summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"summary": summary, "responses": {**responses, **_ERRORS}, **extra}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _path_id(name: str, kind: str = "integer") -> list[dict[str, Any]]:
+    return [{"name": name, "in": "path", "required": True, "schema": {"type": kind}}]
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {"type": "object", "properties": {
+        "error": {"type": "string"},
+        "errors": {"description": "field -> message, or a list of model problems"}}},
+    "ModelProblem": {"type": "object", "properties": {
+        "file": {"type": "string"}, "element_id": {"type": ["string", "null"]},
+        "message": {"type": "string"}}},
+    "ModelProblems": {"type": "object", "properties": {
+        "error": {"type": "string"},
+        "errors": {"type": "array", "items": _ref("ModelProblem")}}},
+    "ProcessModel": {"type": "object", "properties": {
+        "key": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"},
+        "description": {"type": "string"}}},
+    "TaskSummary": {"type": "object", "properties": {
+        "id": {"type": "string"}, "element_id": {"type": "string"}, "name": {"type": "string"},
+        "candidate_groups": {"type": "array", "items": {"type": "string"}},
+        "assignee": {"type": ["string", "null"]}}},
+    "Task": {"type": "object", "properties": {
+        "id": {"type": "string"}, "case_id": {"type": "integer"},
+        "element_id": {"type": "string"}, "name": {"type": "string"},
+        "state": {"type": "string"},
+        "candidate_groups": {"type": "array", "items": {"type": "string"}},
+        "candidate_users": {"type": "array", "items": {"type": "string"}},
+        "assignee": {"type": ["string", "null"]}}},
+    "Case": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "reference": {"type": "string"},
+        "status": {"type": "string", "enum": ["open", "completed", "error"]},
+        "process_key": {"type": "string"}, "process_version": {"type": "integer"},
+        "data": {"type": "object"}, "channel": {"type": "string"},
+        "open_tasks": {"type": "array", "items": _ref("TaskSummary")},
+        "status_url": {"type": "string", "description": "only when the case is created"}}},
+    "AuditEvent": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"},
+        "actor": {"type": "string"}, "action": {"type": "string"},
+        "case_id": {"type": ["integer", "null"]}, "task_id": {"type": ["string", "null"]},
+        "result": {"type": "string"}, "channel": {"type": ["string", "null"]},
+        "details": {"type": "object"}, "hash": {"type": "string"}}},
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    case = _json(_ref("Case"))
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Maatwerk API", "version": "1",
+                 "description": "Process models, cases, tasks and the audit record."},
+        "servers": [{"url": "/api/v1"}],
+        "components": {"schemas": SCHEMAS, "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearer": []}],
+        "paths": {
+            "/process-models": {
+                "get": _op("List process model versions", {"200": _json({
+                    "type": "object", "properties": {"models": {
+                        "type": "array", "items": _ref("ProcessModel")}}})}),
+                "post": _op("Upload .bpmn, .dmn and .form files as a new version", {
+                    "201": _json(_ref("ProcessModel"), "Stored as a new version"),
+                    "422": _json(_ref("ModelProblems"), "Refused; every problem listed")},
+                    requestBody={"required": True, "content": {"multipart/form-data": {
+                        "schema": {"type": "object", "properties": {"files": {
+                            "type": "array", "items": {"type": "string",
+                                                       "format": "binary"}}}}}}}),
+            },
+            "/cases": {"post": _op("Start a case", {
+                "201": _json(_ref("Case"), "Started"),
+                "404": _json(_ref("Error"), "Unknown process"),
+                "422": _json(_ref("Error"), "Field errors")},
+                requestBody=_body({"type": "object", "required": ["process_key"], "properties": {
+                    "process_key": {"type": "string"}, "data": {"type": "object"},
+                    "channel": {"type": "string",
+                                "enum": ["online", "balie", "telefoon", "post"]}}}))},
+            "/cases/{case_id}": {"get": _op("A case", {"200": case, "404": _json(
+                _ref("Error"))}, parameters=_path_id("case_id"))},
+            "/cases/{case_id}/audit": {"get": _op("A case's audit events, in order", {
+                "200": _json({"type": "object", "properties": {"events": {
+                    "type": "array", "items": _ref("AuditEvent")}}})},
+                parameters=_path_id("case_id"))},
+            "/tasks": {"get": _op("Open tasks the caller may see", {"200": _json({
+                "type": "object", "properties": {"tasks": {
+                    "type": "array", "items": _ref("Task")}}})}, parameters=[
+                {"name": "case_id", "in": "query", "schema": {"type": "integer"}},
+                {"name": "element_id", "in": "query", "schema": {"type": "string"}},
+                {"name": "mine", "in": "query", "schema": {"type": "string", "enum": ["1"]}}])},
+            "/tasks/{task_id}": {"get": _op("One task", {"200": _json(_ref("Task")),
+                                                         "404": _json(_ref("Error"))},
+                                            parameters=_path_id("task_id", "string"))},
+            "/tasks/{task_id}/claim": {"post": _op("Claim a task", {
+                "200": case, "409": _json(_ref("Error"), "Claimed by another or not open")},
+                parameters=_path_id("task_id", "string"))},
+            "/tasks/{task_id}/unclaim": {"post": _op("Release a claim", {"200": case},
+                                                     parameters=_path_id("task_id", "string"))},
+            "/tasks/{task_id}/complete": {"post": _op("Complete a task with its form data", {
+                "200": case, "409": _json(_ref("Error"), "No longer open"),
+                "422": _json(_ref("Error"), "Field errors")},
+                parameters=_path_id("task_id", "string"),
+                requestBody=_body({"type": "object", "properties": {"data": {
+                    "type": "object"}}}))},
+            "/audit/verify": {"get": _op("Recompute the audit hash chain", {"200": _json({
+                "type": "object", "properties": {"ok": {"type": "boolean"},
+                                                 "checked": {"type": "integer"},
+                                                 "first_broken": {"type": ["integer",
+                                                                           "null"]}}})})},
+            "/openapi.json": {"get": {"summary": "This document", "security": [],
+                                      "responses": {"200": {"description": "OK"}}}},
+        },
+    }

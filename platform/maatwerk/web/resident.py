@@ -1,0 +1,97 @@
+"""Pages for residents: the services, the start forms, the private status page."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from ..domain.principal import RESIDENT
+from ..forms.wtf import build_form_class, form_data
+from ..services import cases, process_models, progress, tasks
+from ..services.errors import InvalidInput, NotFound
+from .context import uow
+
+bp = Blueprint("resident", __name__)
+
+
+@bp.get("/")
+def services() -> str:
+    models = [m for m in process_models.latest_versions(uow(readonly=True)) if m.start_form_key]
+    return render_template("resident/services.html", models=models, title="Aanvragen")
+
+
+@bp.route("/aanvragen/<key>", methods=["GET", "POST"])
+def start(key: str) -> str | Response:
+    unit = uow(readonly=True)
+    try:
+        model = process_models.latest(unit, key)
+    except NotFound:
+        abort(404)
+    definition = process_models.form_of(model, model.start_form_key)
+    if definition is None:
+        abort(404)
+    form = build_form_class(definition)()
+    if form.validate_on_submit():
+        try:
+            started = cases.start_case(uow(), key, form_data(form, definition), "online", None)
+        except InvalidInput as exc:
+            _attach_errors(form, exc)
+        else:
+            return redirect(url_for("resident.status", token=started.status_token, nieuw=1))
+    return render_template("resident/start.html", model=model, form=form, definition=definition,
+                           title=("Fout: " if form.errors else "") + model.name)
+
+
+def _attach_errors(form: object, exc: InvalidInput) -> None:
+    for key, message in exc.errors.items():
+        field = getattr(form, key, None)
+        if field is not None:
+            field.errors = [*field.errors, message]
+
+
+@bp.get("/status/<token>")
+def status(token: str) -> str:
+    g.private_page = True
+    unit = uow(readonly=True)
+    try:
+        case = cases.case_by_token(unit, token)
+    except NotFound:
+        abort(404)
+    view = progress.resident_view(unit, case)
+    forms = {}
+    for task in view.todo:
+        definition = tasks.form_for(unit, task)
+        if definition is not None:
+            forms[task.id] = (build_form_class(definition)(prefix=_prefix(task.id)), definition)
+    return render_template("resident/status.html", case=case, view=view, forms=forms,
+                           token=token, title=f"Uw aanvraag {case.reference}")
+
+
+def _prefix(task_id: str) -> str:
+    return f"t{task_id[:8]}"
+
+
+@bp.post("/status/<token>/taken/<task_id>")
+def complete_task(token: str, task_id: str) -> str | Response:
+    g.private_page = True
+    unit = uow()
+    try:
+        case = cases.case_by_token(unit, token)
+        task = tasks.get_task(unit, task_id, RESIDENT)
+    except NotFound:
+        abort(404)
+    if task.case_id != case.id:
+        abort(404)
+    definition = tasks.form_for(unit, task)
+    form = build_form_class(definition)(prefix=_prefix(task.id)) if definition else None
+    if form is None or form.validate_on_submit():
+        data = form_data(form, definition) if form is not None and definition else {}
+        try:
+            tasks.complete(unit, task.id, data, RESIDENT, channel="online")
+        except InvalidInput as exc:
+            _attach_errors(form, exc)
+        else:
+            return redirect(url_for("resident.status", token=token, verzonden=1))
+    view = progress.resident_view(unit, case)
+    forms = {task.id: (form, definition)} if form is not None else {}
+    return render_template("resident/status.html", case=case, view=view, forms=forms,
+                           token=token, title=f"Fout: uw aanvraag {case.reference}"), 422

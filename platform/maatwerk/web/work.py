@@ -1,0 +1,167 @@
+"""Pages for caseworkers, team leads and counter clerks: inbox, task, case, counter."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from markupsafe import Markup, escape
+from werkzeug.wrappers import Response
+
+from ..config import CHANNELS
+from ..forms.wtf import build_form_class, form_data, prefill
+from ..services import cases, process_models, tasks
+from ..services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from .context import login_required, me, uow
+from .i18n import CHANNELS as CHANNEL_LABELS
+
+bp = Blueprint("work", __name__, url_prefix="/werk")
+
+
+@bp.get("/")
+@login_required("caseworker", "teamlead")
+def inbox() -> str:
+    view = request.args.get("weergave", "alle")
+    flt = tasks.InboxFilter(mine_only=view == "mijn")
+    found = tasks.visible_tasks(uow(readonly=True), me(), flt)
+    case_refs = cases.cases_by_id(uow(readonly=True), {t.case_id for t in found})
+    return render_template("work/inbox.html", tasks=found, view=view, case_refs=case_refs,
+                           title="Werkvoorraad")
+
+
+@bp.route("/taken/<task_id>", methods=["GET", "POST"])
+@login_required("caseworker", "teamlead")
+def task(task_id: str) -> str | Response | tuple[str, int]:
+    unit = uow(readonly=True)
+    try:
+        row = tasks.get_task(unit, task_id, me())
+    except NotFound:
+        abort(404)
+    case = cases.get_case(unit, row.case_id, me())
+    definition = tasks.form_for(unit, row)
+    form_class = build_form_class(definition) if definition else None
+    form = form_class(data=prefill(definition, case.data)) if form_class and definition and \
+        request.method == "GET" else (form_class() if form_class else None)
+    status = 200
+    if request.method == "POST":
+        if form is None or form.validate_on_submit():
+            data = form_data(form, definition) if form is not None and definition else {}
+            try:
+                tasks.complete(uow(), row.id, data, me())
+            except InvalidInput as exc:
+                for key, message in exc.errors.items():
+                    if form is not None and hasattr(form, key):
+                        getattr(form, key).errors = [message]
+                status = 422
+            except (Conflict, Forbidden) as exc:
+                flash(str(exc), "warning")
+                return redirect(url_for("work.task", task_id=row.id))
+            else:
+                flash(f"Taak ‘{row.name}’ is afgerond.", "success")
+                return redirect(url_for("work.inbox"))
+        else:
+            status = 422
+    return render_template(
+        "work/task.html", task=row, case=case, form=form, definition=definition,
+        history=cases.history(unit, case.id), open_tasks=cases.open_tasks(unit, case.id),
+        documentation=process_models.element(case.process_model, row.element_id)
+        .get("documentation", ""),
+        title=("Fout: " if status == 422 else "") + f"{row.name} — {case.reference}"), status
+
+
+@bp.post("/taken/<task_id>/oppakken")
+@login_required("caseworker", "teamlead")
+def claim(task_id: str) -> Response:
+    try:
+        tasks.claim(uow(), task_id, me())
+        flash("U heeft de taak opgepakt.", "success")
+    except (Conflict, Forbidden) as exc:
+        flash(str(exc), "warning")
+    return redirect(request.form.get("terug") or url_for("work.task", task_id=task_id))
+
+
+@bp.post("/taken/<task_id>/teruglegen")
+@login_required("caseworker", "teamlead")
+def unclaim(task_id: str) -> Response:
+    try:
+        tasks.unclaim(uow(), task_id, me())
+        flash("De taak is teruggelegd in de groep.", "success")
+    except (Conflict, Forbidden) as exc:
+        flash(str(exc), "warning")
+    return redirect(request.form.get("terug") or url_for("work.task", task_id=task_id))
+
+
+@bp.get("/zaken", endpoint="cases")
+@login_required("caseworker", "teamlead", "clerk")
+def cases_list() -> str:
+    query = request.args.get("q", "")[:100]
+    status = request.args.get("status", "")
+    found = cases.find_cases(uow(readonly=True), me(), query, status if status in
+                             ("open", "completed", "error") else "")
+    return render_template("work/cases.html", cases=found, q=query, status=status,
+                           title="Zaken")
+
+
+@bp.get("/zaken/<int:case_id>")
+@login_required("caseworker", "teamlead", "clerk")
+def case(case_id: int) -> str:
+    unit = uow(readonly=True)
+    try:
+        found = cases.get_case(unit, case_id, me())
+    except NotFound:
+        abort(404)
+    return render_template("work/case.html", case=found, tasks=cases.all_tasks(unit, case_id),
+                           history=cases.history(unit, case_id),
+                           title=f"Zaak {found.reference}")
+
+
+@bp.get("/balie")
+@login_required("clerk")
+def counter() -> str:
+    models = [m for m in process_models.latest_versions(uow(readonly=True)) if m.start_form_key]
+    return render_template("work/counter.html", models=models, title="Balie: aanvraag invoeren")
+
+
+@bp.route("/balie/<key>", methods=["GET", "POST"])
+@login_required("clerk")
+def counter_start(key: str) -> str | tuple[str, int]:
+    unit = uow(readonly=True)
+    try:
+        model = process_models.latest(unit, key)
+    except NotFound:
+        abort(404)
+    definition = process_models.form_of(model, model.start_form_key)
+    if definition is None:
+        abort(404)
+    form = build_form_class(definition)()
+    channel = request.form.get("kanaal", "balie")
+    channel_error = None
+    if request.method == "POST":
+        channel_ok = channel in CHANNELS and channel != "online"
+        channel_error = None if channel_ok else "Kies hoe de inwoner de aanvraag doet."
+        if form.validate_on_submit() and channel_ok:
+            try:
+                started = cases.start_case(uow(), key, form_data(form, definition), channel, me())
+            except InvalidInput as exc:
+                for name, message in exc.errors.items():
+                    if hasattr(form, name):
+                        getattr(form, name).errors = [message]
+            else:
+                return render_template("work/counter_done.html", case=started.case,
+                                       token=started.status_token,
+                                       title=f"Aanvraag {started.case.reference} ingevoerd")
+    return render_template("resident/start.html", model=model, form=form, definition=definition,
+                           channel_field=_channel_field(channel, channel_error),
+                           title=("Fout: " if form.errors or channel_error else "") +
+                           f"Balie: {model.name}"), (422 if request.method == "POST" else 200)
+
+
+def _channel_field(selected: str, error: str | None) -> Markup:
+    options = "".join(
+        f'<div class="utrecht-form-field utrecht-form-field--radio"><input type="radio" '
+        f'id="kanaal-{c}" name="kanaal" value="{c}" class="utrecht-radio-button"'
+        f'{" checked" if c == selected else ""}><label class="utrecht-form-label" '
+        f'for="kanaal-{c}">{escape(CHANNEL_LABELS[c])}</label></div>'
+        for c in CHANNELS if c != "online")
+    error_html = f'<p class="utrecht-form-field-error-message" id="kanaal-error">' \
+                 f'{escape(error)}</p>' if error else ""
+    return Markup(f'<fieldset class="utrecht-form-fieldset"><legend class="utrecht-form-'
+                  f'fieldset__legend">Hoe doet de inwoner de aanvraag? (verplicht)</legend>'
+                  f'{error_html}{options}</fieldset>')

@@ -1,0 +1,126 @@
+"""Shared fixtures: a real database (SQLite by default, PostgreSQL when
+MAATWERK_TEST_DATABASE_URL says so), the app, accounts and tokens."""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from maatwerk import create_app
+from maatwerk.config import Settings
+from maatwerk.persistence import metadata
+from maatwerk.persistence.database import Database
+from maatwerk.persistence.migrate import upgrade
+from maatwerk.persistence.uow import UnitOfWork
+from maatwerk.services import accounts, demo
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+TEST_SECRET = "test-secret-key-that-is-long-enough"
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("MAATWERK_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'maatwerk-test.db'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = _database_url(tmp_path_factory)
+    if url.startswith("postgresql"):
+        database = Database(url)
+        with database.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        database.dispose()
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def database(database_url: str) -> Iterator[Database]:
+    db = Database(database_url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test starts with empty tables (only for tests that use the database)."""
+    yield
+    if "database" not in request.fixturenames:
+        return
+    db: Database = request.getfixturevalue("database")
+    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if db.is_sqlite:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+        else:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, secret_key=TEST_SECRET, testing=True)
+
+
+@pytest.fixture
+def app(settings: Settings, database: Database) -> Iterator[Flask]:
+    application = create_app(settings)
+    yield application
+    application.extensions["maatwerk.db"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def uow(database: Database) -> Iterator[UnitOfWork]:
+    with UnitOfWork(database) as unit:
+        yield unit
+
+
+@pytest.fixture
+def demo_loaded(database: Database) -> list[str]:
+    with UnitOfWork(database) as unit:
+        return demo.load(unit, ROOT / "workflows", ROOT / "forms")
+
+
+@pytest.fixture
+def tokens(database: Database, demo_loaded: list[str]) -> dict[str, str]:
+    """An API token for every demo account."""
+    found = {}
+    with UnitOfWork(database) as unit:
+        for username, *_ in demo.DEMO_USERS:
+            found[username] = accounts.create_token(unit, username)
+    return found
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or \
+        re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def login(client: FlaskClient, username: str, password: str = demo.DEMO_PASSWORD) -> None:
+    page = client.get("/inloggen")
+    response = client.post("/inloggen", data={
+        "csrf_token": csrf_token(page.get_data(as_text=True)),
+        "username": username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
