@@ -23,6 +23,7 @@ from maatwerk.services import accounts, demo
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 TEST_SECRET = "test-secret-key-that-is-long-enough"
+accounts.PASSWORD_METHOD = "pbkdf2:sha256:1000"  # cheap hashes: tests create many accounts
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:

@@ -270,6 +270,7 @@ def test_text_and_decorative_components() -> None:
             {"type": "image", "source": "https://example.org/x.png", "alt": "x", "id": "Field_i"},
             {"type": "button", "action": "submit", "label": "Versturen", "id": "Field_b"},
             {"type": "button", "action": "reset", "label": "Wissen", "id": "Field_r"},
+            {"type": "spacer", "id": "Field_s2", "conditional": {"hide": "=true"}},
         )
     )
     assert definition.input_fields() == ()

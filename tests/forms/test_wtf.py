@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from flask import Flask, render_template_string
@@ -37,7 +38,8 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "platform" / "maatwerk" / "web
 RENDER = (
     '{% from "forms/_fields.html" import error_summary, render_form_fields %}'
     "{{ error_summary(form, definition) }}"
-    '<form method="post" novalidate>{{ render_form_fields(form, definition) }}</form>'
+    '<form method="post" novalidate>{{ form.csrf_token }}{{ render_form_fields(form, definition) }}'
+    "</form>"
 )
 
 
@@ -63,7 +65,11 @@ def beoordeling() -> FormDefinition:
 
 
 def post(app: Flask, definition: FormDefinition, data: Any) -> Iterator[FlaskForm]:
-    """Context manager-ish helper: a validated form bound to a POST request."""
+    """Yield (once) a validated form bound to a POST request, inside its request context.
+
+    Used as ``for form in post(...):`` so assertions and rendering run while the
+    request context is active.
+    """
     with app.test_request_context(method="POST", data=data):
         form = build_form_class(definition)()
         form.validate()
@@ -272,9 +278,7 @@ def test_required_select_refuses_placeholder(app: Flask, beoordeling: FormDefini
     for form in post(app, beoordeling, data):
         assert form.errors == {"besluit": ["Dit veld is verplicht."]}
         html = render(form, beoordeling)
-        assert '<option selected value="">Maak een keuze</option>' in html or (
-            '<option value="">Maak een keuze</option>' in html
-        )
+        assert '<option selected value="">Maak een keuze</option>' in html
         assert re.search(r'<select[^>]*id="besluit"[^>]*required', html)
 
 
@@ -367,8 +371,8 @@ def test_rendered_fields_are_accessible(app: Flask, parkeren: FormDefinition) ->
         '<span class="utrecht-form-label__required">(verplicht)</span></label>'
     ) in html
     assert (
-        '<div class="utrecht-form-field-error-message" id="naam-error">Vul minimaal 2 tekens in.</div>'
-        in html
+        '<div class="utrecht-form-field-error-message" id="naam-error">'
+        "Vul minimaal 2 tekens in.</div>" in html
     )
     naam_input = re.search(r'<input[^>]*id="naam"[^>]*>', html).group(0)
     assert 'aria-describedby="naam-error"' in naam_input
@@ -392,15 +396,16 @@ def test_rendered_fields_are_accessible(app: Flask, parkeren: FormDefinition) ->
     assert "required" not in telefoon and 'type="tel"' in telefoon
     # Radios in a fieldset with legend.
     assert re.search(
-        r'<fieldset[^>]*id="soort"[^>]*>\s*<legend[^>]*>Soort vergunning <span[^>]*>\(verplicht\)</span></legend>',
+        r'<fieldset[^>]*id="soort"[^>]*>\s*'
+        r"<legend[^>]*>Soort vergunning <span[^>]*>\(verplicht\)</span></legend>",
         html,
     )
     assert re.search(
         r'<input checked[^>]*id="soort-0"[^>]*required[^>]*type="radio"[^>]*value="bewoner"', html
     )
     assert (
-        '<label class="utrecht-form-label utrecht-form-label--radio" for="soort-1">Bezoekersvergunning</label>'
-        in html
+        '<label class="utrecht-form-label utrecht-form-label--radio" for="soort-1">'
+        "Bezoekersvergunning</label>" in html
     )
     # Text components: escaped markdown subset.
     assert '<h2 class="utrecht-heading-2">Aanvraag parkeervergunning</h2>' in html
@@ -451,6 +456,28 @@ def test_required_checklist_has_no_required_attribute_per_box(app: Flask) -> Non
     assert "(verplicht)" in html
     assert not re.search(r"<input[^>]*required", html)
     assert re.search(r'<fieldset[^>]*aria-describedby="k-error"', html)
+
+
+def test_prefixed_form_uses_prefixed_ids(app: Flask, parkeren: FormDefinition) -> None:
+    data = MultiDict((f"t1-{key}", value) for key, value in VALID_PARKEREN.items(multi=True))
+    with app.test_request_context(method="POST", data=data):
+        form = build_form_class(parkeren)(prefix="t1")
+        assert form.validate()
+        assert form_data(form, parkeren)["huisnummer"] == 12
+    data["t1-naam"] = ""
+    data["t1-soort"] = "x"
+    with app.test_request_context(method="POST", data=data):
+        form = build_form_class(parkeren)(prefix="t1")
+        assert not form.validate()
+        html = render(form, parkeren)
+    assert '<label class="utrecht-form-label" for="t1-naam">' in html
+    assert 'id="t1-naam-error"' in html
+    assert 'aria-describedby="t1-naam-error"' in html
+    assert 'id="t1-email-description"' in html
+    assert re.search(r'<fieldset[^>]*id="t1-soort"[^>]*aria-describedby="t1-soort-error"', html)
+    assert 'for="t1-soort-0"' in html
+    assert 'href="#t1-naam"' in html and 'href="#t1-soort"' in html
+    assert 'id="naam' not in html
 
 
 def test_labels_and_texts_are_escaped(app: Flask) -> None:

@@ -36,6 +36,9 @@ def to_python(expression: str) -> str:
 
 def problems_in_expression(expression: str) -> list[str]:
     """Why this expression can't be used (empty when it can), for refusing at upload."""
+    if expression.strip().startswith("="):
+        return ["this is a FEEL expression (Camunda 8); write JUEL such as ${approved == true}"
+                " or a Python expression"]
     try:
         python = to_python(expression)
     except juel.JuelError as exc:
@@ -47,7 +50,12 @@ def problems_in_timer(expression: str) -> list[str]:
     text = expression.strip()
     if not text:
         return ["the timer has no value; give an ISO 8601 duration (P14D), date or cycle"]
-    return problems_in_expression(text)
+    problems = problems_in_expression(text)
+    if problems:
+        return [f"'{text}' is not an ISO 8601 duration (P14D, PT2H), date "
+                f"(2027-01-01T09:00:00Z) or cycle (R3/PT1H), nor a valid expression "
+                f"({problems[0]})"]
+    return []
 
 
 def evaluate(expression: str, variables: dict[str, object]) -> object:

@@ -29,6 +29,7 @@ DMN_NAMESPACES = (
     "http://www.omg.org/spec/DMN/20151101/dmn.xsd",
 )
 MAX_FILES = 50
+RESERVED_IDS = {"Start", "End", "Root"}  # names of the engine's own internal tasks
 
 FLOW_NODES = {
     "startEvent", "endEvent", "userTask", "manualTask", "task", "scriptTask",
@@ -46,7 +47,8 @@ ALLOWED_OTHER = {
     "loopCardinality", "completionCondition", "standardLoopCharacteristics", "property",
     "dataInputAssociation", "dataOutputAssociation", "sourceRef", "targetRef", "ioSpecification",
     "dataInput", "dataOutput", "inputSet", "outputSet", "dataInputRefs", "dataOutputRefs",
-    "text", "category", "categoryValue", "group",
+    "text", "category", "categoryValue", "group", "inputSetRefs", "outputSetRefs",
+    "optionalInputRefs", "whileExecutingInputRefs", "assignment", "from", "to",
 }
 REFUSED = {
     "serviceTask": "service tasks call code on a server, which Maatwerk does not run; "
@@ -60,7 +62,14 @@ REFUSED = {
     "callChoreography": "choreographies are not executable",
     "subChoreography": "choreographies are not executable",
     "choreographyTask": "choreographies are not executable",
+    "potentialOwner": "BPMN resource roles are not used for assignment; set candidate groups "
+                      "(camunda:candidateGroups) on the task instead",
+    "humanPerformer": "BPMN resource roles are not used for assignment; set candidate groups "
+                      "(camunda:candidateGroups) on the task instead",
+    "performer": "BPMN resource roles are not used for assignment; set candidate groups "
+                 "(camunda:candidateGroups) on the task instead",
 }
+IGNORED_INSIDE = {"potentialOwner", "humanPerformer", "performer", "extensionElements"}
 CAMUNDA_REFUSED = {
     "inputOutput": "input/output mappings are not supported; use a script task",
     "executionListener": "execution listeners run code on the server and are not supported",
@@ -104,11 +113,19 @@ def compile_model(files: list[UploadedFile]) -> CompiledModel:
         _check_process(upload, filename, process, elements)
     key, main = _main_process(upload, processes)
     if upload.problems or key is None or main is None:
-        raise ModelRefused(upload.problems)
+        raise ModelRefused(_distinct(upload.problems))
     _run_engine_parser(upload, key)
     if upload.problems:
         raise ModelRefused(upload.problems)
     return _compiled(upload, key, main[1], elements)
+
+
+def _distinct(problems: list[ModelProblem], limit: int = 200) -> list[ModelProblem]:
+    unique = list(dict.fromkeys(problems))
+    if len(unique) > limit:
+        rest = len(unique) - limit
+        unique = unique[:limit] + [ModelProblem("", None, f"... and {rest} more problems")]
+    return unique
 
 
 def load_spec(files: list[tuple[str, str, str]], key: str) -> tuple[Any, dict[str, Any]]:
@@ -250,7 +267,7 @@ def _check_process(upload: _Upload, filename: str, process: etree._Element,
         return
     all_ids = {el.get("id") for el in process.iter() if el.get("id")}
     for element in process.iter():
-        if not isinstance(element.tag, str):
+        if not isinstance(element.tag, str) or _inside_ignored(element, process):
             continue
         qname = etree.QName(element)
         element_id = _nearest_id(element)
@@ -274,6 +291,19 @@ def _check_process(upload: _Upload, filename: str, process: etree._Element,
             upload.problem(filename, element_id, f"the element '{local}' is not supported")
 
 
+def _inside_ignored(element: etree._Element, process: etree._Element) -> bool:
+    """Vendor extensions and resource roles: only their outer element is looked at
+    (camunda:* children of extensionElements are checked where they are used)."""
+    parent = element.getparent()
+    while parent is not None and parent is not process:
+        if etree.QName(parent).localname in IGNORED_INSIDE and \
+                not (etree.QName(parent).localname == "extensionElements"
+                     and etree.QName(element).namespace == NS["camunda"]):
+            return True
+        parent = parent.getparent()
+    return False
+
+
 def _nearest_id(element: etree._Element) -> str | None:
     node: etree._Element | None = element
     while node is not None:
@@ -287,6 +317,9 @@ def _check_flow_node(upload: _Upload, filename: str, process_id: str, element: e
                      all_ids: set[str | None]) -> ElementFacts:
     local = etree.QName(element).localname
     element_id = element.get("id") or ""
+    if element_id in RESERVED_IDS:
+        upload.problem(filename, element_id, f"the id '{element_id}' is reserved by the engine; "
+                                             "give the element another id in Camunda Modeler")
     facts = ElementFacts(
         element_id=element_id, type=local, name=element.get("name") or element_id,
         process_id=process_id, documentation=_documentation(element),

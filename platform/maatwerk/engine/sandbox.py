@@ -38,7 +38,7 @@ import re
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, MappingView
+from collections.abc import Callable, Iterable, Iterator, Mapping, MappingView, Sized
 from datetime import date, datetime, timedelta
 from types import CodeType, FrameType, ModuleType, TracebackType
 from typing import Any, NamedTuple
@@ -367,6 +367,12 @@ class _Guard(ast.NodeTransformer):
         call = _call("attr", node.value, ast.Constant(node.attr))
         return ast.fix_missing_locations(ast.copy_location(call, node))
 
+    def visit_Starred(self, node: ast.Starred) -> ast.Starred:
+        self.generic_visit(node)
+        if isinstance(node.ctx, ast.Load):
+            node.value = ast.copy_location(_call("spread", node.value), node.value)
+        return node
+
     def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.FormattedValue:
         self.generic_visit(node)
         node.value = ast.fix_missing_locations(
@@ -468,6 +474,15 @@ def _check_text_size(value: Any) -> Any:
     """Refuse values whose text form (str/repr) would exceed MAX_SEQUENCE_LENGTH."""
     if isinstance(value, _CONTAINERS):
         _TextMeter().measure(value, 0)
+    elif isinstance(value, (str, bytes)):
+        _check_length(len(value), "text")
+    return value
+
+
+def _check_spread(value: Any) -> Any:
+    """`*value` in a display or call: refuse oversized parts (bounds `[*x, *x]`)."""
+    if isinstance(value, Sized):
+        _check_length(len(value), "list")
     return value
 
 
@@ -663,7 +678,7 @@ SAFE_BUILTINS: dict[str, Any] = {
 def _runtime_guards() -> dict[str, Any]:
     guards: dict[str, Any] = {
         "__mw_attr": _guard_attr, "__mw_text": _check_text_size,
-        "__mw_augitem": _guard_augitem,
+        "__mw_augitem": _guard_augitem, "__mw_spread": _check_spread,
     }
     for op, check in _CHECKS.items():
         guards[f"__mw_{op}"] = _guard_binop(check, _PLAIN_OPS[op])

@@ -22,9 +22,11 @@ from __future__ import annotations
 import json
 import keyword
 import re
-from dataclasses import dataclass, field, fields as dataclass_fields
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from html.parser import HTMLParser
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from markupsafe import Markup, escape
 
@@ -422,7 +424,8 @@ def _check_options(options: list[Option], where: str, subject: str, problems: _P
         if not option.value.strip():
             problems.add(
                 where,
-                f"{subject} heeft een keuze zonder waarde (value); elke keuze heeft een waarde nodig.",
+                f"{subject} heeft een keuze zonder waarde (value); "
+                "elke keuze heeft een waarde nodig.",
             )
         if option.value in seen:
             problems.add(where, f"{subject} heeft keuze {option.value!r} meer dan één keer.")
@@ -514,7 +517,8 @@ class _FormJsParser:
         if "{{" in value:
             self.problems.add(
                 where,
-                f"{subject}: {what} bevat een sjabloon ({{{{ ... }}}}); sjablonen worden niet ondersteund.",
+                f"{subject}: {what} bevat een sjabloon ({{{{ ... }}}}); "
+                "sjablonen worden niet ondersteund.",
             )
             return ""
         return value
@@ -530,7 +534,8 @@ class _FormJsParser:
                 return False
         self.problems.add(
             where,
-            f"{subject}: {what} is afhankelijk van een expressie ({value!r}); alleen aan of uit wordt ondersteund.",
+            f"{subject}: {what} is afhankelijk van een expressie ({value!r}); "
+            "alleen aan of uit wordt ondersteund.",
         )
         return False
 
@@ -584,16 +589,16 @@ class _FormJsParser:
             self.problems.add(where, f"{subject} heeft geen type.")
             return
 
+        if ctype in _FORMJS_DECORATIVE:
+            return  # decoration and buttons: the page renders its own submit button
         conditional = c.get("conditional")
         if isinstance(conditional, dict) and conditional.get("hide"):
             self.problems.add(
                 where,
                 f"{subject} heeft voorwaardelijke zichtbaarheid (conditional.hide = "
-                f"{conditional.get('hide')!r}); dat werkt niet zonder JavaScript en wordt niet ondersteund.",
+                f"{conditional.get('hide')!r}); dat werkt niet zonder JavaScript "
+                "en wordt niet ondersteund.",
             )
-
-        if ctype in _FORMJS_DECORATIVE:
-            return
         if ctype in _FORMJS_REFUSED:
             self.problems.add(where, f"{subject} wordt niet ondersteund: {_FORMJS_REFUSED[ctype]}.")
             return
@@ -732,8 +737,8 @@ class _FormJsParser:
                 source = c.get("valuesKey") or c.get("valuesExpression")
                 self.problems.add(
                     where,
-                    f"{subject} haalt de keuzes uit {source!r} (valuesKey/valuesExpression); alleen vaste "
-                    "keuzes (statische opties) worden ondersteund.",
+                    f"{subject} haalt de keuzes uit {source!r} (valuesKey/valuesExpression); "
+                    "alleen vaste keuzes (statische opties) worden ondersteund.",
                 )
             else:
                 kwargs["options"] = tuple(self.options(c.get("values"), where, subject))
@@ -746,14 +751,14 @@ class _FormJsParser:
             if subtype != "date":
                 self.problems.add(
                     where,
-                    f"{subject} heeft subtype {subtype!r}; alleen datumvelden (subtype 'date') worden "
-                    "ondersteund, tijd en datum-met-tijd nog niet.",
+                    f"{subject} heeft subtype {subtype!r}; alleen datumvelden "
+                    "(subtype 'date') worden ondersteund, tijd en datum-met-tijd nog niet.",
                 )
             if c.get("disallowPassedDates"):
                 self.problems.add(
                     where,
-                    f"{subject} gebruikt 'geen datums in het verleden' (disallowPassedDates); dat wordt "
-                    "niet ondersteund.",
+                    f"{subject} gebruikt 'geen datums in het verleden' "
+                    "(disallowPassedDates); dat wordt niet ondersteund.",
                 )
 
         if len(self.problems.items) > problems_before:
@@ -813,7 +818,7 @@ def parse_formjs(source: str | bytes) -> FormDefinition:
         except UnicodeDecodeError as exc:
             raise FormDefinitionError(
                 [("formulier", f"Het bestand is geen geldige UTF-8-tekst: {exc}.")]
-            )
+            ) from None
     try:
         document = json.loads(source)
     except json.JSONDecodeError as exc:
@@ -821,7 +826,8 @@ def parse_formjs(source: str | bytes) -> FormDefinition:
             [
                 (
                     "formulier",
-                    f"Het formulier is geen geldige JSON (regel {exc.lineno}, kolom {exc.colno}): {exc.msg}.",
+                    f"Het formulier is geen geldige JSON (regel {exc.lineno}, "
+                    f"kolom {exc.colno}): {exc.msg}.",
                 )
             ]
         ) from None
@@ -912,7 +918,8 @@ def from_camunda_form_data(form_id: str, fields: list[dict]) -> FormDefinition:
                 except ValueError:
                     problems.add(
                         where,
-                        f"{subject}: {name} moet een geheel getal van 0 of meer zijn, niet {config!r}.",
+                        f"{subject}: {name} moet een geheel getal van 0 of meer zijn, "
+                        f"niet {config!r}.",
                     )
                     continue
                 kwargs["min_length" if name == "minlength" else "max_length"] = count
@@ -976,7 +983,8 @@ def from_camunda_form_data(form_id: str, fields: list[dict]) -> FormDefinition:
         else:
             problems.add(
                 where,
-                f"{subject}: type {ctype!r} wordt niet ondersteund; gebruik string, long, boolean, date of enum.",
+                f"{subject}: type {ctype!r} wordt niet ondersteund; "
+                "gebruik string, long, boolean, date of enum.",
             )
             continue
 

@@ -17,8 +17,9 @@ macro ``render_form_fields`` emits the CSRF token via ``form.hidden_tag()``.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (

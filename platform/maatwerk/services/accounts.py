@@ -13,6 +13,8 @@ from ..persistence.models import ApiToken, User, UserGroup
 from ..persistence.uow import UnitOfWork
 from .errors import InvalidInput, NotFound
 
+# werkzeug's default (scrypt); the test suite lowers the cost to stay fast
+PASSWORD_METHOD = "scrypt"
 # A hash to compare against when the user does not exist, so timing does not tell.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -40,7 +42,7 @@ def create_user(uow: UnitOfWork, username: str, roles: list[str], groups: list[s
         raise InvalidInput("The account can't be created.",
                            {"username": f"'{username}' already exists."})
     user = User(username=username, display_name=display_name or username,
-                password_hash=generate_password_hash(password), roles=",".join(roles))
+                password_hash=generate_password_hash(password, PASSWORD_METHOD), roles=",".join(roles))
     user.groups = [UserGroup(group_name=g) for g in dict.fromkeys(groups)]
     uow.session.add(user)
     uow.session.flush()

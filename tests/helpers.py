@@ -1,0 +1,53 @@
+"""Small helpers for driving cases through the HTTP API in tests."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+
+BIJSTAND_AANVRAAG: dict[str, Any] = {
+    "naam": "Jan Jansen", "email": "jan@example.nl", "geboortedatum": "1980-01-02",
+    "woonsituatie": "alleenstaand",
+    "kosten_omschrijving": "Een nieuwe wasmachine, want de oude is kapot.",
+    "bedrag": 650, "netto_inkomen": 1200, "vermogen": 100, "toestemming": True,
+}
+KAP_AANVRAAG: dict[str, Any] = {
+    "naam": "Petra de Boer", "email": "petra@example.nl", "adres": "Dorpsstraat 1, Ons Dorp",
+    "boomsoort": "eik", "stamdiameter": 45, "reden": "De boom is ziek en kan omvallen.",
+    "herplant": True,
+}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def start(client: FlaskClient, token: str, key: str, data: dict[str, Any],
+          channel: str = "online") -> dict[str, Any]:
+    response = client.post("/api/v1/cases", json={"process_key": key, "data": data,
+                                                   "channel": channel}, headers=bearer(token))
+    assert response.status_code == 201, response.get_json()
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
+def open_task(case: dict[str, Any], element_id: str) -> dict[str, Any]:
+    found = [t for t in case["open_tasks"] if t["element_id"] == element_id]
+    assert found, f"{element_id} is not open; open: {[t['element_id'] for t in case['open_tasks']]}"
+    return found[0]
+
+
+def complete(client: FlaskClient, token: str, case: dict[str, Any], element_id: str,
+             data: dict[str, Any]) -> dict[str, Any]:
+    task = open_task(case, element_id)
+    response = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": data},
+                           headers=bearer(token))
+    assert response.status_code == 200, response.get_json()
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
+def actions(client: FlaskClient, token: str, case_id: int) -> list[str]:
+    response = client.get(f"/api/v1/cases/{case_id}/audit", headers=bearer(token))
+    assert response.status_code == 200
+    return [e["action"] for e in response.get_json()["events"]]

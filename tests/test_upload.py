@@ -1,0 +1,134 @@
+"""Uploading models: Camunda Modeler files as saved, versions, and every refusal at once."""
+from __future__ import annotations
+
+import gc
+import io
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from conftest import ROOT, SHARED
+from helpers import BIJSTAND_AANVRAAG, bearer, start
+from maatwerk.services.demo import bundle_files
+
+DATA = Path(__file__).parent / "data"
+MIWG = sorted((SHARED / "conformance" / "miwg").glob("*.bpmn"))
+ATTACKS = sorted((SHARED / "attacks").glob("*.bpmn"))
+
+
+def _upload(client: FlaskClient, token: str, files: list[tuple[str, bytes]]):  # type: ignore
+    data = {"files": [(io.BytesIO(content), name) for name, content in files]}
+    return client.post("/api/v1/process-models", data=data, headers=bearer(token),
+                       content_type="multipart/form-data")
+
+
+def _bijstand_files() -> list[tuple[str, bytes]]:
+    return [(f.filename, f.content) for f in bundle_files(
+        ROOT / "workflows" / "bijzondere_bijstand.bpmn", ROOT / "workflows", ROOT / "forms")]
+
+
+def test_upload_bpmn_dmn_and_forms_makes_versions(client: FlaskClient,
+                                                  tokens: dict[str, str]) -> None:
+    files = _bijstand_files()
+    assert {Path(n).suffix for n, _ in files} == {".bpmn", ".dmn", ".form"}
+    first = _upload(client, tokens["ontwerper"], files)
+    assert first.status_code == 201
+    assert first.get_json() == {"key": "bijzondere_bijstand", "version": 2,
+                                "name": "Bijzondere bijstand",
+                                "description": first.get_json()["description"]}
+    second = _upload(client, tokens["ontwerper"], files)
+    assert second.get_json()["version"] == 3
+    listed = client.get("/api/v1/process-models?key=bijzondere_bijstand",
+                        headers=bearer(tokens["ontwerper"])).get_json()["models"]
+    assert [m["version"] for m in listed] == [3, 2, 1]
+    assert len({m["content_hash"] for m in listed}) == 1
+
+
+def test_running_cases_stay_on_their_version(client: FlaskClient,
+                                             tokens: dict[str, str]) -> None:
+    case = start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
+    assert case["process_version"] == 1
+    _upload(client, tokens["ontwerper"], _bijstand_files())
+    newer = start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
+    assert newer["process_version"] == 2
+    again = client.get(f"/api/v1/cases/{case['id']}", headers=bearer(tokens["consulent"]))
+    assert again.get_json()["process_version"] == 1
+
+
+def test_every_problem_is_listed_at_once_with_file_and_element(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    response = _upload(client, tokens["ontwerper"],
+                       [("broken.bpmn", (DATA / "broken.bpmn").read_bytes())])
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    by_element = {e["element_id"]: e["message"] for e in errors}
+    assert {"Task_Form", "Script_JS", "Service_Mail", "Rule_Missing", "Flow_Nee", "Timer_Bad",
+            "Flow_Ja"} <= set(by_element)
+    assert all(e["file"] == "broken.bpmn" for e in errors)
+    assert "bestaat_niet" in by_element["Task_Form"]
+    assert "ISO 8601" in by_element["Timer_Bad"]
+    models = client.get("/api/v1/process-models", headers=bearer(tokens["ontwerper"]))
+    assert "broken" not in [m["key"] for m in models.get_json()["models"]]
+
+
+@pytest.mark.parametrize("name,content,expected", [
+    ("notes.txt", b"hello", "unknown file type"),
+    ("model.bpmn", b"not xml at all", "not XML"),
+    ("model.bpmn", b"<bpmn:definitions xmlns:bpmn='x'><unclosed>", "malformed"),
+    ("model.bpmn", b"<?xml version='1.0'?><html/>", "neither BPMN"),
+    ("form.form", b"{\"components\": [{\"type\": \"textfield\"}]}", ""),
+    ("form.form", b"{not json", ""),
+])
+def test_bad_files_are_refused_with_the_file_named(client: FlaskClient, tokens: dict[str, str],
+                                                   name: str, content: bytes,
+                                                   expected: str) -> None:
+    response = _upload(client, tokens["ontwerper"], [(name, content)])
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert any(e["file"] == name and expected in e["message"] for e in errors), errors
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_empty_and_oversized_uploads(client: FlaskClient, tokens: dict[str, str]) -> None:
+    assert _upload(client, tokens["ontwerper"], []).status_code == 422
+    huge = b"<a>" + b"x" * (6 * 1024 * 1024) + b"</a>"
+    assert _upload(client, tokens["ontwerper"], [("big.bpmn", huge)]).status_code == 413
+    gc.collect()  # werkzeug leaves the refused upload's spooled file to the collector
+
+
+def test_only_designers_upload(client: FlaskClient, tokens: dict[str, str]) -> None:
+    assert _upload(client, tokens["consulent"], _bijstand_files()).status_code == 403
+
+
+@pytest.mark.parametrize("path", ATTACKS, ids=lambda p: p.name)
+def test_hostile_uploads_are_refused_and_never_run(client: FlaskClient, tokens: dict[str, str],
+                                                   path: Path) -> None:
+    markers = [Path("/tmp/maatwerk-pwned-script"), Path("/tmp/maatwerk-pwned-condition")]
+    response = _upload(client, tokens["ontwerper"], [(path.name, path.read_bytes())])
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert errors and all(e["message"] for e in errors)
+    body = response.get_data(as_text=True)
+    assert "root:" not in body and "/etc/" not in body  # no file content leaked back
+    assert not any(m.exists() for m in markers)
+
+
+@pytest.mark.parametrize("path", MIWG, ids=lambda p: p.name)
+def test_miwg_reference_models_are_accepted_or_clearly_refused(
+        client: FlaskClient, tokens: dict[str, str], path: Path) -> None:
+    response = _upload(client, tokens["ontwerper"], [(path.name, path.read_bytes())])
+    assert response.status_code in (201, 422), response.get_data(as_text=True)[:300]
+    if response.status_code == 422:
+        for error in response.get_json()["errors"]:
+            assert error["file"] == path.name
+            assert len(error["message"]) > 10
+
+
+def test_refused_upload_is_on_record(client: FlaskClient, tokens: dict[str, str],
+                                     uow) -> None:  # type: ignore[no-untyped-def]
+    from maatwerk.persistence.audit_log import latest
+    _upload(client, tokens["ontwerper"], [("broken.bpmn", (DATA / "broken.bpmn").read_bytes())])
+    event = latest(uow.session, 1)[0]
+    assert event.action == "model_upload_refused" and event.result == "refused"
+    assert event.actor == "ontwerper" and event.details["problems"]
