@@ -137,13 +137,13 @@ class ModelUsage:
 
 
 def usage(uow: UnitOfWork, model: ProcessModel) -> ModelUsage:
-    by_status = dict(uow.session.execute(
+    by_status = {status: count for status, count in uow.session.execute(
         select(Case.status, func.count()).where(Case.process_model_id == model.id)
-        .group_by(Case.status)).tuples().all())
-    by_element = dict(uow.session.execute(
+        .group_by(Case.status))}
+    by_element = {element_id: count for element_id, count in uow.session.execute(
         select(Task.element_id, func.count()).join(Case, Case.id == Task.case_id)
         .where(Case.process_model_id == model.id, Task.state == "open")
-        .group_by(Task.element_id)).tuples().all())
+        .group_by(Task.element_id))}
     return ModelUsage(by_status, by_element)
 
 
