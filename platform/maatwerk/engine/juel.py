@@ -266,6 +266,8 @@ class _Parser:
     def _unexpected(self, token: _Token) -> JuelError:
         if token.kind == "end":
             return JuelError("The expression is incomplete", token.position)
+        if token.text == "instanceof":
+            return JuelError("'instanceof' is not supported", token.position)
         return JuelError(f"Unexpected {_describe(token)}", token.position)
 
     def _ternary(self) -> str:
@@ -336,8 +338,6 @@ class _Parser:
     def _name(self, token: _Token) -> str:
         if token.text in _LITERALS:
             return _LITERALS[token.text]
-        if token.text == "instanceof":
-            raise JuelError("'instanceof' is not supported", token.position)
         if token.text in _RESERVED:
             raise self._unexpected(token)
         if self._is("("):

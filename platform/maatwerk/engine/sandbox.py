@@ -30,6 +30,7 @@ Run the engine in a worker process with OS limits (memory, CPU) for full isolati
 from __future__ import annotations
 
 import ast
+import contextlib
 import copy
 import functools
 import math
@@ -190,20 +191,15 @@ def _analyse(source: str, mode: str) -> _Analysis:
         return _Analysis(None, (f"The code is longer than {MAX_SOURCE_LENGTH} characters",))
     try:
         tree = ast.parse(source, filename=SANDBOX_FILENAME, mode=mode)
+        problems = _find_problems(tree)
+        if problems:
+            return _Analysis(None, problems)
+        guarded = ast.fix_missing_locations(_Guard().visit(tree))
+        return _Analysis(compile(guarded, SANDBOX_FILENAME, mode), ())
     except SyntaxError as exc:
         return _Analysis(None, (_syntax_message(exc),))
     except (RecursionError, MemoryError, ValueError):
         return _Analysis(None, ("The code is nested too deeply",))
-    problems = _find_problems(tree)
-    if problems:
-        return _Analysis(None, problems)
-    try:
-        code = compile(ast.fix_missing_locations(_Guard().visit(tree)), SANDBOX_FILENAME, mode)
-    except SyntaxError as exc:
-        return _Analysis(None, (_syntax_message(exc),))
-    except (RecursionError, MemoryError, ValueError):
-        return _Analysis(None, ("The code is nested too deeply",))
-    return _Analysis(code, ())
 
 
 def _syntax_message(exc: SyntaxError) -> str:
@@ -534,10 +530,8 @@ def _safe_join(separator: str, iterable: Iterable[Any]) -> str:
     items = list(iterable)
     _check_length(len(items), "list")
     size = len(separator) * max(len(items) - 1, 0)
-    try:
+    with contextlib.suppress(TypeError):  # join() itself reports an item that is not text
         size += sum(map(len, items))
-    except TypeError:
-        pass  # join() itself reports the item that is not text
     _check_length(size, "text")
     return separator.join(items)
 
@@ -711,7 +705,7 @@ def _run(code: CodeType, namespace: dict[str, Any], limit: float, what: str) -> 
     previous = sys.gettrace()
     sys.settrace(_Deadline(limit, what).trace)
     try:
-        return eval(code, namespace)  # noqa: S307 - checked, rewritten and traced code
+        return eval(code, namespace)  # checked, rewritten and traced code
     finally:
         sys.settrace(previous)
 

@@ -13,7 +13,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                                **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if "poolclass" not in kwargs:
+        options.update(pool_size=10, max_overflow=10)
+    return create_engine(url, **options, **kwargs)
 
 
 def _configure_sqlite(engine: Engine) -> None:

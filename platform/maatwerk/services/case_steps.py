@@ -13,6 +13,15 @@ from ..persistence.models import Case, ProcessModel, Task, TaskCandidate, utcnow
 from ..persistence.uow import UnitOfWork
 
 
+def lock_case(uow: UnitOfWork, case_id: int) -> Case | None:
+    """Take the case for one step: a row lock on PostgreSQL (SQLite's write transaction
+    already excludes other writers); the row version column is the safety net."""
+    query = select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
+    if uow.is_postgresql:
+        query = query.with_for_update(of=Case)
+    return uow.session.scalar(query)
+
+
 def apply_step(uow: UnitOfWork, case: Case, model: ProcessModel, result: StepResult,
                actor: str, channel: str | None = None) -> list[Task]:
     """Store the engine state and bring the task rows and case status in line with it."""

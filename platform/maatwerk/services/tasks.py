@@ -15,7 +15,7 @@ from ..forms.validation import validate_submission
 from ..persistence.models import Case, Task, TaskCandidate, utcnow
 from ..persistence.uow import UnitOfWork
 from . import process_models
-from .case_steps import apply_step
+from .case_steps import apply_step, lock_case
 from .cases import free_data
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 
@@ -114,12 +114,13 @@ def complete(uow: UnitOfWork, task_id: str, data: Any, actor: Principal,
              channel: str | None = None) -> Case:
     """Complete a task with its form's data and run the case on to its next wait."""
     task = get_task(uow, task_id, actor)
+    case = lock_case(uow, task.case_id)
+    assert case is not None
+    uow.session.refresh(task)  # as it is now that we hold the case
     _ensure_open(task)
     if task.assignee and task.assignee != actor.username and actor is not RESIDENT:
         raise Forbidden(f"This task is claimed by {task.assignee}; ask them or a team lead "
                         "to release it first.")
-    case = uow.session.get(Case, task.case_id)
-    assert case is not None
     model = case.process_model
     clean = _task_data(process_models.form_of(model, task.form_key), data)
     workflow = runtime.load(process_models.spec_bundle(uow, model), case.engine_state)

@@ -27,7 +27,7 @@ def fire_due(uow: UnitOfWork, case_id: int, now: datetime | None = None) -> bool
     query = select(Case).where(Case.id == case_id, Case.next_timer_at <= now,
                                Case.status == "open")
     if uow.is_postgresql:
-        query = query.with_for_update(skip_locked=True)
+        query = query.with_for_update(skip_locked=True, of=Case)
     case = uow.session.scalar(query)
     if case is None:
         return False
