@@ -1,0 +1,100 @@
+"""Real headless Chromium (Debian's) against the app served on loopback."""
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from maatwerk.services.demo import DEMO_PASSWORD
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = os.environ.get("MAATWERK_CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live_server(app: Flask, demo_loaded: list[str]) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run 'make test' (it installs it)")
+    with playwright_api.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield instance
+        instance.close()
+
+
+def _shot(page: object, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_resident_applies_and_caseworkers_finish_the_case(live_server: str,
+                                                          browser: object) -> None:
+    resident = browser.new_page()  # type: ignore[attr-defined]
+    resident.goto(live_server + "/")
+    _shot(resident, "01-services")
+    resident.get_by_role("link", name="Bijzondere bijstand").click()
+    resident.get_by_role("button", name="Aanvraag versturen").click()  # empty: errors first
+    assert resident.get_by_text("Er ging iets mis").is_visible()
+    _shot(resident, "02-form-errors")
+    resident.get_by_label("Naam", exact=False).first.fill("Jan Jansen")
+    resident.get_by_label("E-mailadres", exact=False).fill("jan@example.nl")
+    resident.get_by_label("Geboortedatum", exact=False).fill("1980-01-02")
+    resident.get_by_label("Woonsituatie", exact=False).select_option("alleenstaand")
+    resident.get_by_label("Waarvoor", exact=False).fill("Een nieuwe wasmachine, de oude is kapot.")
+    resident.get_by_label("Hoeveel kosten het", exact=False).fill("650")
+    resident.get_by_label("Netto inkomen", exact=False).fill("1200")
+    resident.get_by_label("Spaargeld", exact=False).fill("100")
+    resident.get_by_label("naar waarheid", exact=False).check()
+    resident.get_by_role("button", name="Aanvraag versturen").click()
+    resident.get_by_role("heading", name="Wij hebben uw aanvraag ontvangen").wait_for()
+    reference = resident.locator("dd").first.inner_text()
+    assert reference.startswith("BB-")
+    _shot(resident, "03-status")
+    status_url = resident.url
+
+    worker = browser.new_page()  # type: ignore[attr-defined]
+    _login(worker, live_server, "consulent")
+    worker.get_by_role("link", name="Volledigheid controleren").first.click()
+    _shot(worker, "04-task")
+    worker.get_by_label("Ja", exact=False).first.check()
+    worker.get_by_role("button", name="Taak afronden").click()
+    worker.get_by_text("is afgerond").wait_for()
+    _shot(worker, "05-inbox")
+
+    lead = browser.new_page()  # type: ignore[attr-defined]
+    _login(lead, live_server, "teamleider")
+    lead.get_by_role("link", name="Vierogencontrole besluit").first.click()
+    lead.get_by_role("checkbox").first.check()
+    lead.locator("textarea").first.fill("Akkoord, de kosten zijn noodzakelijk.")
+    lead.get_by_role("button", name="Taak afronden").click()
+    lead.get_by_text("is afgerond").wait_for()
+
+    resident.goto(status_url.split("?")[0])
+    resident.get_by_text("Uw aanvraag is afgehandeld").first.wait_for()
+    _shot(resident, "06-status-done")
+
+
+def _login(page: object, base: str, username: str) -> None:
+    page.goto(base + "/inloggen")  # type: ignore[attr-defined]
+    page.get_by_label("Gebruikersnaam").fill(username)  # type: ignore[attr-defined]
+    page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Inloggen").click()  # type: ignore[attr-defined]
+    page.get_by_role("heading", name="Werkvoorraad").wait_for()  # type: ignore[attr-defined]
