@@ -98,3 +98,22 @@ def _login(page: object, base: str, username: str) -> None:
     page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)  # type: ignore[attr-defined]
     page.get_by_role("button", name="Inloggen").click()  # type: ignore[attr-defined]
     page.get_by_role("heading", name="Werkvoorraad").wait_for()  # type: ignore[attr-defined]
+
+
+def test_designer_sees_the_diagram_with_open_tasks(live_server: str, browser: object,
+                                                   client: object, tokens: dict[str, str]) -> None:
+    from helpers import BIJSTAND_AANVRAAG, start
+    start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)  # type: ignore
+    page = browser.new_page()  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(live_server + "/inloggen")
+    page.get_by_label("Gebruikersnaam").fill("ontwerper")
+    page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.get_by_role("link", name="Bijzondere bijstand").first.click()
+    page.locator(".diagram--ready").wait_for()
+    assert page.locator(".diagram__canvas svg [data-element-id=Task_Volledigheid]").count() >= 1
+    assert page.locator(".diagram__badge").first.inner_text() == "1"
+    _shot(page, "07-designer-model")
+    assert errors == []

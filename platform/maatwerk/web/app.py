@@ -48,9 +48,12 @@ def _healthz() -> Response:
 
 
 def _security_headers(response: Response) -> Response:
+    # the diagram viewer (bpmn-js) sets style attributes on its SVG: only its page allows it
+    styles = "'self' 'unsafe-inline'" if g.get("diagram_page") else "'self'"
     response.headers.setdefault("Content-Security-Policy", (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'"))
+        f"default-src 'self'; img-src 'self' data:; style-src {styles}; script-src 'self'; "
+        "font-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'self'; "
+        "object-src 'none'"))
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "no-referrer")

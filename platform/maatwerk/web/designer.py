@@ -1,11 +1,13 @@
 """Pages for process designers: the models, uploading a new version, one model's use."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, abort, flash, g, redirect, render_template, request,
+                   send_from_directory, url_for)
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from ..config import REPO_ROOT
 from ..domain.process_model import ModelRefused, UploadedFile
 from ..services import process_models
 from ..services.errors import NotFound
@@ -54,7 +56,9 @@ def model(key: str, version: int) -> str:
         found = process_models.get_version(unit, key, version)
     except NotFound:
         abort(404)
+    g.diagram_page = True
     return render_template("designer/model.html", model=found,
+                           viewer=diagram_viewer_available(),
                            usage=process_models.usage(unit, found),
                            files=process_models.files_of(unit, found.id),
                            title=f"{found.name} (versie {found.version})")
@@ -70,3 +74,19 @@ def diagram(key: str, version: int) -> Response:
     except NotFound:
         abort(404)
     return Response(xml, mimetype="application/xml")
+
+
+VENDOR = {"bpmn-js": REPO_ROOT / "node_modules" / "bpmn-js" / "dist"}
+
+
+@bp.get("/vendor/<package>/<path:filename>")
+@login_required("designer")
+def vendor(package: str, filename: str) -> Response:
+    """Front-end packages installed from npm by `make run` (the diagram viewer)."""
+    if package not in VENDOR or not VENDOR[package].is_dir():
+        abort(404)
+    return send_from_directory(VENDOR[package], filename, max_age=3600)
+
+
+def diagram_viewer_available() -> bool:
+    return (VENDOR["bpmn-js"] / "bpmn-viewer.production.min.js").is_file()
