@@ -79,6 +79,10 @@ def fire_timers(workflow: BpmnWorkflow) -> StepResult:
 
 
 def retry(workflow: BpmnWorkflow) -> StepResult:
+    """Run the steps that failed again (after the cause was mended), then go on."""
+    for task in _all_tasks(workflow):
+        if task.state == TaskState.ERROR:
+            workflow.reset_from_task_id(task.id)
     return _advance(workflow)
 
 
@@ -121,7 +125,9 @@ def _describe_failure(exc: Exception) -> tuple[str, str]:
     task = getattr(exc, "task", None)
     spec = getattr(exc, "task_spec", None) or (task.task_spec if task is not None else None)
     element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", "") or ""
-    message = str(exc).split("\n")[0]
+    message = str(exc).split("\n")[0].strip()
+    for prefix in ("SandboxError:", "WorkflowTaskException:"):
+        message = message.removeprefix(prefix).strip()
     notes = [n for n in getattr(exc, "__notes__", []) if n]
     if notes:
         message = f"{message} ({'; '.join(notes)})"

@@ -18,8 +18,8 @@ from ..forms.validation import validate_submission
 from ..persistence.models import AuditEvent, Case, ProcessModel, Task, utcnow
 from ..persistence.uow import UnitOfWork
 from . import process_models
-from .case_steps import apply_step
-from .errors import Forbidden, InvalidInput, NotFound
+from .case_steps import apply_step, lock_case
+from .errors import Conflict, Forbidden, InvalidInput, NotFound
 
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 MAX_FREE_DATA_BYTES = 256 * 1024
@@ -178,3 +178,21 @@ def case_to_dict(uow: UnitOfWork, case: Case) -> dict[str, Any]:
 
 def _split(value: str) -> list[str]:
     return [v for v in value.split(",") if v]
+
+
+def retry(uow: UnitOfWork, case_id: int, actor: Principal) -> Case:
+    """Run a stuck case's failed automatic step again (e.g. after the model's cause went)."""
+    if not actor.has_role("caseworker", "teamlead"):
+        raise Forbidden("Only caseworkers and team leads may retry a case.")
+    case = lock_case(uow, case_id)
+    if case is None:
+        raise NotFound("There is no such case, or you may not see it.")
+    if case.status != "error":
+        raise Conflict("This case is not stuck; there is nothing to retry.")
+    model = case.process_model
+    workflow = runtime.load(process_models.spec_bundle(uow, model), case.engine_state)
+    uow.record(AuditEntry(actor.username, "case_retried", case_id=case.id,
+                          details={"error": case.error}))
+    apply_step(uow, case, model, runtime.retry(workflow), "systeem")
+    uow.commit()
+    return case

@@ -73,6 +73,13 @@ def get_case(case_id: int) -> Response:
     return jsonify(cases.case_to_dict(unit, cases.get_case(unit, case_id, me())))
 
 
+@bp.post("/cases/<int:case_id>/retry")
+def retry_case(case_id: int) -> Response:
+    unit = uow()
+    cases.get_case(unit, case_id, me())
+    return jsonify(cases.case_to_dict(unit, cases.retry(unit, case_id, me())))
+
+
 @bp.get("/cases/<int:case_id>/audit")
 def case_audit(case_id: int) -> Response:
     unit = uow(readonly=True)

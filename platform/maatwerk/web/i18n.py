@@ -19,7 +19,7 @@ ACTIONS = {
     "timer_rescheduled": "Termijn verzet", "model_uploaded": "Model geüpload",
     "model_upload_refused": "Model geweigerd", "login": "Ingelogd",
     "login_failed": "Inloggen mislukt", "user_created": "Account aangemaakt",
-    "token_created": "API-sleutel aangemaakt",
+    "token_created": "API-sleutel aangemaakt", "case_retried": "Opnieuw geprobeerd",
 }
 CHANNELS = {"online": "Online", "balie": "Aan de balie", "telefoon": "Telefonisch",
             "post": "Per post"}

@@ -103,6 +103,9 @@ def openapi_document() -> dict[str, Any]:
                                 "enum": ["online", "balie", "telefoon", "post"]}}}))},
             "/cases/{case_id}": {"get": _op("A case", {"200": case, "404": _json(
                 _ref("Error"))}, parameters=_path_id("case_id"))},
+            "/cases/{case_id}/retry": {"post": _op("Run a stuck case's failed step again", {
+                "200": case, "409": _json(_ref("Error"), "The case is not stuck")},
+                parameters=_path_id("case_id"))},
             "/cases/{case_id}/audit": {"get": _op("A case's audit events, in order", {
                 "200": _json({"type": "object", "properties": {"events": {
                     "type": "array", "items": _ref("AuditEvent")}}})},

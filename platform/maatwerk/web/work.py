@@ -112,6 +112,20 @@ def case(case_id: int) -> str:
                            title=f"Zaak {found.reference}")
 
 
+@bp.post("/zaken/<int:case_id>/opnieuw")
+@login_required("caseworker", "teamlead")
+def retry_case(case_id: int) -> Response:
+    try:
+        case = cases.retry(uow(), case_id, me())
+    except (Conflict, Forbidden, NotFound) as exc:
+        flash(str(exc), "warning")
+    else:
+        flash("De zaak loopt weer." if case.status != "error" else
+              "Opnieuw geprobeerd, maar de stap mislukt nog steeds.",
+              "success" if case.status != "error" else "warning")
+    return redirect(url_for("work.case", case_id=case_id))
+
+
 @bp.get("/balie")
 @login_required("clerk")
 def counter() -> str:
