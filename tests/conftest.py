@@ -23,6 +23,7 @@ from maatwerk.services import accounts, demo
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 TEST_SECRET = "test-secret-key-that-is-long-enough"
+REFERENCE_TABLES = {"legal_bases"}  # seeded by the migrations; kept between tests
 accounts.PASSWORD_METHOD = "pbkdf2:sha256:1000"  # cheap hashes: tests create many accounts
 
 
@@ -60,7 +61,7 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     if "database" not in request.fixturenames:
         return
     db: Database = request.getfixturevalue("database")
-    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    tables = [t.name for t in reversed(metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
     with db.engine.begin() as conn:
         if db.is_sqlite:
             for name in tables:

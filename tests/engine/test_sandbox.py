@@ -207,6 +207,18 @@ def test_time_limit_cannot_be_swallowed_by_the_script() -> None:
     assert "took too long" in refused(execute, script, {}, time_limit=0.1)
 
 
+def test_recursion_is_bounded_and_cannot_switch_the_time_limit_off() -> None:
+    script = ("def f(n):\n"
+              "    try:\n"
+              "        return f(n + 1)\n"
+              "    except Exception:\n"
+              "        return f(n + 1)\n"
+              "f(0)")
+    start = time.monotonic()
+    assert "Too many nested function calls" in refused(execute, script, {})
+    assert time.monotonic() - start < 2.0
+
+
 def test_size_limit_cannot_be_swallowed_by_the_script() -> None:
     script = "try:\n    x = 'a' * 10**9\nexcept Exception:\n    x = 'caught'"
     assert "too large" in refused(execute, script, {})
@@ -306,6 +318,7 @@ def test_functions_do_not_leak_into_variables() -> None:
     ("x = {1: 'a'}", "Variable 'x' has a dict key of type 'int'"),
     ("x = []\nx.append(x)", "Variable 'x' contains itself"),
     ("x = ['a' * 1000] * 2000", "too large to store"),
+    ("x = 10 ** 5000", "Variable 'x' holds a number that is too large to store"),
 ])
 def test_scripts_must_leave_plain_bounded_data(script: str, fragment: str) -> None:
     assert fragment in refused(execute, script, {})
@@ -334,6 +347,7 @@ def test_private_keys_are_kept_but_hidden() -> None:
     ("'a' + 1", 'Type error: can only concatenate str (not "int") to str'),
     ("int('abc')", "Invalid value: invalid literal for int() with base 10: 'abc'"),
     ("date_add('morgen')", "Invalid value: 'morgen' is not a date like '2024-05-01'"),
+    ("2.0 ** 10**10", "Number too large: Numerical result out of range"),
     ("len", "The expression gives a function or iterator instead of a value"),
 ])
 def test_runtime_errors_become_readable_sandbox_errors(expression: str, message: str) -> None:

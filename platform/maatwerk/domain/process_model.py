@@ -45,6 +45,7 @@ class ElementFacts:
     form_key: str | None = None
     documentation: str = ""
     properties: dict[str, str] = field(default_factory=dict)
+    result_variable: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

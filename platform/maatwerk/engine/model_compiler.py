@@ -335,6 +335,7 @@ def _check_flow_node(upload: _Upload, filename: str, process_id: str, element: e
         _check_script(upload, filename, element)
     elif local == "businessRuleTask":
         _check_business_rule(upload, filename, element)
+        facts.result_variable = element.get(CAMUNDA + "resultVariable") or None
     elif local in ("exclusiveGateway", "inclusiveGateway"):
         _check_gateway(upload, filename, element)
     elif local == "callActivity":

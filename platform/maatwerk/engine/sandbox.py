@@ -11,8 +11,10 @@ BPMN/DMN files, so they are treated as hostile. Three layers protect the server:
    operators that can build huge values in one C call (`+ * ** << %` on numbers, text and
    lists, `str.join`, `str.replace`, `list.extend`, padding methods, f-strings, `str()`)
    go through guards that refuse results beyond fixed sizes.
-3. A wall-clock budget enforced with `sys.settrace` (works in any thread), and a check
-   that a script leaves only plain JSON-like data of bounded size behind.
+3. A wall-clock budget and a call-depth limit enforced with `sys.settrace` (works in any
+   thread, restores the previous trace function), and a check that a script leaves only
+   plain JSON-like data of bounded size behind. `execute` works on a deep copy and writes
+   back only on success, so a failed script changes nothing.
 
 Limit violations are raised inside the sandbox as `_Violation`, a `BaseException` that
 the sandboxed code cannot catch (bare `except:` and `finally` are refused), and reach the
@@ -42,18 +44,20 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, MappingView, Sized
 from datetime import date, datetime, timedelta
 from types import CodeType, FrameType, ModuleType, TracebackType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-TIME_LIMIT = 1.0                # seconds of wall time per evaluation or script
-MAX_SEQUENCE_LENGTH = 1_000_000  # elements of a list/tuple, characters of a text
-MAX_INT_DIGITS = 10_000
+TIME_LIMIT = 1.0                  # seconds of wall time per evaluation or script
+MAX_SEQUENCE_LENGTH = 1_000_000   # elements of a list/tuple, characters of a text
+MAX_INT_DIGITS = 10_000           # size of intermediate integers
 MAX_INT_BITS = math.ceil(MAX_INT_DIGITS * math.log2(10))
-MAX_FORMAT_WIDTH = 10_000       # widths in f-strings and `%` formatting
+MAX_FORMAT_WIDTH = 10_000         # widths in f-strings and `%` formatting
 MAX_ROUND_DIGITS = 1_000
-MAX_RESULT_BYTES = 1_000_000    # variables left by a script, as JSON (estimated)
-MAX_DATA_DEPTH = 100
+MAX_RESULT_BYTES = 1_000_000      # variables left by a script, as JSON (estimated)
+MAX_DATA_DEPTH = 100              # nesting of lists and dicts
+MAX_CALL_DEPTH = 100              # nested calls of functions, lambdas and comprehensions
 MAX_SOURCE_LENGTH = 100_000
+_STACK_MARGIN = 50
 SANDBOX_FILENAME = "<sandbox>"
 _MAX_MESSAGE = 300
 
@@ -381,7 +385,7 @@ class _Guard(ast.NodeTransformer):
 _SEQUENCES = (str, bytes, list, tuple)
 
 
-def _refuse(message: str) -> None:
+def _refuse(message: str) -> NoReturn:
     raise _Violation(message)
 
 
@@ -685,25 +689,52 @@ _RUNTIME_BUILTINS: dict[str, Any] = {**SAFE_BUILTINS, **_runtime_guards()}
 
 # --------------------------------------------------------------------------- running
 
-class _Deadline:
-    """A trace function that ends the sandboxed code once its time is up."""
+class _Watch:
+    """A trace function that ends the sandboxed code when its time is up or it nests too deep.
 
-    def __init__(self, limit: float, what: str) -> None:
+    The call depth is limited well below Python's recursion limit: a RecursionError
+    raised while Python calls the trace function would silently switch tracing off
+    (and with it the time limit), and a script could catch it with `except Exception`.
+    """
+
+    def __init__(self, limit: float, what: str, max_depth: int) -> None:
         self.limit = limit
         self.what = what
         self.deadline = time.monotonic() + limit
+        self.max_depth = max_depth
+        self.depth = 0
 
     def trace(self, frame: FrameType, event: str, arg: Any) -> Any:
         if time.monotonic() > self.deadline:
             raise _Violation(f"The {self.what} took too long (more than {self.limit:g} s)")
-        if event == "call" and frame.f_code.co_filename != SANDBOX_FILENAME:
-            return None
+        if event == "call":
+            if frame.f_code.co_filename != SANDBOX_FILENAME:
+                return None
+            self.depth += 1
+            if self.depth > self.max_depth:
+                raise _Violation(f"Too many nested function calls (more than {self.max_depth})")
+        elif event == "return":
+            self.depth -= 1
         return self.trace
 
 
+def _allowed_depth() -> int:
+    """Sandbox frames that fit under the recursion limit from here (each may add helpers)."""
+    depth = 0
+    frame: FrameType | None = sys._getframe()
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back
+    room = (sys.getrecursionlimit() - depth - _STACK_MARGIN) // 3
+    if room < 1:
+        raise SandboxError("The server's call stack is too deep to run this code")
+    return min(MAX_CALL_DEPTH, room)
+
+
 def _run(code: CodeType, namespace: dict[str, Any], limit: float, what: str) -> Any:
+    watch = _Watch(limit, what, _allowed_depth())
     previous = sys.gettrace()
-    sys.settrace(_Deadline(limit, what).trace)
+    sys.settrace(watch.trace)
     try:
         return eval(code, namespace)  # checked, rewritten and traced code
     finally:
@@ -760,8 +791,15 @@ def _describe_general(exc: BaseException) -> str:
     }
     label = next((text for kind, text in labels.items() if isinstance(exc, kind)),
                  type(exc).__name__)
-    detail = str(exc)
+    detail = _detail(exc)
     return f"{label}: {detail}" if detail else label
+
+
+def _detail(exc: BaseException) -> str:
+    """The exception's own text; OS-style (errno, text) arguments give just the text."""
+    if len(exc.args) == 2 and isinstance(exc.args[1], str):
+        return exc.args[1]
+    return str(exc)
 
 
 def _failure(exc: BaseException, mode: str) -> SandboxError:
@@ -841,12 +879,20 @@ def _scalar_cost(name: str, value: Any) -> int:
     if value is None or isinstance(value, (bool, float)):
         return 8
     if isinstance(value, int):
+        _check_storable_int(name, value)
         return value.bit_length() // 3 + 2
     if isinstance(value, str):
         return len(value) + 3
     raise SandboxError(
         f"Variable '{name}' holds a value of type '{type(value).__name__}', which cannot "
         "be stored; only text, numbers, booleans, None, lists and dicts can")
+
+
+def _check_storable_int(name: str, value: int) -> None:
+    """Numbers must survive JSON: Python refuses str() of ints above a digit limit."""
+    digits = sys.get_int_max_str_digits() or MAX_INT_DIGITS
+    if value.bit_length() > digits * math.log2(10) - 4:
+        raise SandboxError(f"Variable '{name}' holds a number that is too large to store")
 
 
 def _check_container(name: str, value: list[Any] | dict[Any, Any], budget: list[int],

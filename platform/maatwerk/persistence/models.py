@@ -143,6 +143,9 @@ class Task(Base):
     candidate_users: Mapped[str] = mapped_column(String(500), default="")
     assignee: Mapped[str | None] = mapped_column(String(80))
     form_key: Mapped[str | None] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(12), default="bpmn", server_default="bpmn")
+    instructions: Mapped[str | None] = mapped_column(Text)
+    blocks_task_id: Mapped[str | None] = mapped_column(String(36))  # ad-hoc step before it
     due_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column()
@@ -177,3 +180,45 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class LegalBasisRow(Base):
+    """The legal bases a deviation may cite; a municipality can add its own."""
+
+    __tablename__ = "legal_bases"
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    text: Mapped[str] = mapped_column(String(200), unique=True)
+    requires_citation: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Deviation(Base):
+    """A request to leave the standard path, its decision and what it changed."""
+
+    __tablename__ = "deviations"
+    __table_args__ = (
+        Index("ix_deviations_register", "process_model_id", "requested_at"),
+        Index("ix_deviations_status", "status", "requested_at"),
+    )
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    process_model_id: Mapped[int] = mapped_column(ForeignKey("process_models.id"))
+    type: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(12), default="requested")
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    element_id: Mapped[str | None] = mapped_column(String(255))  # the element it acts on
+    target_element_id: Mapped[str | None] = mapped_column(String(255))
+    values: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    before: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    after: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    reason: Mapped[str] = mapped_column(Text)
+    legal_basis: Mapped[str] = mapped_column(String(200))
+    citation: Mapped[str | None] = mapped_column(Text)
+    resident_message: Mapped[str | None] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(80))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(80))
+    decided_at: Mapped[datetime | None] = mapped_column()
+    decision_comment: Mapped[str | None] = mapped_column(Text)
+    case: Mapped[Case] = relationship(lazy="joined")

@@ -57,7 +57,7 @@ def _sync_tasks(uow: UnitOfWork, case: Case, model: ProcessModel, result: StepRe
                 actor: str) -> list[Task]:
     session = uow.session
     open_rows = {t.id: t for t in session.scalars(
-        select(Task).where(Task.case_id == case.id, Task.state == "open"))}
+        select(Task).where(Task.case_id == case.id, Task.state == "open", Task.kind == "bpmn"))}
     ready_ids = {r.id for r in result.ready}
     for task_id, row in open_rows.items():
         if task_id not in ready_ids:

@@ -8,7 +8,7 @@ from ..domain.deadline import due_date
 from ..domain.principal import RESIDENT_GROUP
 from ..persistence.models import Case, Task
 from ..persistence.uow import UnitOfWork
-from . import cases
+from . import cases, deviations
 
 RESIDENT_TEXT = "maatwerk:residentText"
 # what residents see of the history: plain milestones, never internal comments or data
@@ -30,6 +30,7 @@ class ResidentView:
     expected_by: datetime | None = None
     outcome: str | None = None
     milestones: list[Milestone] = field(default_factory=list)
+    custom_decisions: list[Milestone] = field(default_factory=list)
 
 
 def resident_view(uow: UnitOfWork, case: Case) -> ResidentView:
@@ -46,6 +47,8 @@ def resident_view(uow: UnitOfWork, case: Case) -> ResidentView:
     if case.status == "open":
         view.expected_by = due_date(case.created_at, model.decision_term)
     view.milestones, view.outcome = _milestones(uow, case)
+    for at, text in deviations.resident_notes(uow, case.id):
+        view.custom_decisions.append(Milestone(at, text))
     return view
 
 

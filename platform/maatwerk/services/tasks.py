@@ -122,6 +122,12 @@ def complete(uow: UnitOfWork, task_id: str, data: Any, actor: Principal,
         raise Forbidden(f"This task is claimed by {task.assignee}; ask them or a team lead "
                         "to release it first.")
     model = case.process_model
+    if task.kind == "adhoc":
+        return _complete_added_step(uow, case, task, data, actor, channel)
+    blocking = _open_added_steps(uow, task)
+    if blocking:
+        raise Conflict("First complete the step that was added before this one: "
+                       + ", ".join(f"'{b.name}'" for b in blocking) + ".")
     clean = _task_data(process_models.form_of(model, task.form_key), data)
     workflow = runtime.load(process_models.spec_bundle(uow, model), case.engine_state)
     try:
@@ -140,6 +146,24 @@ def complete(uow: UnitOfWork, task_id: str, data: Any, actor: Principal,
     except StaleDataError:
         raise Conflict("The case was changed by someone else at the same moment; "
                        "reload and try again.") from None
+    return case
+
+
+def _open_added_steps(uow: UnitOfWork, task: Task) -> list[Task]:
+    return list(uow.session.scalars(select(Task).where(
+        Task.blocks_task_id == task.id, Task.state == "open", Task.kind == "adhoc")))
+
+
+def _complete_added_step(uow: UnitOfWork, case: Case, task: Task, data: Any, actor: Principal,
+                         channel: str | None) -> Case:
+    """An ad-hoc step lives outside the model: completing it only unblocks the next step."""
+    clean = _task_data(None, data)
+    task.state, task.completed_at, task.completed_by = "completed", utcnow(), actor.username
+    case.updated_at = utcnow()
+    uow.record(AuditEntry(actor.username, "task_completed", case_id=case.id, task_id=task.id,
+                          channel=channel, details={"element_id": task.element_id,
+                                                    "name": task.name, "data": clean}))
+    uow.commit()
     return case
 
 
@@ -167,4 +191,6 @@ def task_to_dict(task: Task) -> dict[str, Any]:
             "name": task.name, "state": task.state,
             "candidate_groups": [g for g in task.candidate_groups.split(",") if g],
             "candidate_users": [u for u in task.candidate_users.split(",") if u],
-            "assignee": task.assignee, "created_at": task.created_at.isoformat()}
+            "assignee": task.assignee, "kind": task.kind,
+            "instructions": task.instructions, "blocks_task_id": task.blocks_task_id,
+            "created_at": task.created_at.isoformat()}

@@ -1,12 +1,16 @@
 """The public JSON API, /api/v1 (Bearer tokens)."""
 from __future__ import annotations
 
+import csv
+import io
+import json
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
 from ..domain.process_model import ModelRefused, UploadedFile
-from ..services import audit, cases, process_models, tasks
+from ..services import audit, cases, deviations, process_models, tasks
 from ..services.errors import Forbidden, InvalidInput
 from .context import me, uow
 from .openapi import openapi_document
@@ -142,3 +146,86 @@ def verify_audit() -> Response:
     return jsonify({"ok": result.ok, "checked": result.checked,
                     "first_broken": result.first_broken, "reason": result.reason})
 
+
+
+@bp.post("/cases/<int:case_id>/deviations")
+def request_deviation(case_id: int) -> tuple[Response, int]:
+    body = _json_body()
+    values = body.get("values") or {}
+    req = deviations.DeviationRequest(
+        type=str(body.get("type", "")), reason=str(body.get("reason") or ""),
+        legal_basis=str(body.get("legal_basis") or ""),
+        task_id=str(body["task_id"]) if body.get("task_id") else None,
+        target_element_id=str(body["target_element_id"]) if body.get("target_element_id")
+        else None, values=values, citation=body.get("citation"),
+        resident_message=body.get("resident_message"))
+    deviation = deviations.request(uow(), case_id, me(), req)
+    return jsonify(deviations.to_dict(deviation)), 201
+
+
+@bp.get("/deviations/<int:deviation_id>")
+def get_deviation(deviation_id: int) -> Response:
+    return jsonify(deviations.to_dict(deviations.get(uow(readonly=True), deviation_id, me())))
+
+
+@bp.post("/deviations/<int:deviation_id>/approve")
+def approve_deviation(deviation_id: int) -> Response:
+    body = request.get_json(silent=True) or {}
+    unit = uow()
+    deviation = deviations.approve(unit, deviation_id, me(), str(body.get("comment") or ""))
+    result = deviations.to_dict(deviation)
+    result["case"] = cases.case_to_dict(unit, cases.get_case(unit, deviation.case_id, me()))
+    return jsonify(result)
+
+
+@bp.post("/deviations/<int:deviation_id>/reject")
+def reject_deviation(deviation_id: int) -> Response:
+    body = request.get_json(silent=True) or {}
+    return jsonify(deviations.to_dict(deviations.reject(uow(), deviation_id, me(),
+                                                        str(body.get("comment") or ""))))
+
+
+@bp.post("/deviations/<int:deviation_id>/withdraw")
+def withdraw_deviation(deviation_id: int) -> Response:
+    return jsonify(deviations.to_dict(deviations.withdraw(uow(), deviation_id, me())))
+
+
+def register_filter(args: dict[str, str]) -> deviations.RegisterFilter:
+    def day(name: str) -> datetime | None:
+        value = args.get(name)
+        if not value:
+            return None
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise InvalidInput("Dates are YYYY-MM-DD.", {name: "Use YYYY-MM-DD."}) from None
+        return parsed if parsed.tzinfo else parsed.astimezone()
+    return deviations.RegisterFilter(
+        process_key=args.get("process_key") or None, element_id=args.get("element_id") or None,
+        type=args.get("type") or None, legal_basis=args.get("legal_basis") or None,
+        status=args.get("status") or None, date_from=day("from"), date_to=day("to"))
+
+
+CSV_COLUMNS = ["id", "case_reference", "process_key", "element_id", "type", "status",
+               "legal_basis", "citation", "reason", "requested_by", "requested_at",
+               "decided_by", "decided_at", "before", "after"]
+
+
+def register_csv(items: list[dict[str, object]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for item in items:
+        writer.writerow({k: (v if not isinstance(v, dict) else json.dumps(v))
+                         for k, v in item.items()})
+    return buffer.getvalue()
+
+
+@bp.get("/deviations")
+def deviation_register() -> Response:
+    found = deviations.register(uow(readonly=True), me(), register_filter(request.args))
+    items = [deviations.to_dict(d) for d in found.items]
+    if request.args.get("format") == "csv":
+        return Response(register_csv(items), mimetype="text/csv", headers={
+            "Content-Disposition": "attachment; filename=afwijkingenregister.csv"})
+    return jsonify({"counts": found.counts, "deviations": items})

@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 
 from ..config import CHANNELS
 from ..forms.wtf import build_form_class, form_data, prefill
-from ..services import cases, process_models, tasks
+from ..services import cases, deviations, process_models, tasks
 from ..services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from .context import login_required, me, uow
 from .i18n import CHANNELS as CHANNEL_LABELS
@@ -21,8 +21,11 @@ def inbox() -> str:
     view = request.args.get("weergave", "alle")
     flt = tasks.InboxFilter(mine_only=view == "mijn")
     found = tasks.visible_tasks(uow(readonly=True), me(), flt)
-    case_refs = cases.cases_by_id(uow(readonly=True), {t.case_id for t in found})
+    unit = uow(readonly=True)
+    case_refs = cases.cases_by_id(unit, {t.case_id for t in found})
     return render_template("work/inbox.html", tasks=found, view=view, case_refs=case_refs,
+                           pending=deviations.pending_cases(unit, set(case_refs)),
+                           approvals=len(deviations.pending_for(unit, me())),
                            title="Werkvoorraad")
 
 
@@ -61,6 +64,7 @@ def task(task_id: str) -> str | Response | tuple[str, int]:
     return render_template(
         "work/task.html", task=row, case=case, form=form, definition=definition,
         history=cases.history(unit, case.id), open_tasks=cases.open_tasks(unit, case.id),
+        deviations=deviations.for_case(unit, case.id),
         documentation=process_models.element(case.process_model, row.element_id)
         .get("documentation", ""),
         title=("Fout: " if status == 422 else "") + f"{row.name} — {case.reference}"), status
@@ -109,6 +113,7 @@ def case(case_id: int) -> str:
         abort(404)
     return render_template("work/case.html", case=found, tasks=cases.all_tasks(unit, case_id),
                            history=cases.history(unit, case_id),
+                           deviations=deviations.for_case(unit, case_id),
                            title=f"Zaak {found.reference}")
 
 

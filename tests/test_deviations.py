@@ -1,0 +1,267 @@
+"""Deviations end to end through the API: request, four eyes, execution, register, record."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from conftest import login
+from helpers import (BIJSTAND_AANVRAAG, KAP_AANVRAAG, actions, bearer, complete, open_task,
+                     start)
+
+REASON = "De beleidsregel pakt voor deze inwoner onevenredig uit door hoge zorgkosten."
+
+
+def _request(client: FlaskClient, token: str, case_id: int, expect: int = 201,
+             **body: Any) -> dict[str, Any]:
+    body.setdefault("reason", REASON)
+    body.setdefault("legal_basis", "art. 4:84 Awb")
+    response = client.post(f"/api/v1/cases/{case_id}/deviations", json=body,
+                           headers=bearer(token))
+    assert response.status_code == expect, response.get_json()
+    result: dict[str, Any] = response.get_json()
+    return result
+
+
+def _approve(client: FlaskClient, token: str, deviation_id: int,
+             expect: int = 200) -> dict[str, Any]:
+    response = client.post(f"/api/v1/deviations/{deviation_id}/approve",
+                           json={"comment": "Akkoord, goed onderbouwd."}, headers=bearer(token))
+    assert response.status_code == expect, response.get_json()
+    result: dict[str, Any] = response.get_json()
+    return result
+
+
+@pytest.fixture
+def refused_case(client: FlaskClient, tokens: dict[str, str]) -> dict[str, Any]:
+    """Bijstand whose means test says 'afwijzen' (income above the norm)."""
+    case = start(client, tokens["consulent"], "bijzondere_bijstand",
+                 dict(BIJSTAND_AANVRAAG, netto_inkomen=2500))
+    case = complete(client, tokens["consulent"], case, "Task_Volledigheid", {"volledig": "ja"})
+    assert case["data"]["uitkomst"] == "afwijzen"
+    return case
+
+
+def test_refusal_overridden_to_a_grant_on_art_18_pw(client: FlaskClient, tokens: dict[str, str],
+                                                     refused_case: dict[str, Any]) -> None:
+    case_id = refused_case["id"]
+    deviation = _request(client, tokens["consulent"], case_id, type="override_decision",
+                         target_element_id="Task_Draagkracht",
+                         values={"uitkomst": "toekennen"},
+                         legal_basis="art. 18 lid 1 Participatiewet",
+                         resident_message="U krijgt de bijstand toch, omdat uw situatie "
+                                          "bijzonder is.")
+    assert deviation["status"] == "requested"
+    assert deviation["before"] == {"uitkomst": "afwijzen"}
+    inbox = client.get(f"/api/v1/deviations/{deviation['id']}", headers=bearer(
+        tokens["consulent"])).get_json()
+    assert inbox["legal_basis"] == "art. 18 lid 1 Participatiewet"
+    approved = _approve(client, tokens["teamleider"], deviation["id"])
+    assert approved["status"] == "approved" and approved["decided_by"] == "teamleider"
+    assert approved["before"] == {"uitkomst": "afwijzen"}
+    assert approved["after"] == {"uitkomst": "toekennen"}
+    case = approved["case"]
+    assert case["data"]["uitkomst"] == "toekennen"
+    case = complete(client, tokens["teamleider"], case, "Task_Vierogen",
+                    {"akkoord": True, "vierogen_toelichting": "Maatwerk is terecht."})
+    assert case["status"] == "completed" and "betaalkenmerk" in case["data"]
+    history = actions(client, tokens["consulent"], case_id)
+    assert {"deviation_requested", "deviation_approved"} <= set(history)
+    verify = client.get("/api/v1/audit/verify", headers=bearer(tokens["teamleider"]))
+    assert verify.get_json()["ok"] is True
+    register = client.get("/api/v1/deviations?legal_basis=art. 18 lid 1 Participatiewet",
+                          headers=bearer(tokens["teamleider"])).get_json()
+    assert register["counts"]["type"] == {"override_decision": 1}
+    assert register["counts"]["process"] == {"bijzondere_bijstand": 1}
+    assert register["counts"]["element"] == {"Task_Draagkracht": 1}
+    assert [d["id"] for d in register["deviations"]] == [deviation["id"]]
+
+
+def test_the_requester_never_approves_their_own_request(
+        client: FlaskClient, tokens: dict[str, str], refused_case: dict[str, Any]) -> None:
+    own = _request(client, tokens["teamleider"], refused_case["id"], type="override_decision",
+                   target_element_id="Task_Draagkracht", values={"uitkomst": "toekennen"})
+    refused = _approve(client, tokens["teamleider"], own["id"], expect=403)
+    assert "four-eyes" in refused["error"]
+    assert _approve(client, tokens["consulent2"], own["id"], expect=403)  # no mandate
+    still = client.get(f"/api/v1/deviations/{own['id']}", headers=bearer(tokens["consulent"]))
+    assert still.get_json()["status"] == "requested"
+
+
+def test_withdraw_and_reject(client: FlaskClient, tokens: dict[str, str],
+                             refused_case: dict[str, Any]) -> None:
+    first = _request(client, tokens["consulent"], refused_case["id"], type="override_decision",
+                     target_element_id="Task_Draagkracht", values={"uitkomst": "toekennen"})
+    other = client.post(f"/api/v1/deviations/{first['id']}/withdraw",
+                        headers=bearer(tokens["consulent2"]))
+    assert other.status_code == 403
+    withdrawn = client.post(f"/api/v1/deviations/{first['id']}/withdraw",
+                            headers=bearer(tokens["consulent"]))
+    assert withdrawn.get_json()["status"] == "withdrawn"
+    assert _approve(client, tokens["teamleider"], first["id"], expect=409)
+    second = _request(client, tokens["consulent"], refused_case["id"], type="override_decision",
+                      target_element_id="Task_Draagkracht", values={"uitkomst": "toekennen"})
+    no_reason = client.post(f"/api/v1/deviations/{second['id']}/reject", json={},
+                            headers=bearer(tokens["teamleider"]))
+    assert no_reason.status_code == 422
+    rejected = client.post(f"/api/v1/deviations/{second['id']}/reject",
+                           json={"comment": "Het inkomen is echt te hoog."},
+                           headers=bearer(tokens["teamleider"]))
+    assert rejected.get_json()["status"] == "rejected"
+    case = client.get(f"/api/v1/cases/{refused_case['id']}", headers=bearer(tokens["consulent"]))
+    assert case.get_json()["data"]["uitkomst"] == "afwijzen"  # nothing changed
+
+
+def test_request_validation_names_the_fields(client: FlaskClient, tokens: dict[str, str],
+                                             refused_case: dict[str, Any]) -> None:
+    errors = _request(client, tokens["consulent"], refused_case["id"], expect=422,
+                      type="override_decision", target_element_id="Task_Draagkracht",
+                      values={"uitkomst": "toekennen"}, reason="Moet", legal_basis="art. 1")
+    assert {"reason", "legal_basis"} <= set(errors["errors"])
+    errors = _request(client, tokens["consulent"], refused_case["id"], expect=422,
+                      type="override_decision", target_element_id="Task_Draagkracht",
+                      values={"uitkomst": "toekennen"}, legal_basis="anders")
+    assert "citation" in errors["errors"]
+    ok = _request(client, tokens["consulent"], refused_case["id"], type="override_decision",
+                  target_element_id="Task_Draagkracht", values={"uitkomst": "toekennen"},
+                  legal_basis="anders", citation="Beleidsregel bijzondere bijstand, art. 7")
+    assert ok["citation"].startswith("Beleidsregel")
+    errors = _request(client, tokens["consulent"], refused_case["id"], expect=422,
+                      type="teleport")
+    assert "type" in errors["errors"]
+
+
+def test_designer_forbids_skipping_the_four_eyes_check(
+        client: FlaskClient, tokens: dict[str, str], refused_case: dict[str, Any]) -> None:
+    case = complete(client, tokens["consulent"], refused_case, "Task_ContactAfwijzing", {
+        "gesprek_datum": "2026-11-20", "gesprek_vorm": "telefoon",
+        "gesprek_verslag": "Besproken dat het inkomen boven de norm ligt."})
+    task = open_task(case, "Task_Vierogen")
+    refused = _request(client, tokens["consulent"], case["id"], expect=422, type="skip_task",
+                       task_id=task["id"])
+    assert "maatwerk:deviations" in refused["error"]
+    allowed = _request(client, tokens["consulent"], case["id"], type="reassign",
+                       task_id=task["id"], values={"assignee": "teamleider"})
+    assert allowed["status"] == "requested"
+
+
+def test_stale_approval_changes_nothing(client: FlaskClient, tokens: dict[str, str]) -> None:
+    case = start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
+    task = open_task(case, "Task_Volledigheid")
+    deviation = _request(client, tokens["consulent"], case["id"], type="skip_task",
+                         task_id=task["id"])
+    complete(client, tokens["consulent2"], case, "Task_Volledigheid", {"volledig": "ja"})
+    before = actions(client, tokens["consulent"], case["id"])
+    conflict = _approve(client, tokens["teamleider"], deviation["id"], expect=409)
+    assert "moved on" in conflict["error"]
+    assert actions(client, tokens["consulent"], case["id"]) == before
+    again = client.get(f"/api/v1/deviations/{deviation['id']}", headers=bearer(
+        tokens["consulent"])).get_json()
+    assert again["status"] == "requested"
+
+
+def test_permit_check_skipped_and_another_redone(client: FlaskClient,
+                                                 tokens: dict[str, str]) -> None:
+    token = tokens["vergunning"]
+    case = start(client, token, "kapvergunning", KAP_AANVRAAG)
+    case = complete(client, token, case, "Task_Beoordelen",
+                    {"ontvankelijk": True, "boomstatus": "gewoon"})
+    skip = _request(client, token, case["id"], type="skip_task",
+                    task_id=open_task(case, "Task_AdviesBomen")["id"],
+                    reason="Een bomendeskundige heeft deze boom vorige maand al beoordeeld.")
+    approved = _approve(client, tokens["teamleider"], skip["id"])
+    case = approved["case"]
+    assert [t["element_id"] for t in case["open_tasks"]] == ["Task_ToetsOmgevingsplan"]
+    case = complete(client, token, case, "Task_ToetsOmgevingsplan", _toets_data())
+    assert [t["element_id"] for t in case["open_tasks"]] == ["Task_Besluit"]
+    redo = _request(client, token, case["id"], type="return_to",
+                    target_element_id="Task_ToetsOmgevingsplan",
+                    reason="De toets gebruikte het oude omgevingsplan; die moet opnieuw.")
+    case = _approve(client, tokens["teamleider"], redo["id"])["case"]
+    assert [t["element_id"] for t in case["open_tasks"]] == ["Task_ToetsOmgevingsplan"]
+    history = actions(client, token, case["id"])
+    assert "task_cancelled" in history  # Task_Besluit was withdrawn, and is still on record
+    tasks = client.get(f"/api/v1/tasks?case_id={case['id']}", headers=bearer(token)).get_json()
+    assert [t["element_id"] for t in tasks["tasks"]] == ["Task_ToetsOmgevingsplan"]
+
+
+def _toets_data() -> dict[str, Any]:
+    import json
+    from pathlib import Path
+    form = json.loads((Path(__file__).resolve().parents[1] / "forms" /
+                       "toets_omgevingsplan.form").read_text())
+    data: dict[str, Any] = {}
+    for component in form["components"]:
+        key, kind = component.get("key"), component.get("type")
+        if not key:
+            continue
+        if kind in ("radio", "select"):
+            data[key] = component["values"][0]["value"]
+        elif kind == "checklist":
+            data[key] = [component["values"][0]["value"]]
+        elif kind == "checkbox":
+            data[key] = True
+        elif kind in ("textfield", "textarea"):
+            data[key] = "Past binnen het omgevingsplan, geen bijzonderheden."
+    return data
+
+
+def test_added_step_must_be_done_first(client: FlaskClient, tokens: dict[str, str]) -> None:
+    case = start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
+    task = open_task(case, "Task_Volledigheid")
+    deviation = _request(client, tokens["consulent"], case["id"], type="add_task",
+                         task_id=task["id"], values={
+                             "title": "Huisbezoek afleggen",
+                             "instructions": "Bekijk de woonsituatie ter plaatse."},
+                         reason="De aanvraag is niet te beoordelen zonder de woning te zien.")
+    case = _approve(client, tokens["teamleider"], deviation["id"])["case"]
+    added = open_task(case, "adhoc:" + str(deviation["id"]))
+    assert added["name"] == "Huisbezoek afleggen"
+    blocked = client.post(f"/api/v1/tasks/{task['id']}/complete",
+                          json={"data": {"volledig": "ja"}}, headers=bearer(tokens["consulent"]))
+    assert blocked.status_code == 409 and "Huisbezoek" in blocked.get_json()["error"]
+    done = client.post(f"/api/v1/tasks/{added['id']}/complete",
+                       json={"data": {"verslag": "Woning bezocht."}},
+                       headers=bearer(tokens["consulent"]))
+    assert done.status_code == 200
+    complete(client, tokens["consulent"], done.get_json(), "Task_Volledigheid",
+             {"volledig": "ja"})
+
+
+def test_correct_data_and_reassign(client: FlaskClient, tokens: dict[str, str]) -> None:
+    case = start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
+    task = open_task(case, "Task_Volledigheid")
+    fix = _request(client, tokens["consulent"], case["id"], type="correct_data",
+                   values={"bedrag": 400}, reason="Het bedrag op de offerte is 400 euro, niet 650.")
+    approved = _approve(client, tokens["teamleider"], fix["id"])
+    assert approved["before"] == {"bedrag": 650} and approved["after"] == {"bedrag": 400}
+    assert approved["case"]["data"]["bedrag"] == 400
+    handover = _request(client, tokens["consulent"], case["id"], type="reassign",
+                        task_id=task["id"], values={"assignee": "consulent2"},
+                        reason="Collega kent deze inwoner al van een eerdere aanvraag.")
+    case = _approve(client, tokens["teamleider"], handover["id"])["case"]
+    assert open_task(case, "Task_Volledigheid")["assignee"] == "consulent2"
+    # with the lower amount the grant needs no four-eyes check
+    case = complete(client, tokens["consulent2"], case, "Task_Volledigheid", {"volledig": "ja"})
+    assert case["status"] == "completed"
+
+
+def test_pages_show_the_deviation_to_caseworker_lead_and_resident(
+        client: FlaskClient, tokens: dict[str, str], refused_case: dict[str, Any]) -> None:
+    deviation = _request(client, tokens["consulent"], refused_case["id"],
+                         type="override_decision", target_element_id="Task_Draagkracht",
+                         values={"uitkomst": "toekennen"})
+    login(client, "teamleider")
+    queue = client.get("/werk/goedkeuren").get_data(as_text=True)
+    assert REASON in queue and "Goedkeuren en uitvoeren" in queue
+    assert "1 afwijking wacht" in client.get("/werk/").get_data(as_text=True)
+    _approve(client, tokens["teamleider"], deviation["id"])
+    register = client.get("/werk/afwijkingen").get_data(as_text=True)
+    assert "Task_Draagkracht" in register and "art. 4:84 Awb" in register
+    csv_text = client.get("/werk/afwijkingen?format=csv").get_data(as_text=True)
+    assert csv_text.splitlines()[0].startswith("id,case_reference,process_key")
+    assert "override_decision" in csv_text
+    status_url = refused_case["status_url"]
+    resident = client.get(status_url).get_data(as_text=True)
+    assert "Een beslissing op maat" in resident and REASON not in resident
