@@ -114,8 +114,8 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def csrf_token(html: str) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or \
-        re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    match = re.search(r'name="[^"]*csrf_token"[^>]*value="([^"]+)"', html) or \
+        re.search(r'value="([^"]+)"[^>]*name="[^"]*csrf_token"', html)
     assert match, "no CSRF token on the page"
     return match.group(1)
 

@@ -38,9 +38,10 @@ def refused_case(client: FlaskClient, tokens: dict[str, str]) -> dict[str, Any]:
     """Bijstand whose means test says 'afwijzen' (income above the norm)."""
     case = start(client, tokens["consulent"], "bijzondere_bijstand",
                  dict(BIJSTAND_AANVRAAG, netto_inkomen=2500))
+    status_url = case["status_url"]
     case = complete(client, tokens["consulent"], case, "Task_Volledigheid", {"volledig": "ja"})
     assert case["data"]["uitkomst"] == "afwijzen"
-    return case
+    return dict(case, status_url=status_url)
 
 
 def test_refusal_overridden_to_a_grant_on_art_18_pw(client: FlaskClient, tokens: dict[str, str],
@@ -262,6 +263,6 @@ def test_pages_show_the_deviation_to_caseworker_lead_and_resident(
     csv_text = client.get("/werk/afwijkingen?format=csv").get_data(as_text=True)
     assert csv_text.splitlines()[0].startswith("id,case_reference,process_key")
     assert "override_decision" in csv_text
-    status_url = refused_case["status_url"]
+    status_url = refused_case["status_url"]  # kept from the start by the fixture
     resident = client.get(status_url).get_data(as_text=True)
     assert "Een beslissing op maat" in resident and REASON not in resident

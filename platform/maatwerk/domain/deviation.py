@@ -14,6 +14,7 @@ class DeviationType(StrEnum):
     ADD_TASK = "add_task"
     CORRECT_DATA = "correct_data"
     REASSIGN = "reassign"
+    EXTEND_DEADLINE = "extend_deadline"
 
 
 class DeviationStatus(StrEnum):
@@ -36,6 +37,7 @@ LABELS = {
     DeviationType.ADD_TASK: "Extra stap toevoegen",
     DeviationType.CORRECT_DATA: "Gegevens corrigeren",
     DeviationType.REASSIGN: "Taak anders toewijzen",
+    DeviationType.EXTEND_DEADLINE: "Beslistermijn verlengen",
 }
 
 # what a resident reads on their status page once a deviation was approved (B1 Dutch)
@@ -50,7 +52,10 @@ RESIDENT_TEXTS = {
                             "kunnen beoordelen.",
     DeviationType.CORRECT_DATA: "Wij hebben gegevens in uw aanvraag verbeterd.",
     DeviationType.REASSIGN: "",  # internal: nothing changes for the resident
+    DeviationType.EXTEND_DEADLINE: "Wij hebben meer tijd nodig om over uw aanvraag te "
+                                   "beslissen. De nieuwe datum staat hierboven.",
 }
+MAX_EXTENSION_DAYS = 366
 
 MIN_REASON_LENGTH = 20
 MIN_REASON_WORDS = 4

@@ -40,10 +40,12 @@ def append(session: Session, entries: list[AuditEntry]) -> list[AuditEvent]:
         session.flush()
     written = []
     prev = head.last_hash
+    next_id = head.last_event_id
     for entry in entries:
         occurred_at = utcnow()
+        next_id += 1  # ids follow the chain: the head lock makes them ours alone
         event = AuditEvent(
-            occurred_at=occurred_at, actor=entry.actor, action=entry.action,
+            id=next_id, occurred_at=occurred_at, actor=entry.actor, action=entry.action,
             case_id=entry.case_id, task_id=entry.task_id, result=entry.result,
             channel=entry.channel, details=_jsonable(entry.details), prev_hash=prev, hash="")
         event.hash = chain_hash(prev, _content_of(event))

@@ -52,7 +52,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     groups: Mapped[list[UserGroup]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin")
+        back_populates="user", cascade="all, delete-orphan", lazy="joined")
 
 
 class UserGroup(Base):
@@ -120,6 +120,8 @@ class Case(Base):
     engine_version: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)
     next_timer_at: Mapped[datetime | None] = mapped_column(index=True)
+    due_at: Mapped[datetime | None] = mapped_column(index=True)  # the legal decision date
+    suspended_since: Mapped[datetime | None] = mapped_column()  # Awb 4:15: the clock stands
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column()
@@ -133,12 +135,16 @@ class Task(Base):
     """A task as a row: the inbox reads these, never the engine state."""
 
     __tablename__ = "tasks"
-    __table_args__ = (Index("ix_tasks_case_state", "case_id", "state"),)
+    __table_args__ = (Index("ix_tasks_case_state", "case_id", "state"),
+                      Index("ix_tasks_state_created", "state", "created_at"),
+                      Index("ix_tasks_state_due", "state", "due_at"))
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    # the engine's task id; a step done again after 'return to' gets a new row, same id
+    engine_task_id: Mapped[str | None] = mapped_column(String(36))
     element_id: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(255))
-    state: Mapped[str] = mapped_column(String(12), default="open")  # open, completed, cancelled
+    state: Mapped[str] = mapped_column(String(12), default="open")  # open, completed, ...
     candidate_groups: Mapped[str] = mapped_column(String(500), default="")
     candidate_users: Mapped[str] = mapped_column(String(500), default="")
     assignee: Mapped[str | None] = mapped_column(String(80))
@@ -152,7 +158,7 @@ class Task(Base):
     completed_by: Mapped[str | None] = mapped_column(String(80))
     case: Mapped[Case] = relationship(lazy="raise")
     candidates: Mapped[list[TaskCandidate]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin")
+        cascade="all, delete-orphan", lazy="select")
 
 
 class TaskCandidate(Base):
@@ -222,3 +228,15 @@ class Deviation(Base):
     decided_at: Mapped[datetime | None] = mapped_column()
     decision_comment: Mapped[str | None] = mapped_column(Text)
     case: Mapped[Case] = relationship(lazy="joined")
+
+
+class DeadlineSuspension(Base):
+    """A period in which the decision term stood still (art. 4:15 Awb), with its reason."""
+
+    __tablename__ = "deadline_suspensions"
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    reason: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column()

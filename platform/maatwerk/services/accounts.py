@@ -90,7 +90,7 @@ def create_token(uow: UnitOfWork, username: str, actor: str = "systeem") -> str:
 def principal_by_token(uow: UnitOfWork, token: str) -> Principal | None:
     row = uow.session.execute(
         select(User).join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == _token_digest(token))).scalar_one_or_none()
+        .where(ApiToken.token_hash == _token_digest(token))).unique().scalar_one_or_none()
     return principal_of(row) if row is not None and row.active else None
 
 

@@ -1,6 +1,7 @@
 """Applying what the engine did in one step to the case, its task rows and the audit record."""
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from ..engine import StepResult
 from ..engine.expressions import evaluate
 from ..persistence.models import Case, ProcessModel, Task, TaskCandidate, utcnow
 from ..persistence.uow import UnitOfWork
+from . import deadlines
 
 
 def lock_case(uow: UnitOfWork, case_id: int) -> Case | None:
@@ -22,9 +24,18 @@ def lock_case(uow: UnitOfWork, case_id: int) -> Case | None:
     return uow.session.scalar(query)
 
 
+def open_rows(uow: UnitOfWork, case_id: int) -> list[Task]:
+    """The case's open task rows (model tasks and added steps), without their candidates."""
+    return list(uow.session.scalars(select(Task).where(Task.case_id == case_id,
+                                                       Task.state == "open")))
+
+
 def apply_step(uow: UnitOfWork, case: Case, model: ProcessModel, result: StepResult,
-               actor: str, channel: str | None = None) -> list[Task]:
-    """Store the engine state and bring the task rows and case status in line with it."""
+               actor: str, channel: str | None = None,
+               still_open: list[Task] | None = None) -> list[Task]:
+    """Store the engine state and bring the task rows and case status in line with it.
+
+    `still_open`: the case's open rows as the caller already loaded them (saves a query)."""
     case.engine_state = result.state
     case.data = result.data
     case.next_timer_at = result.next_timer_at
@@ -35,7 +46,9 @@ def apply_step(uow: UnitOfWork, case: Case, model: ProcessModel, result: StepRes
                                   "element_id": step.element_id, "name": step.name,
                                   "type": step.kind, **({"result": step.detail}
                                                         if step.detail else {})}))
-    opened = _sync_tasks(uow, case, model, result, actor)
+    rows = open_rows(uow, case.id) if still_open is None else still_open
+    rows = [r for r in rows if r.state == "open"]
+    opened = _sync_tasks(uow, case, model, result, actor, rows)
     if result.failure is not None:
         element_id, message = result.failure
         case.status = "error"
@@ -50,24 +63,24 @@ def apply_step(uow: UnitOfWork, case: Case, model: ProcessModel, result: StepRes
     else:
         case.status = "open"
         case.error = None
+    deadlines.sync(uow, case, model, [r for r in rows + opened if r.state == "open"])
     return opened
 
 
 def _sync_tasks(uow: UnitOfWork, case: Case, model: ProcessModel, result: StepResult,
-                actor: str) -> list[Task]:
+                actor: str, rows: list[Task]) -> list[Task]:
     session = uow.session
-    open_rows = {t.id: t for t in session.scalars(
-        select(Task).where(Task.case_id == case.id, Task.state == "open", Task.kind == "bpmn"))}
+    open_by_id = {t.engine_task_id: t for t in rows if t.kind == "bpmn"}
     ready_ids = {r.id for r in result.ready}
-    for task_id, row in open_rows.items():
-        if task_id not in ready_ids:
+    for engine_id, row in open_by_id.items():
+        if engine_id not in ready_ids:
             row.state = "cancelled"
             row.completed_at = utcnow()
-            uow.record(AuditEntry(actor, "task_cancelled", case_id=case.id, task_id=task_id,
+            uow.record(AuditEntry(actor, "task_cancelled", case_id=case.id, task_id=row.id,
                                   details={"element_id": row.element_id, "name": row.name}))
     opened = []
     for ready in result.ready:
-        if ready.id in open_rows or session.get(Task, ready.id) is not None:
+        if ready.id in open_by_id:
             continue
         row = _task_row(case, model, ready.id, ready.element_id, ready.name, ready.data)
         session.add(row)
@@ -89,7 +102,9 @@ def _task_row(case: Case, model: ProcessModel, task_id: str, element_id: str, na
     principals = [f"group:{g}" for g in groups] + [f"user:{u}" for u in users]
     if not principals and not assignee:
         principals = [ANY_CASEWORKER]
-    row = Task(id=task_id, case_id=case.id, element_id=element_id, name=name, state="open",
+    row = Task(id=str(uuid.uuid4()), engine_task_id=task_id, case_id=case.id,
+               element_id=element_id, name=name, state="open",
+               due_at=case.due_at,
                candidate_groups=",".join(groups), candidate_users=",".join(users),
                assignee=assignee or None, form_key=facts.get("form_key"))
     row.candidates = [TaskCandidate(principal=p) for p in dict.fromkeys(principals)]

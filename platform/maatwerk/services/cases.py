@@ -17,7 +17,7 @@ from ..engine import STATE_VERSION, runtime
 from ..forms.validation import validate_submission
 from ..persistence.models import AuditEvent, Case, ProcessModel, Task, utcnow
 from ..persistence.uow import UnitOfWork
-from . import process_models
+from . import deadlines, process_models
 from .case_steps import apply_step, lock_case
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 
@@ -95,6 +95,7 @@ def _create(uow: UnitOfWork, model: ProcessModel, data: dict[str, Any], channel:
     who = actor.username if actor else "inwoner"
     uow.record(AuditEntry(who, "case_started", case_id=case.id, channel=channel, details={
         "reference": case.reference, "process_key": model.key, "version": model.version}))
+    deadlines.start(uow, case, model)
     apply_step(uow, case, model, result, "systeem", channel)
     return StartedCase(case, token)
 
@@ -170,6 +171,8 @@ def case_to_dict(uow: UnitOfWork, case: Case) -> dict[str, Any]:
         "created_at": case.created_at.isoformat(),
         "completed_at": case.completed_at.isoformat() if case.completed_at else None,
         "next_timer_at": case.next_timer_at.isoformat() if case.next_timer_at else None,
+        "due_at": case.due_at.isoformat() if case.due_at else None,
+        "deadline_suspended": case.suspended_since is not None,
         "open_tasks": [{"id": t.id, "element_id": t.element_id, "name": t.name,
                         "candidate_groups": _split(t.candidate_groups),
                         "assignee": t.assignee} for t in open_tasks(uow, case.id)],

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from ..domain.audit import AuditEntry
 from ..domain.deviation import (
-    NEEDS_TARGET, NEEDS_TASK, RESIDENT_TEXTS, DeviationStatus, DeviationType,
-    allowed_by_element, reason_problem,
+    MAX_EXTENSION_DAYS, NEEDS_TARGET, NEEDS_TASK, RESIDENT_TEXTS, DeviationStatus,
+    DeviationType, allowed_by_element, reason_problem,
 )
 from ..domain.principal import Principal
 from ..engine import deviations as engine_deviations
@@ -20,7 +20,7 @@ from ..persistence.models import (
     Case, Deviation, LegalBasisRow, ProcessModel, Task, TaskCandidate, User, utcnow,
 )
 from ..persistence.uow import UnitOfWork
-from . import cases, process_models
+from . import cases, deadlines, process_models
 from .case_steps import apply_step, lock_case
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 
@@ -154,6 +154,15 @@ def _validate_values(uow: UnitOfWork, case: Case, kind: DeviationType, req: Devi
         bad = [k for k in values if not str(k).isidentifier() or str(k).startswith("_")]
         if not values or bad:
             errors["values"] = "Give the fields to correct and their new values."
+    elif kind is DeviationType.EXTEND_DEADLINE:
+        if case.due_at is None:
+            errors["type"] = "This case has no decision term to extend."
+        if extension_days(values) is None:
+            errors["values"] = (f"Give the extension as whole weeks or days, at most "
+                                f"{MAX_EXTENSION_DAYS} days: {{\"weeks\": 4}}.")
+        if len((req.resident_message or "").strip()) < 20:
+            errors["resident_message"] = ("Write the notice to the resident: why more time is "
+                                          "needed and what the new date is (art. 4:14 Awb).")
     elif kind is DeviationType.REASSIGN:
         assignee, group = values.get("assignee"), values.get("candidate_group")
         if bool(assignee) == bool(group):
@@ -161,6 +170,16 @@ def _validate_values(uow: UnitOfWork, case: Case, kind: DeviationType, req: Devi
         elif assignee and uow.session.scalar(select(User).where(
                 User.username == assignee, User.active)) is None:
             errors["values.assignee"] = f"There is no active user '{assignee}'."
+
+
+def extension_days(values: dict[str, Any]) -> int | None:
+    try:
+        days = int(values.get("days", 0)) + 7 * int(values.get("weeks", 0))
+    except (TypeError, ValueError):
+        return None
+    if set(values) - {"days", "weeks"} or not 0 < days <= MAX_EXTENSION_DAYS:
+        return None
+    return days
 
 
 def _acting_element(uow: UnitOfWork, case: Case, kind: DeviationType,
@@ -201,6 +220,8 @@ def _before(uow: UnitOfWork, case: Case, workflow: Any, kind: DeviationType,
             return engine_deviations.data_values(workflow, list(req.values))
     except engine_deviations.DeviationNotApplicable as exc:
         raise InvalidInput(str(exc), {"target_element_id": str(exc)}) from None
+    if kind is DeviationType.EXTEND_DEADLINE and case.due_at is not None:
+        return {"due_at": case.due_at.isoformat()}
     if kind is DeviationType.REASSIGN and req.task_id:
         task = uow.session.get(Task, req.task_id)
         assert task is not None
@@ -290,21 +311,24 @@ def _execute(uow: UnitOfWork, case: Case, deviation: Deviation, actor: Principal
         return {}, _add_task(uow, case, deviation)
     if kind is DeviationType.REASSIGN:
         return _reassign(uow, deviation)
+    if kind is DeviationType.EXTEND_DEADLINE:
+        days = extension_days(deviation.values)
+        if case.due_at is None or days is None or case.status != "open":
+            raise engine_deviations.DeviationNotApplicable("the case has no running term")
+        return deadlines.extend(uow, case, days, actor.username,
+                                deviation.resident_message or "")
     workflow = _workflow(uow, case)
     before: dict[str, Any] = {}
     if kind is DeviationType.SKIP_TASK:
-        _ensure_task_open(uow, deviation)
-        result = engine_deviations.skip_task(workflow, deviation.task_id or "")
-        task = uow.session.get(Task, deviation.task_id)
-        assert task is not None
+        task = _ensure_task_open(uow, deviation)
+        result = engine_deviations.skip_task(workflow, task.engine_task_id or "")
         task.state, task.completed_at, task.completed_by = "skipped", utcnow(), actor.username
     elif kind is DeviationType.RETURN_TO:
         result = engine_deviations.return_to(workflow, deviation.target_element_id or "")
     elif kind is DeviationType.JUMP_TO:
-        if deviation.task_id:
-            _ensure_task_open(uow, deviation)
+        start = _ensure_task_open(uow, deviation) if deviation.task_id else None
         result = engine_deviations.jump_to(workflow, deviation.target_element_id or "",
-                                           deviation.task_id)
+                                           start.engine_task_id if start else None)
     elif kind is DeviationType.OVERRIDE_DECISION:
         before = engine_deviations.decision_values(workflow, deviation.target_element_id or "")
         result = engine_deviations.override_decision(

@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..domain.deadline import due_date
 from ..domain.principal import RESIDENT_GROUP
 from ..persistence.models import Case, Task
 from ..persistence.uow import UnitOfWork
@@ -28,6 +27,7 @@ class ResidentView:
     todo: list[Task] = field(default_factory=list)
     todo_texts: dict[str, str] = field(default_factory=dict)
     expected_by: datetime | None = None
+    suspended_since: datetime | None = None
     outcome: str | None = None
     milestones: list[Milestone] = field(default_factory=list)
     custom_decisions: list[Milestone] = field(default_factory=list)
@@ -45,7 +45,8 @@ def resident_view(uow: UnitOfWork, case: Case) -> ResidentView:
     for task in mine:
         view.todo_texts[task.id] = _resident_text(model.elements, task.element_id) or task.name
     if case.status == "open":
-        view.expected_by = due_date(case.created_at, model.decision_term)
+        view.expected_by = case.due_at
+        view.suspended_since = case.suspended_since
     view.milestones, view.outcome = _milestones(uow, case)
     for at, text in deviations.resident_notes(uow, case.id):
         view.custom_decisions.append(Milestone(at, text))

@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import Select, exists, func, select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..domain.audit import AuditEntry
@@ -12,10 +13,10 @@ from ..domain.principal import RESIDENT, RESIDENT_GROUP, Principal
 from ..engine import TaskNotOpen, runtime
 from ..forms.definition import FormDefinition
 from ..forms.validation import validate_submission
-from ..persistence.models import Case, Task, TaskCandidate, utcnow
+from ..persistence.models import Case, ProcessModel, Task, TaskCandidate, utcnow
 from ..persistence.uow import UnitOfWork
 from . import process_models
-from .case_steps import apply_step, lock_case
+from .case_steps import apply_step, lock_case, open_rows
 from .cases import free_data
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 
@@ -27,13 +28,25 @@ class InboxFilter:
     case_id: int | None = None
     element_id: str | None = None
     mine_only: bool = False
+    process_key: str | None = None
+    claimed: bool | None = None  # True: claimed by anyone; False: not claimed
+    search: str | None = None  # case reference or resident name
+    sort: str = "created"  # created, deadline
 
 
-def visible_tasks(uow: UnitOfWork, actor: Principal, flt: InboxFilter = InboxFilter(),
-                  limit: int = INBOX_LIMIT, offset: int = 0) -> list[Task]:
-    """Open tasks this person may see, oldest first; reads only the task rows."""
-    if not actor.works_tasks:
-        raise Forbidden("Only caseworkers have an inbox.")
+@dataclass(frozen=True)
+class InboxPage:
+    tasks: list[Task]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _inbox_query(actor: Principal, flt: InboxFilter) -> Select[tuple[Task]]:
     query = select(Task).where(Task.state == "open")
     if flt.mine_only:
         query = query.where(Task.assignee == actor.username)
@@ -48,12 +61,46 @@ def visible_tasks(uow: UnitOfWork, actor: Principal, flt: InboxFilter = InboxFil
         query = query.where(Task.case_id == flt.case_id)
     if flt.element_id:
         query = query.where(Task.element_id == flt.element_id)
-    query = query.order_by(Task.created_at, Task.id).limit(limit).offset(offset)
-    return list(uow.session.scalars(query))
+    if flt.claimed is not None:
+        query = query.where(Task.assignee.is_not(None) if flt.claimed else Task.assignee.is_(None))
+    if flt.process_key or flt.search:
+        query = query.join(Case, Case.id == Task.case_id)
+        if flt.process_key:
+            query = query.join(ProcessModel, ProcessModel.id == Case.process_model_id) \
+                .where(ProcessModel.key == flt.process_key)
+        if flt.search:
+            like = f"%{flt.search.strip()}%"
+            query = query.where(Case.reference.ilike(like) | Case.resident_name.ilike(like))
+    return query
+
+
+def inbox(uow: UnitOfWork, actor: Principal, flt: InboxFilter = InboxFilter(), page: int = 1,
+          per_page: int = 50) -> InboxPage:
+    """One page of the open tasks this person may see; reads only rows, never engine state."""
+    if not actor.works_tasks:
+        raise Forbidden("Only caseworkers have an inbox.")
+    query = _inbox_query(actor, flt)
+    total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    order = (Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id) \
+        if flt.sort == "deadline" else (Task.created_at, Task.id)
+    page = max(1, page)
+    rows = list(uow.session.scalars(query.order_by(*order).limit(per_page)
+                                    .offset((page - 1) * per_page)))
+    return InboxPage(rows, total, page, per_page)
+
+
+def visible_tasks(uow: UnitOfWork, actor: Principal, flt: InboxFilter = InboxFilter(),
+                  limit: int = INBOX_LIMIT, offset: int = 0) -> list[Task]:
+    """Open tasks this person may see, oldest first (the API's list)."""
+    if not actor.works_tasks:
+        raise Forbidden("Only caseworkers have an inbox.")
+    query = _inbox_query(actor, flt).order_by(Task.created_at, Task.id)
+    return list(uow.session.scalars(query.limit(limit).offset(offset)))
 
 
 def get_task(uow: UnitOfWork, task_id: str, actor: Principal) -> Task:
-    task = uow.session.get(Task, task_id)
+    task = uow.session.execute(select(Task).options(joinedload(Task.candidates))
+                               .where(Task.id == task_id)).unique().scalar_one_or_none()
     if task is None or not _may_see(actor, task):
         raise NotFound("There is no such task, or you may not see it.")
     return task
@@ -116,7 +163,8 @@ def complete(uow: UnitOfWork, task_id: str, data: Any, actor: Principal,
     task = get_task(uow, task_id, actor)
     case = lock_case(uow, task.case_id)
     assert case is not None
-    uow.session.refresh(task)  # as it is now that we hold the case
+    if uow.is_postgresql:
+        uow.session.refresh(task)  # as it is now that we hold the case
     _ensure_open(task)
     if task.assignee and task.assignee != actor.username and actor is not RESIDENT:
         raise Forbidden(f"This task is claimed by {task.assignee}; ask them or a team lead "
@@ -124,14 +172,15 @@ def complete(uow: UnitOfWork, task_id: str, data: Any, actor: Principal,
     model = case.process_model
     if task.kind == "adhoc":
         return _complete_added_step(uow, case, task, data, actor, channel)
-    blocking = _open_added_steps(uow, task)
+    still_open = [t for t in open_rows(uow, case.id) if t.id != task.id]
+    blocking = [t for t in still_open if t.kind == "adhoc" and t.blocks_task_id == task.id]
     if blocking:
         raise Conflict("First complete the step that was added before this one: "
                        + ", ".join(f"'{b.name}'" for b in blocking) + ".")
     clean = _task_data(process_models.form_of(model, task.form_key), data)
     workflow = runtime.load(process_models.spec_bundle(uow, model), case.engine_state)
     try:
-        result = runtime.complete(workflow, task.id, clean)
+        result = runtime.complete(workflow, task.engine_task_id or "", clean)
     except TaskNotOpen:
         raise Conflict("This task is no longer open in the case.") from None
     task.state = "completed"
@@ -140,18 +189,13 @@ def complete(uow: UnitOfWork, task_id: str, data: Any, actor: Principal,
     uow.record(AuditEntry(actor.username, "task_completed", case_id=case.id, task_id=task.id,
                           channel=channel, details={"element_id": task.element_id,
                                                     "name": task.name, "data": clean}))
-    apply_step(uow, case, model, result, "systeem", channel)
+    apply_step(uow, case, model, result, "systeem", channel, still_open)
     try:
         uow.commit()
     except StaleDataError:
         raise Conflict("The case was changed by someone else at the same moment; "
                        "reload and try again.") from None
     return case
-
-
-def _open_added_steps(uow: UnitOfWork, task: Task) -> list[Task]:
-    return list(uow.session.scalars(select(Task).where(
-        Task.blocks_task_id == task.id, Task.state == "open", Task.kind == "adhoc")))
 
 
 def _complete_added_step(uow: UnitOfWork, case: Case, task: Task, data: Any, actor: Principal,

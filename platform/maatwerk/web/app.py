@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from ..config import Settings
 from ..persistence.database import Database
-from . import api, auth, deviations, designer, errors, resident, work
+from . import api, assets, auth, deviations, designer, errors, resident, work
 from .context import close_units, current_principal
 from .i18n import LABELS, action_label, deviation_label, dutch_datetime, status_label
 
@@ -31,13 +31,15 @@ def build_app(settings: Settings) -> Flask:
     app.extensions["maatwerk.settings"] = settings
     csrf.init_app(app)
     csrf.exempt(api.bp)
-    for blueprint in (auth.bp, resident.bp, work.bp, deviations.bp, designer.bp, api.bp):
+    for blueprint in (assets.bp, auth.bp, resident.bp, work.bp, deviations.bp, designer.bp,
+                      api.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     app.teardown_request(close_units)
     app.after_request(_security_headers)
     app.add_url_rule("/healthz", "healthz", _healthz)
-    app.jinja_env.globals.update(current_principal=current_principal, LABELS=LABELS)
+    app.jinja_env.globals.update(current_principal=current_principal, LABELS=LABELS,
+                                 nlds=assets.nlds_available())
     app.jinja_env.filters.update(datetime=dutch_datetime, status_label=status_label,
                                  action_label=action_label, pretty=deviations.pretty,
                                  deviation_label=deviation_label)

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from flask import (Blueprint, Response, abort, flash, g, redirect, render_template, request,
-                   send_from_directory, url_for)
+                   url_for)
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ..config import REPO_ROOT
 from ..domain.process_model import ModelRefused, UploadedFile
 from ..services import process_models
 from ..services.errors import NotFound
+from .assets import VENDOR
 from .context import login_required, me, uow
 
 bp = Blueprint("designer", __name__, url_prefix="/ontwerp")
@@ -74,18 +74,6 @@ def diagram(key: str, version: int) -> Response:
     except NotFound:
         abort(404)
     return Response(xml, mimetype="application/xml")
-
-
-VENDOR = {"bpmn-js": REPO_ROOT / "node_modules" / "bpmn-js" / "dist"}
-
-
-@bp.get("/vendor/<package>/<path:filename>")
-@login_required("designer")
-def vendor(package: str, filename: str) -> Response:
-    """Front-end packages installed from npm by `make run` (the diagram viewer)."""
-    if package not in VENDOR or not VENDOR[package].is_dir():
-        abort(404)
-    return send_from_directory(VENDOR[package], filename, max_age=3600)
 
 
 def diagram_viewer_available() -> bool:

@@ -26,7 +26,9 @@ ACTIONS = {
     "token_created": "API-sleutel aangemaakt",
     "deviation_requested": "Afwijking aangevraagd", "deviation_approved": "Afwijking goedgekeurd",
     "deviation_rejected": "Afwijking afgewezen", "deviation_withdrawn": "Afwijking ingetrokken",
-    "legal_basis_added": "Grondslag toegevoegd", "case_retried": "Opnieuw geprobeerd",
+    "legal_basis_added": "Grondslag toegevoegd", "deadline_set": "Beslistermijn vastgesteld",
+    "deadline_suspended": "Beslistermijn opgeschort", "deadline_resumed": "Beslistermijn loopt weer",
+    "deadline_extended": "Beslistermijn verlengd", "case_retried": "Opnieuw geprobeerd",
 }
 CHANNELS = {"online": "Online", "balie": "Aan de balie", "telefoon": "Telefonisch",
             "post": "Per post"}

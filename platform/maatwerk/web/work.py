@@ -6,8 +6,9 @@ from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from ..config import CHANNELS
+from ..domain.workdays import amsterdam_date, amsterdam_today, working_days_between
 from ..forms.wtf import build_form_class, form_data, prefill
-from ..services import cases, deviations, process_models, tasks
+from ..services import cases, deadlines, deviations, process_models, tasks
 from ..services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from .context import login_required, me, uow
 from .i18n import CHANNELS as CHANNEL_LABELS
@@ -18,15 +19,25 @@ bp = Blueprint("work", __name__, url_prefix="/werk")
 @bp.get("/")
 @login_required("caseworker", "teamlead")
 def inbox() -> str:
-    view = request.args.get("weergave", "alle")
-    flt = tasks.InboxFilter(mine_only=view == "mijn")
-    found = tasks.visible_tasks(uow(readonly=True), me(), flt)
+    args = request.args
+    view = args.get("weergave", "alle")
+    claimed = {"ja": True, "nee": False}.get(args.get("opgepakt", ""))
+    flt = tasks.InboxFilter(mine_only=view == "mijn", process_key=args.get("proces") or None,
+                            element_id=args.get("stap") or None, claimed=claimed,
+                            search=(args.get("zoek") or "")[:100] or None,
+                            sort="deadline" if args.get("sorteer") == "termijn" else "created")
+    page_number = args.get("pagina", "1")
     unit = uow(readonly=True)
-    case_refs = cases.cases_by_id(unit, {t.case_id for t in found})
-    return render_template("work/inbox.html", tasks=found, view=view, case_refs=case_refs,
-                           pending=deviations.pending_cases(unit, set(case_refs)),
-                           approvals=len(deviations.pending_for(unit, me())),
-                           title="Werkvoorraad")
+    page = tasks.inbox(unit, me(), flt, int(page_number) if page_number.isdigit() else 1)
+    case_refs = cases.cases_by_id(unit, {t.case_id for t in page.tasks})
+    today = amsterdam_today()
+    remaining = {t.id: working_days_between(today, amsterdam_date(t.due_at))
+                 for t in page.tasks if t.due_at is not None}
+    return render_template(
+        "work/inbox.html", page=page, tasks=page.tasks, view=view, case_refs=case_refs,
+        remaining=remaining, models=process_models.latest_versions(unit), args=args,
+        pending=deviations.pending_cases(unit, set(case_refs)),
+        approvals=len(deviations.pending_for(unit, me())), title="Werkvoorraad")
 
 
 @bp.route("/taken/<task_id>", methods=["GET", "POST"])
@@ -114,6 +125,8 @@ def case(case_id: int) -> str:
     return render_template("work/case.html", case=found, tasks=cases.all_tasks(unit, case_id),
                            history=cases.history(unit, case_id),
                            deviations=deviations.for_case(unit, case_id),
+                           remaining=deadlines.remaining_working_days(found),
+                           suspensions=deadlines.suspensions(unit, case_id),
                            title=f"Zaak {found.reference}")
 
 

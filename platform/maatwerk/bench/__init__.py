@@ -1,0 +1,1 @@
+"""`make bench`: the figures behind the speed and memory targets (see __main__)."""

@@ -1,0 +1,126 @@
+"""`make bench`: measure the engine, the service layer, HTTP on gunicorn, long-running cases,
+worker memory and the inbox, on SQLite and on PostgreSQL, in one run.
+
+Prints a table and writes bench-results.json. PostgreSQL is used when
+MAATWERK_BENCH_POSTGRES_URL is set (`make bench` starts a throw-away server for it).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from ..engine import baseline
+from . import http_runs, inbox, setup
+
+MODEL = Path(__file__).with_name("ten_tasks.bpmn")
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary(latencies_ms: list[float]) -> dict[str, float]:
+    return {"median_ms": round(statistics.median(latencies_ms), 2),
+            "p95_ms": round(percentile(latencies_ms, 95), 2), "n": len(latencies_ms)}
+
+
+def bench_raw(instances: int) -> dict[str, Any]:
+    return {"in_memory": baseline.run(MODEL, "bench_ten_tasks", instances, serialize=False),
+            "serialize_per_task": baseline.run(MODEL, "bench_ten_tasks", instances,
+                                               serialize=True)}
+
+
+def bench_database(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
+    env = setup.prepare(url, MODEL)
+    result: dict[str, Any] = {"database": name}
+    result["services"] = setup.services_run(url, env, args.cases)
+    for workers in (1, 4):
+        result[f"http_{workers}_worker"] = http_runs.run(url, env, workers=workers,
+                                                         cases=args.cases, clients=workers)
+    result["inbox"] = inbox.run(url, env, tasks=args.inbox_tasks, groups=20)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m maatwerk.bench", description=__doc__)
+    parser.add_argument("--cases", type=int, default=60, help="ten-task cases per run")
+    parser.add_argument("--raw-instances", type=int, default=200)
+    parser.add_argument("--inbox-tasks", type=int, default=100_000)
+    parser.add_argument("--out", default="bench-results.json")
+    parser.add_argument("--skip-long-running", action="store_true")
+    args = parser.parse_args(argv)
+    results: dict[str, Any] = {"machine": {"python": platform.python_version(),
+                                           "cpus": os.cpu_count(),
+                                           "date": time.strftime("%Y-%m-%d %H:%M")}}
+    print("raw engine ...", file=sys.stderr)
+    results["raw_engine"] = bench_raw(args.raw_instances)
+    databases = [("sqlite", f"sqlite:///{tempfile.mkdtemp(prefix='mw-bench-')}/bench.db")]
+    if os.environ.get("MAATWERK_BENCH_POSTGRES_URL"):
+        databases.append(("postgresql", os.environ["MAATWERK_BENCH_POSTGRES_URL"]))
+    results["databases"] = []
+    for name, url in databases:
+        print(f"{name} ...", file=sys.stderr)
+        results["databases"].append(bench_database(name, url, args))
+    if not args.skip_long_running:
+        print("long-running case ...", file=sys.stderr)
+        from .. import bench_long_running
+        results["long_running"] = bench_long_running.measure()
+    Path(args.out).write_text(json.dumps(results, indent=2))
+    print(report(results))
+    return 0
+
+
+def report(results: dict[str, Any]) -> str:
+    raw = results["raw_engine"]
+    base = raw["serialize_per_task"]["ms_per_task"]
+    lines = ["", "Maatwerk benchmark " + results["machine"]["date"], "",
+             f"raw engine, in memory:            {raw['in_memory']['ms_per_task']:8.3f} ms/task"
+             f"  ({raw['in_memory']['instances_per_second']:.0f} ten-task cases/s)",
+             f"raw engine, serialize per task:   {base:8.3f} ms/task"
+             f"  ({raw['serialize_per_task']['instances_per_second']:.0f} cases/s)", ""]
+    header = f"{'database':<11}{'layer':<16}{'median ms':>10}{'p95 ms':>9}{'cases/s':>9}" \
+             f"{'x raw':>7}{'RSS MiB/worker':>16}"
+    lines += [header, "-" * len(header)]
+    for db in results["databases"]:
+        for layer in ("services", "http_1_worker", "http_4_worker"):
+            row = db[layer]
+            rss = row.get("rss_mib_per_worker")
+            lines.append(f"{db['database']:<11}{layer:<16}{row['median_ms']:>10.2f}"
+                         f"{row['p95_ms']:>9.2f}{row['cases_per_second']:>9.1f}"
+                         f"{row['median_ms'] / base:>7.1f}"
+                         f"{(f'{rss:.0f}' if rss else '-'):>16}")
+    lines += ["", f"{'database':<11}{'inbox (100k open tasks, 20 groups)':<40}{'median':>8}"
+                  f"{'p95 ms':>8}"]
+    for db in results["databases"]:
+        for key, label in (("query", "the page's query"), ("query_deadline", "query, by deadline"),
+                           ("page", "full HTTP page (gunicorn)")):
+            row = db["inbox"][key]
+            lines.append(f"{db['database']:<11}{label:<40}{row['median_ms']:>8.2f}"
+                         f"{row['p95_ms']:>8.2f}")
+    if "long_running" in results:
+        lines += ["", "long-running case: one step (load + complete + store)"]
+        by = {r["iterations"]: r for r in results["long_running"]}
+        for n, row in sorted(by.items()):
+            lines.append(f"  {n:>5} iterations: {row['step_ms']:8.2f} ms, state "
+                         f"{row['state_bytes'] / 1024:.0f} KiB")
+        if 10 in by and 1000 in by:
+            lines.append(f"  ratio 1000/10: {by[1000]['step_ms'] / by[10]['step_ms']:.2f} "
+                         "(target <= 2)")
+    lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""A fresh database with a bench account and the ten-task model; the service-layer run."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from ..domain.process_model import UploadedFile
+from ..persistence.database import Database
+from ..persistence.migrate import upgrade
+from ..persistence.uow import UnitOfWork
+from ..services import accounts, cases, process_models, tasks
+
+PASSWORD = "bench-password"
+
+
+def prepare(url: str, model: Path) -> dict[str, Any]:
+    if url.startswith("postgresql"):
+        database = Database(url)
+        with database.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        database.dispose()
+    upgrade(url)
+    database = Database(url)
+    with UnitOfWork(database) as uow:
+        accounts.create_user(uow, "bench", ["caseworker"], ["bench"], PASSWORD)
+    with UnitOfWork(database) as uow:
+        accounts.create_user(uow, "bench-designer", ["designer"], [], PASSWORD)
+    with UnitOfWork(database) as uow:
+        token = accounts.create_token(uow, "bench")
+    with UnitOfWork(database) as uow:
+        designer = accounts.principal_by_username(uow, "bench-designer")
+        assert designer is not None
+        process_models.upload(uow, designer, [UploadedFile(model.name, model.read_bytes())])
+    database.dispose()
+    return {"token": token, "process_key": "bench_ten_tasks"}
+
+
+def services_run(url: str, env: dict[str, Any], count: int) -> dict[str, Any]:
+    """Start cases and complete their ten tasks through the service layer, one by one."""
+    from .__main__ import summary
+    database = Database(url)
+    latencies: list[float] = []
+    started = time.perf_counter()
+    for _ in range(count):
+        with UnitOfWork(database) as uow:
+            actor = accounts.principal_by_username(uow, "bench")
+            assert actor is not None
+            case_id = cases.start_case(uow, env["process_key"], {}, "online", actor).case.id
+            open_ids = [t.id for t in cases.open_tasks(uow, case_id)]
+        while open_ids:
+            t0 = time.perf_counter()
+            with UnitOfWork(database) as uow:
+                tasks.complete(uow, open_ids[0], {}, actor)
+                open_ids = [t.id for t in cases.open_tasks(uow, case_id)]
+            latencies.append(1000 * (time.perf_counter() - t0))
+    elapsed = time.perf_counter() - started
+    database.dispose()
+    return {**summary(latencies), "cases_per_second": round(count / elapsed, 1)}
