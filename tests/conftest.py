@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
+from werkzeug.serving import make_server
 
 from maatwerk import create_app
 from maatwerk.config import Settings
@@ -126,3 +128,31 @@ def login(client: FlaskClient, username: str, password: str = demo.DEMO_PASSWORD
         "csrf_token": csrf_token(page.get_data(as_text=True)),
         "username": username, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+CHROMIUM = os.environ.get("MAATWERK_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture
+def live_server(app: Flask, demo_loaded: list[str]) -> Iterator[str]:
+    """The app on a loopback port, for the browser."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    """Debian's Chromium, headless, driven by Playwright (no browser downloads)."""
+    from playwright.sync_api import sync_playwright
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run 'make test' (it installs it)")
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield instance
+        instance.close()

@@ -6,7 +6,6 @@
   if (!figure || typeof window.BpmnJS !== "function") { return; }
   var canvas = document.createElement("div");
   canvas.className = "diagram__canvas";
-  canvas.setAttribute("aria-hidden", "true");
   figure.insertBefore(canvas, figure.firstChild);
   var counts = JSON.parse(figure.getAttribute("data-counts") || "{}");
   var viewer = new window.BpmnJS({ container: canvas });
@@ -15,6 +14,8 @@
     .then(function (xml) { return viewer.importXML(xml); })
     .then(function () {
       viewer.get("canvas").zoom("fit-viewport");
+      // a picture, not a control: the steps are in the table below for every user
+      canvas.querySelectorAll("[tabindex]").forEach(function (el) { el.removeAttribute("tabindex"); });
       var overlays = viewer.get("overlays");
       Object.keys(counts).forEach(function (elementId) {
         var badge = document.createElement("span");
