@@ -266,3 +266,28 @@ def test_pages_show_the_deviation_to_caseworker_lead_and_resident(
     status_url = refused_case["status_url"]  # kept from the start by the fixture
     resident = client.get(status_url).get_data(as_text=True)
     assert "Een beslissing op maat" in resident and REASON not in resident
+
+
+def test_jump_forward_past_steps_that_do_not_apply(client: FlaskClient,
+                                                   tokens: dict[str, str]) -> None:
+    case = start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
+    task = open_task(case, "Task_Volledigheid")
+    jump = _request(client, tokens["consulent"], case["id"], type="jump_to",
+                    task_id=task["id"], target_element_id="Task_Vierogen",
+                    reason="De aanvraag is vorige week al volledig beoordeeld bij de Wmo-melding.")
+    case = _approve(client, tokens["teamleider"], jump["id"])["case"]
+    assert [t["element_id"] for t in case["open_tasks"]] == ["Task_Vierogen"]
+    assert "task_cancelled" in actions(client, tokens["consulent"], case["id"])
+
+
+def test_jump_through_a_parallel_gateway_is_refused_and_changes_nothing(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    token = tokens["vergunning"]
+    case = start(client, token, "kapvergunning", KAP_AANVRAAG)
+    jump = _request(client, token, case["id"], type="jump_to",
+                    target_element_id="Task_Besluit",
+                    reason="De bomen zijn al door de brandweer beoordeeld na de storm.")
+    refused = _approve(client, tokens["teamleider"], jump["id"], expect=409)
+    assert "no path forward" in refused["error"]
+    again = client.get(f"/api/v1/cases/{case['id']}", headers=bearer(token)).get_json()
+    assert [t["element_id"] for t in again["open_tasks"]] == ["Task_Beoordelen"]

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections import deque
 from typing import Any
-from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -148,7 +147,7 @@ def _forward_path(start: SpiffTask, element_id: str) -> list[Any]:
 def _passable(spec: Any) -> bool:
     kind = type(spec).__name__
     if isinstance(spec, ExclusiveGateway):
-        return len(spec.inputs) == 1 or True
+        return True
     if kind in ("UserTask", "ManualTask", "NoneTask", "ScriptTask", "DecisionTask",
                 "BusinessRuleTask", "BoundaryEventSplit", "BoundaryEventJoin"):
         return True
@@ -236,7 +235,3 @@ def reachable_elements(workflow: BpmnWorkflow) -> list[str]:
                         found.add(output.bpmn_id)
                     queue.append(output)
     return sorted(found)
-
-
-def task_uuid(task_id: str) -> UUID:
-    return UUID(task_id)

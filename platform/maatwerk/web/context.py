@@ -1,6 +1,8 @@
 """Per-request plumbing: the unit of work, the signed-in person, the bearer token."""
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -35,6 +37,30 @@ def close_units(_exc: BaseException | None = None) -> None:
         unit.__exit__(None, None, None)
 
 
+# API tokens seen recently, so a busy client costs no lookup per request. A revoked token or
+# changed account is noticed within TOKEN_CACHE_SECONDS (per process).
+TOKEN_CACHE_SECONDS = 30.0
+_token_cache: dict[str, tuple[float, Principal]] = {}
+_token_lock = threading.Lock()
+
+
+def _principal_for_token(token: str) -> Principal | None:
+    now = time.monotonic()
+    with _token_lock:
+        hit = _token_cache.get(token)
+    if hit is not None and now - hit[0] < TOKEN_CACHE_SECONDS:
+        return hit[1]
+    principal = accounts.principal_by_token(uow(readonly=True), token)
+    with _token_lock:
+        if principal is None:
+            _token_cache.pop(token, None)
+        else:
+            if len(_token_cache) > 10_000:
+                _token_cache.clear()
+            _token_cache[token] = (now, principal)
+    return principal
+
+
 def current_principal() -> Principal | None:
     if "principal" in g:
         found: Principal | None = g.principal
@@ -42,7 +68,7 @@ def current_principal() -> Principal | None:
     principal = None
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        principal = accounts.principal_by_token(uow(readonly=True), header[7:].strip())
+        principal = _principal_for_token(header[7:].strip())
     elif username := session.get("username"):
         principal = accounts.principal_by_username(uow(readonly=True), username)
     g.principal = principal
