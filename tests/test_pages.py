@@ -122,3 +122,17 @@ def test_security_headers(client: FlaskClient) -> None:
     response = client.get("/")
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_english_is_available_and_remembered(client: FlaskClient,
+                                             demo_loaded: list[str]) -> None:
+    dutch = client.get("/").get_data(as_text=True)
+    assert '<html lang="nl">' in dutch and "Kies wat u wilt aanvragen" in dutch
+    english = client.get("/?taal=en")
+    assert "taal=en" in english.headers["Set-Cookie"]
+    html = english.get_data(as_text=True)
+    assert '<html lang="en">' in html and "Choose what you want to apply for" in html
+    again = client.get("/aanvragen/bijzondere_bijstand").get_data(as_text=True)
+    assert "Send application" in again  # the choice is remembered
+    back = client.get("/?taal=nl").get_data(as_text=True)
+    assert "Kies wat u wilt aanvragen" in back

@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, Response, g, jsonify
+from flask import Flask, Response, g, jsonify, request
 from flask_wtf.csrf import CSRFProtect
 
 from ..config import Settings
 from ..persistence.database import Database
 from . import api, assets, auth, deviations, designer, errors, resident, work
 from .context import close_units, current_principal
-from .i18n import LABELS, action_label, deviation_label, dutch_datetime, status_label
+from .i18n import (LANGUAGE_COOKIE, LABELS, action_label, current_language, deviation_label,
+                   dutch_datetime, status_label, translate)
 
 csrf = CSRFProtect()
 
@@ -37,6 +38,10 @@ def build_app(settings: Settings) -> Flask:
     errors.register(app)
     app.teardown_request(close_units)
     app.after_request(_security_headers)
+    app.before_request(_choose_language)
+    app.after_request(_remember_language)
+    app.jinja_env.globals.update(_=lambda text: translate(text, g.get("lang", "nl")),
+                                 lang=lambda: g.get("lang", "nl"))
     app.add_url_rule("/healthz", "healthz", _healthz)
     app.jinja_env.globals.update(current_principal=current_principal, LABELS=LABELS,
                                  nlds=assets.nlds_available())
@@ -48,6 +53,17 @@ def build_app(settings: Settings) -> Flask:
 
 def _healthz() -> Response:
     return jsonify({"status": "ok"})
+
+
+def _choose_language() -> None:
+    g.lang = current_language(request.cookies.get(LANGUAGE_COOKIE), request.args.get("taal"))
+
+
+def _remember_language(response: Response) -> Response:
+    if request.args.get("taal") in ("nl", "en"):
+        response.set_cookie(LANGUAGE_COOKIE, request.args["taal"], max_age=365 * 24 * 3600,
+                            httponly=True, samesite="Lax")
+    return response
 
 
 def _security_headers(response: Response) -> Response:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flask import g, has_request_context
+
 from ..domain.deviation import LABELS as DEVIATION_LABELS
 from ..domain.deviation import DeviationType
 
@@ -43,11 +45,18 @@ def action_label(action: str) -> str:
     return ACTIONS.get(action, action.replace("_", " "))
 
 
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+             "September", "October", "November", "December")
+
+
 def dutch_datetime(value: datetime | None, with_time: bool = True) -> str:
+    """A date as people write it, in the page's language (Dutch unless English was chosen)."""
     if value is None:
         return ""
     local = value.astimezone(AMSTERDAM)
-    text = f"{local.day} {MONTHS[local.month - 1]} {local.year}"
+    english = has_request_context() and g.get("lang") == "en"
+    month = (MONTHS_EN if english else MONTHS)[local.month - 1]
+    text = f"{local.day} {month} {local.year}"
     return f"{text}, {local:%H:%M}" if with_time else text
 
 
@@ -56,3 +65,79 @@ def deviation_label(kind: str) -> str:
         return DEVIATION_LABELS[DeviationType(kind)]
     except ValueError:
         return kind
+
+
+# -- language: Dutch by default, English available, the choice kept in a cookie ----------
+
+LANGUAGES = ("nl", "en")
+LANGUAGE_COOKIE = "taal"
+
+EN: dict[str, str] = {
+    "Naar de inhoud": "Skip to content",
+    "Hoofdmenu": "Main menu",
+    "Aanvragen": "Applications",
+    "Inloggen medewerkers": "Staff sign in",
+    "Uitloggen": "Sign out",
+    "Ingelogd als": "Signed in as",
+    "Maatwerk — open source zaakgericht werken.": "Maatwerk — open source case management.",
+    "Alle aanvragen": "All applications",
+    "Taal": "Language",
+    "Hier vraagt u iets aan bij de gemeente. Kies wat u wilt aanvragen.":
+        "Apply for something from the municipality. Choose what you want to apply for.",
+    "Er zijn nog geen aanvragen die u online kunt doen.":
+        "There are no applications you can make online yet.",
+    "Aanvraag versturen": "Send application",
+    "Uw aanvraag": "Your application",
+    "Wij hebben uw aanvraag ontvangen": "We have received your application",
+    "Uw zaaknummer is": "Your case number is",
+    "Bewaar het adres van deze pagina: hier ziet u steeds hoe het met uw aanvraag staat. "
+    "Deel de link niet met anderen.":
+        "Keep the address of this page: it always shows how your application is doing. "
+        "Do not share the link with others.",
+    "Dank u wel. Wij hebben uw gegevens ontvangen.": "Thank you. We have received your details.",
+    "Zaaknummer": "Case number",
+    "Ingediend op": "Submitted on",
+    "Status": "Status",
+    "U hoort uiterlijk": "You will hear from us by",
+    "van ons": "",
+    "Wat gebeurt er nu?": "What happens now?",
+    "Wat moet u doen?": "What do you need to do?",
+    "Wat is er al gebeurd?": "What has happened so far?",
+    "Uitkomst": "Outcome",
+    "Versturen": "Send",
+    "Gedaan": "Done",
+    "Een beslissing op maat": "A decision tailored to you",
+    "In uw situatie hebben wij niet precies de standaardregels gevolgd. Een tweede medewerker "
+    "met bevoegdheid heeft dit goedgekeurd.":
+        "In your situation we did not follow the standard rules exactly. A second officer with "
+        "the authority to do so approved this.",
+    "In behandeling": "In progress", "Afgerond": "Completed", "Vastgelopen": "Delayed",
+    "Uw aanvraag is afgehandeld.": "Your application has been decided.",
+    "Er is een vertraging bij de behandeling van uw aanvraag. Wij lossen dit op; u hoeft niets "
+    "te doen.": "There is a delay in handling your application. We are solving it; you do not "
+                "need to do anything.",
+    "Wij hebben iets van u nodig. Kijk hieronder wat u moet doen.":
+        "We need something from you. See below what to do.",
+    "Wij behandelen uw aanvraag. U hoeft nu niets te doen.":
+        "We are handling your application. You do not need to do anything now.",
+    "Wij hebben uw aanvraag ontvangen.": "We have received your application.",
+    "Deze datum schuift op: de termijn staat stil sinds": "This date moves: the term has been "
+                                                          "paused since",
+    "omdat wij op gegevens van u wachten": "because we are waiting for information from you",
+    "Inloggen voor medewerkers": "Staff sign in",
+    "Inloggen is niet gelukt": "Signing in did not work",
+    "De gebruikersnaam of het wachtwoord klopt niet.": "The user name or password is wrong.",
+    "Inloggen": "Sign in",
+    "Naar de startpagina": "To the start page",
+}
+
+
+def current_language(cookie: str | None, requested: str | None) -> str:
+    for choice in (requested, cookie):
+        if choice in LANGUAGES:
+            return choice
+    return "nl"
+
+
+def translate(text: str, language: str) -> str:
+    return EN.get(text, text) if language == "en" else text
