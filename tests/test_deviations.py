@@ -64,6 +64,7 @@ def test_refusal_overridden_to_a_grant_on_art_18_pw(client: FlaskClient, tokens:
     assert approved["after"] == {"uitkomst": "toekennen"}
     case = approved["case"]
     assert case["data"]["uitkomst"] == "toekennen"
+    assert case["next_timer_at"] == refused_case["next_timer_at"]  # the 8 weeks run on
     case = complete(client, tokens["teamleider"], case, "Task_Vierogen",
                     {"akkoord": True, "vierogen_toelichting": "Maatwerk is terecht."})
     assert case["status"] == "completed" and "betaalkenmerk" in case["data"]
@@ -291,3 +292,44 @@ def test_jump_through_a_parallel_gateway_is_refused_and_changes_nothing(
     assert "no path forward" in refused["error"]
     again = client.get(f"/api/v1/cases/{case['id']}", headers=bearer(token)).get_json()
     assert [t["element_id"] for t in again["open_tasks"]] == ["Task_Beoordelen"]
+
+
+def test_return_across_a_waiting_boundary_timer_leaves_no_stale_timer(
+        client: FlaskClient, tokens: dict[str, str], database: Any) -> None:
+    from maatwerk.cli import run_worker_pass
+    case = start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
+    eight_weeks = case["next_timer_at"]
+    case = complete(client, tokens["consulent"], case, "Task_Volledigheid", {
+        "volledig": "nee", "ontbrekende_gegevens": "De offerte ontbreekt."})
+    assert case["next_timer_at"] < eight_weeks  # the P14D repair term of Task_Aanvulling
+    assert case["deadline_suspended"] is True
+    back = _request(client, tokens["consulent"], case["id"], type="return_to",
+                    target_element_id="Task_Volledigheid",
+                    reason="De offerte zat toch al bij de aanvraag, in een tweede bijlage.")
+    case = _approve(client, tokens["teamleider"], back["id"])["case"]
+    assert [t["element_id"] for t in case["open_tasks"]] == ["Task_Volledigheid"]
+    assert case["next_timer_at"] == eight_weeks  # only the decision term is left
+    assert case["deadline_suspended"] is False
+    assert run_worker_pass(database) == 0
+    case = complete(client, tokens["consulent"], case, "Task_Volledigheid", {"volledig": "ja"})
+    case = complete(client, tokens["teamleider"], case, "Task_Vierogen",
+                    {"akkoord": True, "vierogen_toelichting": "In orde."})
+    assert case["status"] == "completed"
+
+
+def test_skipping_the_residents_task_cancels_its_repair_term(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    case = start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
+    eight_weeks = case["next_timer_at"]
+    case = complete(client, tokens["consulent"], case, "Task_Volledigheid", {
+        "volledig": "nee", "ontbrekende_gegevens": "De offerte ontbreekt."})
+    resident_task = open_task(case, "Task_Aanvulling")
+    skip = _request(client, tokens["consulent"], case["id"], type="skip_task",
+                    task_id=resident_task["id"],
+                    reason="De inwoner heeft de offerte aan de balie afgegeven.")
+    case = _approve(client, tokens["teamleider"], skip["id"])["case"]
+    assert [t["element_id"] for t in case["open_tasks"]] == ["Task_Volledigheid"]  # the loop
+    assert case["next_timer_at"] == eight_weeks
+    history = client.get(f"/api/v1/cases/{case['id']}/audit",
+                         headers=bearer(tokens["consulent"])).get_json()["events"]
+    assert "deadline_resumed" in [e["action"] for e in history]

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -76,8 +77,23 @@ def _forget_removed(workflow: BpmnWorkflow) -> None:
         manager.tasks.pop(task_id, None)
 
 
+def _waiting_timers(workflow: BpmnWorkflow) -> dict[str, Any]:
+    return {t.task_spec.name: t.internal_data["event_value"] for t in _tasks(workflow)
+            if t.state == TaskState.WAITING and "event_value" in t.internal_data
+            and isinstance(getattr(t.task_spec, "event_definition", None), TimerEventDefinition)}
+
+
+def _keep_timers(workflow: BpmnWorkflow, before: dict[str, Any]) -> None:
+    """A timer that was already running (the legal decision term, say) keeps its due
+    moment; the engine's reset would start it again from now."""
+    for task in _tasks(workflow):
+        if task.task_spec.name in before and not task.has_state(TaskState.FINISHED_MASK):
+            task.internal_data["event_value"] = before[task.task_spec.name]
+
+
 def _reset_keeping_data(workflow: BpmnWorkflow, task: SpiffTask) -> SpiffTask:
-    """Reset to `task` (READY again) with the data the case has now."""
+    """Reset to `task` (READY again) with the data and running timers the case has now."""
+    timers = _waiting_timers(workflow)
     current = runtime._case_data(workflow, completed=False)
     if task.parent is not None:
         task.parent.data.update(current)
@@ -87,6 +103,7 @@ def _reset_keeping_data(workflow: BpmnWorkflow, task: SpiffTask) -> SpiffTask:
         raise DeviationNotApplicable(f"the engine cannot go back to '{task.task_spec.bpmn_id}'"
                                      f": {exc}") from None
     _forget_removed(workflow)
+    _keep_timers(workflow, timers)
     reset = workflow.get_task_from_id(task.id)
     reset.data.update(current)
     return reset
