@@ -137,7 +137,8 @@ class Task(Base):
     __tablename__ = "tasks"
     __table_args__ = (Index("ix_tasks_case_state", "case_id", "state"),
                       Index("ix_tasks_state_created", "state", "created_at"),
-                      Index("ix_tasks_state_due", "state", "due_at"))
+                      Index("ix_tasks_state_due", "state", "due_at"),
+                      Index("ix_tasks_assignee_state", "assignee", "state"))
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     # the engine's task id; a step done again after 'return to' gets a new row, same id

@@ -102,6 +102,8 @@ def _task_row(case: Case, model: ProcessModel, task_id: str, element_id: str, na
     principals = [f"group:{g}" for g in groups] + [f"user:{u}" for u in users]
     if not principals and not assignee:
         principals = [ANY_CASEWORKER]
+    if assignee:
+        principals.append(f"user:{assignee}")
     row = Task(id=str(uuid.uuid4()), engine_task_id=task_id, case_id=case.id,
                element_id=element_id, name=name, state="open",
                due_at=case.due_at,
