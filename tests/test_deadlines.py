@@ -51,6 +51,7 @@ def test_term_is_set_suspended_and_resumed(client: FlaskClient, tokens: dict[str
                      {"s": since - timedelta(days=3), "id": case["id"]})
     status = client.get(status_url).get_data(as_text=True)
     assert "de termijn staat stil" in status
+    assert "Doe dit uiterlijk op" in status  # the P14D repair term on the resident's task
     task = open_task(case, "Task_Aanvulling")
     token = status_url.split("/status/")[1]
     page = client.get(f"/status/{token}").get_data(as_text=True)

@@ -46,6 +46,8 @@ class ElementFacts:
     documentation: str = ""
     properties: dict[str, str] = field(default_factory=dict)
     result_variable: str | None = None
+    attached_to: str | None = None  # a boundary event: the task it sits on
+    timer: str | None = None  # a timer event: its duration, date or cycle as written
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

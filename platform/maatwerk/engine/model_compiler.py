@@ -343,8 +343,12 @@ def _check_flow_node(upload: _Upload, filename: str, process_id: str, element: e
             upload.problem(filename, element_id, "the call activity names no process to call")
     elif local == "boundaryEvent" and element.get("attachedToRef") not in all_ids:
         upload.problem(filename, element_id, "the boundary event is not attached to a task")
+    if local == "boundaryEvent":
+        facts.attached_to = element.get("attachedToRef")
     for timer in element.iterfind("bpmn:timerEventDefinition", NS):
         _check_timer(upload, filename, element_id, timer)
+        values = [c for c in timer if isinstance(c.tag, str)]
+        facts.timer = (values[0].text or "").strip() if values else None
     for condition in element.iterfind("bpmn:conditionalEventDefinition/bpmn:condition", NS):
         for message in problems_in_expression(condition.text or ""):
             upload.problem(filename, element_id, f"condition: {message}")

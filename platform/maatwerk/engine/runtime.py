@@ -174,6 +174,21 @@ def _case_data(workflow: BpmnWorkflow, completed: bool) -> dict[str, Any]:
     return _plain(merged)
 
 
+def waiting_timers(workflow: BpmnWorkflow) -> dict[str, datetime]:
+    """Element id -> due moment of every timer that is waiting now."""
+    found: dict[str, datetime] = {}
+    for task in _all_tasks(workflow):
+        spec = task.task_spec
+        value = task.internal_data.get("event_value")
+        if task.state == TaskState.WAITING and isinstance(value, str) and \
+                isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
+            try:
+                found[spec.bpmn_id] = TimerEventDefinition.get_datetime(value)
+            except (ValueError, TypeError):
+                continue
+    return found
+
+
 def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
     due = []
     for event in workflow.waiting_events():

@@ -7,7 +7,8 @@ from datetime import datetime
 from ..domain.principal import RESIDENT_GROUP
 from ..persistence.models import Case, Task
 from ..persistence.uow import UnitOfWork
-from . import cases, deviations
+from ..engine import runtime
+from . import cases, deviations, process_models
 
 RESIDENT_TEXT = "maatwerk:residentText"
 # what residents see of the history: plain milestones, never internal comments or data
@@ -31,6 +32,7 @@ class ResidentView:
     outcome: str | None = None
     milestones: list[Milestone] = field(default_factory=list)
     custom_decisions: list[Milestone] = field(default_factory=list)
+    todo_due: dict[str, datetime] = field(default_factory=dict)
 
 
 def resident_view(uow: UnitOfWork, case: Case) -> ResidentView:
@@ -44,6 +46,8 @@ def resident_view(uow: UnitOfWork, case: Case) -> ResidentView:
         view.now.append(text or f"Een medewerker werkt aan de stap ‘{task.name}’.")
     for task in mine:
         view.todo_texts[task.id] = _resident_text(model.elements, task.element_id) or task.name
+    if mine:
+        view.todo_due = _resident_terms(uow, case, mine)
     if case.status == "open":
         view.expected_by = case.due_at
         view.suspended_since = case.suspended_since
@@ -51,6 +55,24 @@ def resident_view(uow: UnitOfWork, case: Case) -> ResidentView:
     for at, text in deviations.resident_notes(uow, case.id):
         view.custom_decisions.append(Milestone(at, text))
     return view
+
+
+def _resident_terms(uow: UnitOfWork, case: Case, mine: list[Task]) -> dict[str, datetime]:
+    """The date by which the resident must answer: a timer on the boundary of their task."""
+    elements = case.process_model.elements
+    boundary = {eid: facts.get("attached_to") for eid, facts in elements.items()
+                if facts.get("type") == "boundaryEvent" and facts.get("timer")}
+    if not boundary:
+        return {}
+    waiting = runtime.waiting_timers(runtime.load(
+        process_models.spec_bundle(uow, case.process_model), case.engine_state))
+    terms = {}
+    for task in mine:
+        due = [waiting[eid] for eid, host in boundary.items()
+               if host == task.element_id and eid in waiting]
+        if due:
+            terms[task.id] = min(due)
+    return terms
 
 
 def _headline(case: Case, resident_must_act: bool) -> str:

@@ -129,6 +129,7 @@ EN: dict[str, str] = {
     "De gebruikersnaam of het wachtwoord klopt niet.": "The user name or password is wrong.",
     "Inloggen": "Sign in",
     "Naar de startpagina": "To the start page",
+    "Doe dit uiterlijk op": "Please do this by",
 }
 
 
