@@ -14,6 +14,7 @@ from ..config import CHANNELS
 from ..domain.audit import AuditEntry
 from ..domain.principal import Principal
 from ..engine import STATE_VERSION, runtime
+from ..forms.definition import FormDefinition
 from ..forms.validation import validate_submission
 from ..persistence.models import AuditEvent, Case, ProcessModel, Task, utcnow
 from ..persistence.uow import UnitOfWork
@@ -57,9 +58,16 @@ def start_case(uow: UnitOfWork, process_key: str, data: Any, channel: str,
 
 
 def _start_data(model: ProcessModel, data: Any) -> dict[str, Any]:
+    return submitted_data(process_models.form_of(model, model.start_form_key), data)
+
+
+def submitted_data(form: FormDefinition | None, data: Any) -> dict[str, Any]:
+    """What a start or task form accepts of the input: typed form fields, or (without a
+    form) plain variables; anything else is refused with the field named."""
+    if data is None:
+        data = {}
     if not isinstance(data, dict):
         raise InvalidInput("The data must be an object.", {"data": "Expected a JSON object."})
-    form = process_models.form_of(model, model.start_form_key)
     if form is None:
         return free_data(data)
     clean, errors = validate_submission(form, data)

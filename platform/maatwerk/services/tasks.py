@@ -12,12 +12,11 @@ from ..domain.audit import AuditEntry
 from ..domain.principal import RESIDENT, RESIDENT_GROUP, Principal
 from ..engine import TaskNotOpen, runtime
 from ..forms.definition import FormDefinition
-from ..forms.validation import validate_submission
 from ..persistence.models import Case, ProcessModel, Task, TaskCandidate, utcnow
 from ..persistence.uow import UnitOfWork
 from . import process_models
 from .case_steps import apply_step, lock_case, open_rows
-from .cases import free_data
+from .cases import submitted_data
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 
 INBOX_LIMIT = 200
@@ -182,7 +181,7 @@ def complete(uow: UnitOfWork, task_id: str, data: Any, actor: Principal,
     if blocking:
         raise Conflict("First complete the step that was added before this one: "
                        + ", ".join(f"'{b.name}'" for b in blocking) + ".")
-    clean = _task_data(process_models.form_of(model, task.form_key), data)
+    clean = submitted_data(process_models.form_of(model, task.form_key), data)
     workflow = runtime.load(process_models.spec_bundle(uow, model), case.engine_state)
     try:
         result = runtime.complete(workflow, task.engine_task_id or "", clean)
@@ -206,7 +205,7 @@ def complete(uow: UnitOfWork, task_id: str, data: Any, actor: Principal,
 def _complete_added_step(uow: UnitOfWork, case: Case, task: Task, data: Any, actor: Principal,
                          channel: str | None) -> Case:
     """An ad-hoc step lives outside the model: completing it only unblocks the next step."""
-    clean = _task_data(None, data)
+    clean = submitted_data(None, data)
     task.state, task.completed_at, task.completed_by = "completed", utcnow(), actor.username
     case.updated_at = utcnow()
     uow.record(AuditEntry(actor.username, "task_completed", case_id=case.id, task_id=task.id,
@@ -214,19 +213,6 @@ def _complete_added_step(uow: UnitOfWork, case: Case, task: Task, data: Any, act
                                                     "name": task.name, "data": clean}))
     uow.commit()
     return case
-
-
-def _task_data(form: FormDefinition | None, data: Any) -> dict[str, Any]:
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise InvalidInput("The data must be an object.", {"data": "Expected a JSON object."})
-    if form is None:
-        return free_data(data)
-    clean, errors = validate_submission(form, data)
-    if errors:
-        raise InvalidInput("Not every field is filled in correctly.", errors)
-    return clean
 
 
 def resident_tasks(uow: UnitOfWork, case: Case) -> list[Task]:

@@ -21,13 +21,9 @@ def services() -> str:
 
 @bp.route("/aanvragen/<key>", methods=["GET", "POST"])
 def start(key: str) -> str | Response:
-    unit = uow(readonly=True)
     try:
-        model = process_models.latest(unit, key)
+        model, definition = process_models.with_start_form(uow(readonly=True), key)
     except NotFound:
-        abort(404)
-    definition = process_models.form_of(model, model.start_form_key)
-    if definition is None:
         abort(404)
     form = build_form_class(definition)()
     if form.validate_on_submit():

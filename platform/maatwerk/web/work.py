@@ -154,13 +154,9 @@ def counter() -> str:
 @bp.route("/balie/<key>", methods=["GET", "POST"])
 @login_required("clerk")
 def counter_start(key: str) -> str | tuple[str, int]:
-    unit = uow(readonly=True)
     try:
-        model = process_models.latest(unit, key)
+        model, definition = process_models.with_start_form(uow(readonly=True), key)
     except NotFound:
-        abort(404)
-    definition = process_models.form_of(model, model.start_form_key)
-    if definition is None:
         abort(404)
     form = build_form_class(definition)()
     channel = request.form.get("kanaal", "balie")
