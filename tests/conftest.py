@@ -23,7 +23,6 @@ from maatwerk.persistence.uow import UnitOfWork
 from maatwerk.services import accounts, demo
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
 TEST_SECRET = "test-secret-key-that-is-long-enough"
 REFERENCE_TABLES = {"legal_bases"}  # seeded by the migrations; kept between tests
 accounts.PASSWORD_METHOD = "pbkdf2:sha256:1000"  # cheap hashes: tests create many accounts

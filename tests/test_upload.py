@@ -8,13 +8,16 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from conftest import ROOT, SHARED
+from conftest import ROOT
 from helpers import BIJSTAND_AANVRAAG, bearer, start
 from maatwerk.services.demo import bundle_files
 
 DATA = Path(__file__).parent / "data"
-MIWG = sorted((SHARED / "conformance" / "miwg").glob("*.bpmn"))
-ATTACKS = sorted((SHARED / "attacks").glob("*.bpmn"))
+# copies of ../shared/conformance/miwg (CC BY 3.0, BPMN MIWG; see data/miwg/SOURCE.md) and
+# ../shared/attacks, so the suite runs the same in any clone
+MIWG = sorted((DATA / "miwg").glob("*.bpmn"))
+ATTACKS = sorted((DATA / "attacks").glob("*.bpmn"))
+assert len(MIWG) == 21 and len(ATTACKS) == 3, "test data is missing"
 
 
 def _upload(client: FlaskClient, token: str, files: list[tuple[str, bytes]]):  # type: ignore
