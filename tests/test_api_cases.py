@@ -143,5 +143,8 @@ def test_openapi_lists_every_public_path(client: FlaskClient) -> None:
     document = client.get("/api/v1/openapi.json").get_json()
     assert document["openapi"].startswith("3.")
     for path in ("/process-models", "/cases", "/cases/{case_id}", "/cases/{case_id}/audit",
-                 "/tasks", "/tasks/{task_id}/claim", "/tasks/{task_id}/complete"):
+                 "/tasks", "/tasks/{task_id}/claim", "/tasks/{task_id}/complete",
+                 "/cases/{case_id}/deviations", "/deviations", "/deviations/{deviation_id}",
+                 "/deviations/{deviation_id}/approve", "/deviations/{deviation_id}/reject",
+                 "/deviations/{deviation_id}/withdraw", "/audit/verify"):
         assert path in document["paths"]

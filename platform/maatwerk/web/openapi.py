@@ -61,6 +61,17 @@ SCHEMAS: dict[str, Any] = {
         "data": {"type": "object"}, "channel": {"type": "string"},
         "open_tasks": {"type": "array", "items": _ref("TaskSummary")},
         "status_url": {"type": "string", "description": "only when the case is created"}}},
+    "Deviation": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "case_id": {"type": "integer"},
+        "type": {"type": "string", "enum": ["skip_task", "return_to", "jump_to",
+                                            "override_decision", "add_task", "correct_data",
+                                            "reassign", "extend_deadline"]},
+        "status": {"type": "string", "enum": ["requested", "approved", "rejected", "withdrawn"]},
+        "task_id": {"type": ["string", "null"]}, "element_id": {"type": ["string", "null"]},
+        "target_element_id": {"type": ["string", "null"]}, "values": {"type": "object"},
+        "before": {"type": "object"}, "after": {"type": "object"}, "reason": {"type": "string"},
+        "legal_basis": {"type": "string"}, "citation": {"type": ["string", "null"]},
+        "requested_by": {"type": "string"}, "decided_by": {"type": ["string", "null"]}}},
     "AuditEvent": {"type": "object", "properties": {
         "id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"},
         "actor": {"type": "string"}, "action": {"type": "string"},
@@ -130,6 +141,39 @@ def openapi_document() -> dict[str, Any]:
                 parameters=_path_id("task_id", "string"),
                 requestBody=_body({"type": "object", "properties": {"data": {
                     "type": "object"}}}))},
+            "/cases/{case_id}/deviations": {"post": _op("Request a deviation", {
+                "201": _json(_ref("Deviation"), "Requested"),
+                "422": _json(_ref("Error"), "Invalid, or the element forbids it")},
+                parameters=_path_id("case_id"),
+                requestBody=_body({"type": "object", "required": ["type", "reason",
+                                                                  "legal_basis"],
+                                   "properties": {
+                    "type": {"type": "string"}, "task_id": {"type": "string"},
+                    "target_element_id": {"type": "string"}, "values": {"type": "object"},
+                    "reason": {"type": "string"}, "legal_basis": {"type": "string"},
+                    "citation": {"type": "string"}, "resident_message": {"type": "string"}}}))},
+            "/deviations": {"get": _op("The deviation register: counts and the list", {
+                "200": _json({"type": "object", "properties": {
+                    "counts": {"type": "object"},
+                    "deviations": {"type": "array", "items": _ref("Deviation")}}})},
+                parameters=[{"name": n, "in": "query", "schema": {"type": "string"}} for n in (
+                    "process_key", "element_id", "type", "legal_basis", "status", "from", "to",
+                    "format")])},
+            "/deviations/{deviation_id}": {"get": _op("One deviation", {
+                "200": _json(_ref("Deviation"))}, parameters=_path_id("deviation_id"))},
+            "/deviations/{deviation_id}/approve": {"post": _op(
+                "Approve (another team lead) and execute", {
+                    "200": _json(_ref("Deviation")),
+                    "409": _json(_ref("Error"), "The case has moved on; nothing changed")},
+                parameters=_path_id("deviation_id"),
+                requestBody=_body({"type": "object", "properties": {
+                    "comment": {"type": "string"}}}))},
+            "/deviations/{deviation_id}/reject": {"post": _op("Reject, with a comment", {
+                "200": _json(_ref("Deviation"))}, parameters=_path_id("deviation_id"),
+                requestBody=_body({"type": "object", "properties": {
+                    "comment": {"type": "string"}}}))},
+            "/deviations/{deviation_id}/withdraw": {"post": _op("Withdraw (the requester)", {
+                "200": _json(_ref("Deviation"))}, parameters=_path_id("deviation_id"))},
             "/audit/verify": {"get": _op("Recompute the audit hash chain", {"200": _json({
                 "type": "object", "properties": {"ok": {"type": "boolean"},
                                                  "checked": {"type": "integer"},
