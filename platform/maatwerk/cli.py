@@ -14,7 +14,7 @@ from .config import REPO_ROOT, Settings
 from .persistence.database import Database
 from .persistence.migrate import upgrade
 from .persistence.uow import UnitOfWork
-from .services import accounts, audit, demo, timers
+from .services import accounts, audit, demo, deviations, timers
 from .services.errors import ServiceError
 
 log = logging.getLogger("maatwerk")
@@ -55,6 +55,20 @@ def cmd_tokens_create(args: argparse.Namespace) -> int:
         token = accounts.create_token(uow, args.name)
     print(f"API token for {args.name} (shown once):")
     print(token)
+    return 0
+
+
+def cmd_legal_bases_add(args: argparse.Namespace) -> int:
+    with UnitOfWork(_database()) as uow:
+        deviations.add_legal_basis(uow, args.text, args.citation, "systeem")
+    print(f"added legal basis: {args.text}")
+    return 0
+
+
+def cmd_legal_bases_list(_args: argparse.Namespace) -> int:
+    with UnitOfWork(_database(), readonly=True) as uow:
+        for basis in deviations.legal_bases(uow):
+            print(basis.text + ("  (citation required)" if basis.requires_citation else ""))
     return 0
 
 
@@ -134,6 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
     token = tokens.add_parser("create", help="create an API token; printed as the last line")
     token.add_argument("name")
     token.set_defaults(func=cmd_tokens_create)
+    bases = sub.add_parser("legal-bases", help="legal bases for deviations").add_subparsers(
+        dest="bases_command", required=True)
+    add = bases.add_parser("add", help="add a legal basis caseworkers may cite")
+    add.add_argument("text")
+    add.add_argument("--citation", action="store_true", help="requests must cite the article")
+    add.set_defaults(func=cmd_legal_bases_add)
+    bases.add_parser("list", help="the legal bases").set_defaults(func=cmd_legal_bases_list)
     audit_p = sub.add_parser("audit", help="audit record").add_subparsers(dest="audit_command",
                                                                           required=True)
     audit_p.add_parser("verify", help="recompute the hash chain").set_defaults(

@@ -223,32 +223,3 @@ def correct_data(workflow: BpmnWorkflow, changes: dict[str, Any]) -> StepResult:
 def data_values(workflow: BpmnWorkflow, keys: list[str]) -> dict[str, Any]:
     data = runtime._case_data(workflow, completed=workflow.is_completed())
     return runtime._plain({key: data.get(key) for key in keys})
-
-
-def element_kind(workflow: BpmnWorkflow, element_id: str) -> str | None:
-    for spec in list(workflow.spec.task_specs.values()) + [
-            s for sub in workflow.subprocess_specs.values() for s in sub.task_specs.values()]:
-        if getattr(spec, "bpmn_id", None) == element_id:
-            return type(spec).__name__
-    return None
-
-
-def completed_elements(workflow: BpmnWorkflow) -> list[str]:
-    return sorted({t.task_spec.bpmn_id for t in _tasks(workflow)
-                   if t.state == TaskState.COMPLETED and t.task_spec.manual})
-
-
-def reachable_elements(workflow: BpmnWorkflow) -> list[str]:
-    found: set[str] = set()
-    for task in runtime._ready(workflow, manual=True):
-        queue = deque([task.task_spec])
-        seen = {task.task_spec.name}
-        while queue:
-            spec = queue.popleft()
-            for output in spec.outputs:
-                if output.name not in seen and _passable(output):
-                    seen.add(output.name)
-                    if getattr(output, "manual", False) and output.bpmn_id:
-                        found.add(output.bpmn_id)
-                    queue.append(output)
-    return sorted(found)

@@ -86,10 +86,6 @@ def retry(workflow: BpmnWorkflow) -> StepResult:
     return _advance(workflow)
 
 
-def ready_task_data(workflow: BpmnWorkflow, task_id: str) -> dict[str, Any]:
-    return _plain(_ready_task(workflow, task_id).data)
-
-
 def _ready_task(workflow: BpmnWorkflow, task_id: str) -> SpiffTask:
     try:
         task = workflow.get_task_from_id(UUID(task_id))

@@ -94,5 +94,3 @@ def principal_by_token(uow: UnitOfWork, token: str) -> Principal | None:
     return principal_of(row) if row is not None and row.active else None
 
 
-def list_users(uow: UnitOfWork) -> list[User]:
-    return list(uow.session.scalars(select(User).order_by(User.username)))

@@ -17,7 +17,7 @@ from ..persistence.uow import UnitOfWork
 from . import process_models
 from .case_steps import apply_step, lock_case, open_rows
 from .cases import submitted_data
-from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .errors import Conflict, Forbidden, NotFound
 
 INBOX_LIMIT = 200
 
@@ -213,12 +213,6 @@ def _complete_added_step(uow: UnitOfWork, case: Case, task: Task, data: Any, act
                                                     "name": task.name, "data": clean}))
     uow.commit()
     return case
-
-
-def resident_tasks(uow: UnitOfWork, case: Case) -> list[Task]:
-    return [t for t in uow.session.scalars(select(Task).where(
-        Task.case_id == case.id, Task.state == "open").order_by(Task.created_at))
-        if f"group:{RESIDENT_GROUP}" in {c.principal for c in t.candidates}]
 
 
 def task_to_dict(task: Task) -> dict[str, Any]:
