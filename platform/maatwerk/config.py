@@ -40,6 +40,8 @@ class Settings:
     secret_key: str = field(default_factory=_secret_key)
     max_upload_bytes: int = int(os.environ.get("MAATWERK_MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
     secure_cookies: bool = os.environ.get("MAATWERK_SECURE_COOKIES", "0") == "1"
+    login_limit: int = int(os.environ.get("MAATWERK_LOGIN_LIMIT", 10))  # per 5 minutes
+    form_limit: int = int(os.environ.get("MAATWERK_FORM_LIMIT", 30))  # per 10 minutes
     testing: bool = False
 
     def __post_init__(self) -> None:

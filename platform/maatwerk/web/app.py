@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from ..config import Settings
 from ..persistence.database import Database
-from . import api, assets, auth, deviations, designer, errors, resident, work
+from . import api, assets, auth, deviations, designer, errors, ratelimit, resident, work
 from .context import close_units, current_principal
 from .i18n import (LANGUAGE_COOKIE, LABELS, action_label, current_language, deviation_label,
                    dutch_datetime, status_label, translate)
@@ -36,6 +36,7 @@ def build_app(settings: Settings) -> Flask:
                       api.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
+    ratelimit.install(app, settings.login_limit, settings.form_limit)
     app.teardown_request(close_units)
     app.after_request(_security_headers)
     app.before_request(_choose_language)

@@ -1,0 +1,40 @@
+"""Guessing passwords and flooding public forms is slowed down (429 with Retry-After)."""
+from __future__ import annotations
+
+from flask import Flask
+
+from conftest import TEST_SECRET, csrf_token
+from maatwerk import create_app
+from maatwerk.config import Settings
+
+
+def _app(database_url: str, **limits: int) -> Flask:
+    return create_app(Settings(database_url=database_url, secret_key=TEST_SECRET, testing=True,
+                               **limits))
+
+
+def test_login_attempts_are_limited_per_address_and_name(database_url: str,
+                                                         demo_loaded: list[str]) -> None:
+    client = _app(database_url, login_limit=3).test_client()
+    token = csrf_token(client.get("/inloggen").get_data(as_text=True))
+    for _ in range(3):
+        wrong = client.post("/inloggen", data={"csrf_token": token, "username": "consulent",
+                                               "password": "geraden"})
+        assert wrong.status_code == 401
+    blocked = client.post("/inloggen", data={"csrf_token": token, "username": "consulent",
+                                             "password": "maatwerk-demo"})
+    assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
+    assert "Te veel pogingen" in blocked.get_data(as_text=True)
+    other = client.post("/inloggen", data={"csrf_token": token, "username": "teamleider",
+                                           "password": "maatwerk-demo"})
+    assert other.status_code == 302  # another account from the same address still works
+
+
+def test_public_form_submissions_are_limited(database_url: str,
+                                             demo_loaded: list[str]) -> None:
+    client = _app(database_url, form_limit=2).test_client()
+    token = csrf_token(client.get("/aanvragen/bijzondere_bijstand").get_data(as_text=True))
+    codes = [client.post("/aanvragen/bijzondere_bijstand", data={"csrf_token": token}).status_code
+             for _ in range(3)]
+    assert codes == [200, 200, 429]
+    assert client.get("/aanvragen/bijzondere_bijstand").status_code == 200  # reading is fine
