@@ -1,6 +1,9 @@
 """Guessing passwords and flooding public forms is slowed down (429 with Retry-After)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Flask
 
 from conftest import TEST_SECRET, csrf_token
@@ -8,14 +11,24 @@ from maatwerk import create_app
 from maatwerk.config import Settings
 
 
-def _app(database_url: str, **limits: int) -> Flask:
-    return create_app(Settings(database_url=database_url, secret_key=TEST_SECRET, testing=True,
-                               **limits))
+@contextmanager
+def _app(database_url: str, **limits: int) -> Iterator[Flask]:
+    app = create_app(Settings(database_url=database_url, secret_key=TEST_SECRET, testing=True,
+                              **limits))
+    try:
+        yield app
+    finally:
+        app.extensions["maatwerk.db"].dispose()
 
 
 def test_login_attempts_are_limited_per_address_and_name(database_url: str,
                                                          demo_loaded: list[str]) -> None:
-    client = _app(database_url, login_limit=3).test_client()
+    with _app(database_url, login_limit=3) as app:
+        _login_attempts(app)
+
+
+def _login_attempts(app: Flask) -> None:
+    client = app.test_client()
     token = csrf_token(client.get("/inloggen").get_data(as_text=True))
     for _ in range(3):
         wrong = client.post("/inloggen", data={"csrf_token": token, "username": "consulent",
@@ -32,7 +45,12 @@ def test_login_attempts_are_limited_per_address_and_name(database_url: str,
 
 def test_public_form_submissions_are_limited(database_url: str,
                                              demo_loaded: list[str]) -> None:
-    client = _app(database_url, form_limit=2).test_client()
+    with _app(database_url, form_limit=2) as app:
+        _form_posts(app)
+
+
+def _form_posts(app: Flask) -> None:
+    client = app.test_client()
     token = csrf_token(client.get("/aanvragen/bijzondere_bijstand").get_data(as_text=True))
     codes = [client.post("/aanvragen/bijzondere_bijstand", data={"csrf_token": token}).status_code
              for _ in range(3)]
