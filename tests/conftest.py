@@ -18,7 +18,7 @@ from maatwerk import create_app
 from maatwerk.config import Settings
 from maatwerk.persistence import metadata
 from maatwerk.persistence.database import Database
-from maatwerk.persistence.migrate import upgrade
+from maatwerk.persistence.migrate import recreate
 from maatwerk.persistence.uow import UnitOfWork
 from maatwerk.services import accounts, demo
 
@@ -38,13 +38,7 @@ def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = _database_url(tmp_path_factory)
-    if url.startswith("postgresql"):
-        database = Database(url)
-        with database.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        database.dispose()
-    upgrade(url)
+    recreate(url)
     return url
 
 

@@ -5,11 +5,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
 
 from ..domain.process_model import UploadedFile
 from ..persistence.database import Database
-from ..persistence.migrate import upgrade
+from ..persistence.migrate import recreate
 from ..persistence.uow import UnitOfWork
 from ..services import accounts, cases, process_models, tasks
 
@@ -17,13 +16,7 @@ PASSWORD = "bench-password"
 
 
 def prepare(url: str, model: Path) -> dict[str, Any]:
-    if url.startswith("postgresql"):
-        database = Database(url)
-        with database.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        database.dispose()
-    upgrade(url)
+    recreate(url)
     database = Database(url)
     with UnitOfWork(database) as uow:
         accounts.create_user(uow, "bench", ["caseworker"], ["bench"], PASSWORD)

@@ -23,3 +23,17 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
+
+
+def recreate(url: str) -> None:
+    """An empty database at the newest schema (tests and benchmarks only: drops everything)."""
+    if url.startswith("postgresql"):
+        from sqlalchemy import text
+
+        from .database import Database
+        database = Database(url)
+        with database.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        database.dispose()
+    upgrade(url)
