@@ -1,59 +1,126 @@
 # Maatwerk: `make run` serves the demo, `make test` runs the whole suite, `make bench` measures.
+# `make help` lists the targets.
+#
+# Every recipe below runs as ONE bash script (.ONESHELL) with -euo pipefail, so a
+# recipe can use variables, functions and traps across its lines.
+
 SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.ONESHELL:
+.DEFAULT_GOAL := help
+
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+VENV_STAMP := $(VENV)/.installed
+
 PORT ?= 5000
 DB ?= all
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: help run test test-sqlite test-postgresql bench assets clean
+.PHONY: help venv assets run test bench clean
 
-help:
-	@echo "make run    - install, migrate the embedded SQLite database, load the demo, serve on http://127.0.0.1:$(PORT)"
-	@echo "make test   - the whole suite on SQLite and on a throw-away PostgreSQL (DB=sqlite|postgresql for one)"
-	@echo "make bench  - the benchmark (engine, services, HTTP on gunicorn, inbox, long-running cases)"
+help: ## list the targets
+	@echo "Maatwerk - make targets:"
+	awk -F ':.*## ' '/^[a-z][a-z-]*:.*## / { printf "  make %-8s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+	echo
+	echo "Variables: PORT=$(PORT) (run)  DB=all|sqlite|postgresql (test)  PYTEST_ARGS='...' (test)"
+	echo "           BENCH_ARGS='...' (bench)  PYTHON=$(PYTHON) (to create .venv)"
 
-$(VENV)/.installed: pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+# --- Python ------------------------------------------------------------------------
+
+venv: $(VENV_STAMP) ## create .venv and install the package with its dev extra
+
+# Re-runs when pyproject.toml changes; recreates a .venv whose Python no longer runs
+# (e.g. one copied from another machine).
+$(VENV_STAMP): pyproject.toml
+	@if ! $(BIN)/python -c 'import sys' >/dev/null 2>&1; then
+	  echo "== creating $(VENV) with $$($(PYTHON) --version)"
+	  rm -rf $(VENV)
+	  $(PYTHON) -m venv $(VENV)
+	fi
+	echo "== installing maatwerk[dev] into $(VENV)"
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
-node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+# --- front-end packages (npm registry) ----------------------------------------------
+
+# A no-op while there is no package.json; otherwise (re)installs node_modules when it
+# is missing or older than package.json / package-lock.json.
+ifneq ($(wildcard package.json),)
+ASSETS_STAMP := node_modules/.installed
+
+$(ASSETS_STAMP): package.json $(wildcard package-lock.json)
+	@command -v npm >/dev/null || { echo "npm is needed for the front-end packages (apt-get install nodejs npm)" >&2; exit 1; }
+	if [ -f package-lock.json ]; then
+	  echo "== npm ci"
+	  npm ci --no-audit --no-fund --loglevel=error
+	else
+	  echo "== npm install (no package-lock.json yet)"
+	  npm install --no-audit --no-fund --loglevel=error
+	fi
 	touch $@
+endif
 
-assets: node_modules/.installed
+assets: $(ASSETS_STAMP) ## install the front-end packages (when package.json exists)
 
-run: $(VENV)/.installed assets
-	mkdir -p instance
+# --- serve --------------------------------------------------------------------------
+
+run: venv assets ## migrate, load the demo, run the timer worker and serve on 127.0.0.1:$PORT
+	@mkdir -p instance
 	$(BIN)/maatwerk db upgrade
 	$(BIN)/maatwerk demo load
-	@echo "Maatwerk on http://127.0.0.1:$(PORT) - demo accounts in README.md (password maatwerk-demo)"
-	$(BIN)/maatwerk worker --interval 5 & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - "maatwerk:create_app()"
+	echo "== Maatwerk on http://127.0.0.1:$(PORT) - demo accounts in README.md (password maatwerk-demo)"
+	$(BIN)/maatwerk worker &
+	worker=$$!
+	# exec hands this PID to gunicorn (so it gets the signals directly), and a trap
+	# would not survive exec: a watcher stops the worker once the server is gone.
+	server=$$$$
+	( while kill -0 "$$server" 2>/dev/null; do sleep 1; done
+	  kill "$$worker" 2>/dev/null || true ) &
+	exec $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - "maatwerk:create_app()"
 
-test: $(VENV)/.installed assets
+# --- test ---------------------------------------------------------------------------
+
+test: venv assets ## the whole suite on SQLite, then on a throw-away PostgreSQL (DB=sqlite|postgresql for one)
+	@case "$(DB)" in all|sqlite|postgresql) ;; *) echo "DB must be all, sqlite or postgresql (got '$(DB)')" >&2; exit 2 ;; esac
 	scripts/ensure-chromium
-	@status=0; \
-	if [ "$(DB)" = all ] || [ "$(DB)" = sqlite ]; then \
-	  echo "== test suite on SQLite"; \
-	  MAATWERK_TEST_DATABASE_URL= $(BIN)/pytest -q $(PYTEST_ARGS) || status=1; \
-	fi; \
-	if [ "$(DB)" = all ] || [ "$(DB)" = postgresql ]; then \
-	  echo "== test suite on PostgreSQL"; \
-	  url=$$(scripts/test-postgres start) || exit 1; \
-	  MAATWERK_TEST_DATABASE_URL=$$url $(BIN)/pytest -q $(PYTEST_ARGS) || status=1; \
-	  scripts/test-postgres stop; \
-	fi; \
+	status=0
+	if [ "$(DB)" != postgresql ]; then
+	  echo "== test suite on SQLite"
+	  env -u MAATWERK_TEST_DATABASE_URL $(BIN)/pytest -q $(PYTEST_ARGS) || status=$$?
+	fi
+	if [ "$(DB)" != sqlite ]; then
+	  # The server is stopped (and its data removed) however this recipe ends.
+	  trap 'scripts/test-postgres stop || true' EXIT
+	  trap 'exit 130' INT
+	  trap 'exit 143' TERM
+	  if url=$$(scripts/test-postgres start); then
+	    echo "== test suite on PostgreSQL ($$url)"
+	    MAATWERK_TEST_DATABASE_URL="$$url" $(BIN)/pytest -q $(PYTEST_ARGS) || status=$$?
+	  else
+	    echo "!! could not start the throw-away PostgreSQL" >&2
+	    status=1
+	  fi
+	fi
+	if [ "$$status" -ne 0 ]; then echo "!! make test failed (exit $$status)" >&2; fi
 	exit $$status
 
-bench: $(VENV)/.installed assets
-	@url=$$(scripts/test-postgres start) || exit 1; \
-	MAATWERK_BENCH_POSTGRES_URL=$$url $(BIN)/python -m maatwerk.bench; status=$$?; \
-	scripts/test-postgres stop; exit $$status
+# --- benchmark ----------------------------------------------------------------------
 
-clean:
-	rm -rf $(VENV) node_modules .tmp test-artifacts .pytest_cache
+bench: venv assets ## the benchmark, on SQLite and on a throw-away PostgreSQL
+	@trap 'scripts/test-postgres stop || true' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	url=$$(scripts/test-postgres start)
+	MAATWERK_BENCH_POSTGRES_URL="$$url" $(BIN)/python -m maatwerk.bench $(BENCH_ARGS)
+
+# --- housekeeping -------------------------------------------------------------------
+
+clean: ## stop the test PostgreSQL; remove .venv, node_modules, caches and test output
+	@if [ -x scripts/test-postgres ]; then scripts/test-postgres stop || true; fi
+	rm -rf $(VENV) node_modules .tmp test-artifacts .pytest_cache .mypy_cache .ruff_cache
+	find platform tests -name __pycache__ -type d -prune -exec rm -rf {} + 2>/dev/null || true
+	rm -rf platform/*.egg-info
