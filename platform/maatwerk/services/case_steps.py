@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..domain.audit import AuditEntry
 from ..domain.principal import ANY_CASEWORKER
@@ -15,19 +15,28 @@ from ..persistence.uow import UnitOfWork
 from . import deadlines
 
 
+# Built once: composing a statement costs more than SQLite takes to run it.
+_CASE = select(Case).where(Case.id == bindparam("case_id")).execution_options(
+    populate_existing=True)
+_CASE_LOCKED = _CASE.with_for_update(of=Case)
+_OPEN_ROWS = select(Task).where(Task.case_id == bindparam("case_id"), Task.state == "open")
+
+
 def lock_case(uow: UnitOfWork, case_id: int) -> Case | None:
     """Take the case for one step: a row lock on PostgreSQL (SQLite's write transaction
     already excludes other writers); the row version column is the safety net."""
-    query = select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
-    if uow.is_postgresql:
-        query = query.with_for_update(of=Case)
-    return uow.session.scalar(query)
+    query = _CASE_LOCKED if uow.is_postgresql else _CASE
+    return uow.session.scalar(query, {"case_id": case_id})
 
 
 def open_rows(uow: UnitOfWork, case_id: int) -> list[Task]:
-    """The case's open task rows (model tasks and added steps), without their candidates."""
-    return list(uow.session.scalars(select(Task).where(Task.case_id == case_id,
-                                                       Task.state == "open")))
+    """The case's open task rows (model tasks and added steps), without their candidates.
+
+    Called with the case locked: from here on this unit of work knows every open row of
+    the case, so reading them back after the step needs no query (cases.open_tasks)."""
+    rows = list(uow.session.scalars(_OPEN_ROWS, {"case_id": case_id}))
+    uow.open_rows_known[case_id] = list(rows)
+    return rows
 
 
 def apply_step(uow: UnitOfWork, case: Case, model: ProcessModel, result: StepResult,
@@ -49,6 +58,8 @@ def apply_step(uow: UnitOfWork, case: Case, model: ProcessModel, result: StepRes
     rows = open_rows(uow, case.id) if still_open is None else still_open
     rows = [r for r in rows if r.state == "open"]
     opened = _sync_tasks(uow, case, model, result, actor, rows)
+    if case.id in uow.open_rows_known:
+        uow.open_rows_known[case.id].extend(opened)
     if result.failure is not None:
         element_id, message = result.failure
         case.status = "error"

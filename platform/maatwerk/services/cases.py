@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..config import CHANNELS
 from ..domain.audit import AuditEntry
@@ -134,10 +134,18 @@ def case_by_token(uow: UnitOfWork, token: str) -> Case:
     return case
 
 
+_OPEN_TASKS = select(Task).where(Task.case_id == bindparam("case_id"), Task.state == "open") \
+    .order_by(Task.created_at, Task.id)
+
+
 def open_tasks(uow: UnitOfWork, case_id: int) -> list[Task]:
-    return list(uow.session.scalars(select(Task).where(Task.case_id == case_id,
-                                                       Task.state == "open")
-                                    .order_by(Task.created_at, Task.id)))
+    """The case's open tasks, oldest first. Right after a step the unit of work holds them
+    all (case_steps.open_rows), so no query is needed then."""
+    known = uow.open_rows_known.get(case_id)
+    if known is not None:
+        uow.session.flush()  # new rows get their creation time
+        return sorted((t for t in known if t.state == "open"), key=lambda t: (t.created_at, t.id))
+    return list(uow.session.scalars(_OPEN_TASKS, {"case_id": case_id}))
 
 
 def all_tasks(uow: UnitOfWork, case_id: int) -> list[Task]:

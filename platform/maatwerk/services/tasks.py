@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select, update
+from sqlalchemy import Select, bindparam, exists, func, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -102,9 +102,13 @@ def visible_tasks(uow: UnitOfWork, actor: Principal, flt: InboxFilter = InboxFil
     return list(uow.session.scalars(query.limit(limit).offset(offset)))
 
 
+_TASK_WITH_CANDIDATES = select(Task).options(joinedload(Task.candidates)).where(
+    Task.id == bindparam("task_id"))
+
+
 def get_task(uow: UnitOfWork, task_id: str, actor: Principal) -> Task:
-    task = uow.session.execute(select(Task).options(joinedload(Task.candidates))
-                               .where(Task.id == task_id)).unique().scalar_one_or_none()
+    task = uow.session.execute(_TASK_WITH_CANDIDATES,
+                               {"task_id": task_id}).unique().scalar_one_or_none()
     if task is None or not _may_see(actor, task):
         raise NotFound("There is no such task, or you may not see it.")
     return task
