@@ -37,7 +37,9 @@ def test_every_page_type_passes_axe(live_server: str, browser: Any, client: Flas
                                     tokens: dict[str, str]) -> None:
     if not AXE.exists():
         pytest.fail("axe-core is missing: run 'make test' (it installs the npm packages)")
-    case = start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
+    case = start(client, tokens["consulent"], "bijzondere_bijstand", dict(
+        BIJSTAND_AANVRAAG, bewijsstukken=[{"filename": "rekening.pdf",  # listed on the pages
+                                           "content_base64": "JVBERi0xLjQKJSVFT0YK"}]))
     context = browser.new_context(bypass_csp=True)  # axe is injected as an inline script
     page = context.new_page()
     failures: dict[str, list[str]] = {}
@@ -60,6 +62,7 @@ def test_every_page_type_passes_axe(live_server: str, browser: Any, client: Flas
     _login(page, live_server, "consulent")
     check("inbox", "/werk/")
     check("task", f"/werk/taken/{case['open_tasks'][0]['id']}")
+    assert page.get_by_role("link", name="rekening.pdf").count() == 1
     check("case", f"/werk/zaken/{case['id']}")
     check("deviation-request", f"/werk/zaken/{case['id']}/afwijking")
     check("register", "/werk/afwijkingen")

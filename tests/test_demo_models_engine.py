@@ -481,7 +481,7 @@ def _load_form(path: Path) -> dict[str, Any]:
 
 
 RENDERED = {"textfield", "textarea", "number", "checkbox", "checklist", "radio", "select",
-            "datetime", "text"}
+            "datetime", "filepicker", "text"}
 
 
 @pytest.mark.parametrize("path", FORM_FILES, ids=lambda p: p.name)

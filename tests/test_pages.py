@@ -23,7 +23,7 @@ def test_resident_form_errors_show_at_the_fields_and_keep_input(
     page = client.get("/aanvragen/bijzondere_bijstand").get_data(as_text=True)
     data = dict(FORM, bedrag="veel", naam="Sanne <b>de Vries</b>", csrf_token=csrf_token(page))
     response = client.post("/aanvragen/bijzondere_bijstand", data=data)
-    assert response.status_code == 200
+    assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Er ging iets mis" in html and 'href="#bedrag"' in html
     assert 'aria-invalid="true"' in html

@@ -42,6 +42,9 @@ class Settings:
     secure_cookies: bool = os.environ.get("MAATWERK_SECURE_COOKIES", "0") == "1"
     login_limit: int = int(os.environ.get("MAATWERK_LOGIN_LIMIT", 10))  # per 5 minutes
     form_limit: int = int(os.environ.get("MAATWERK_FORM_LIMIT", 30))  # per 10 minutes
+    # reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none); without
+    # it, behind a proxy every client has the proxy's address and shares one rate limit
+    trusted_proxies: int = int(os.environ.get("MAATWERK_TRUSTED_PROXIES", 0))
     testing: bool = False
 
     def __post_init__(self) -> None:
@@ -52,5 +55,7 @@ class Settings:
             self.database_url = "postgresql+psycopg://" + self.database_url[len("postgresql://"):]
         if len(self.secret_key) < 16:
             raise ConfigError("MAATWERK_SECRET_KEY must be at least 16 characters")
+        if not 0 <= self.trusted_proxies <= 5:
+            raise ConfigError("MAATWERK_TRUSTED_PROXIES must be 0 (no proxy) up to 5")
         if self.max_upload_bytes < 1024:
             raise ConfigError("MAATWERK_MAX_UPLOAD_BYTES is too small")

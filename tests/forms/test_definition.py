@@ -370,7 +370,7 @@ def test_phone_validation_type_and_custom() -> None:
         ({"type": "dynamiclist", "path": "kinderen", "components": []}, "dynamiclist"),
         ({"type": "table", "dataSource": "=rijen"}, "table"),
         ({"type": "iframe", "url": "https://example.org"}, "iframe"),
-        ({"type": "filepicker", "key": "bijlage"}, "filepicker"),
+        ({"type": "filepicker", "key": "bijlage", "accept": ".docx"}, "'.docx'"),
         ({"type": "expression", "key": "totaal", "expression": "=a+b"}, "expression"),
         ({"type": "documentPreview"}, "documentPreview"),
         ({"type": "wizzard", "key": "x"}, "onbekend type 'wizzard'"),

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine import baseline
-from . import http_runs, inbox, setup
+from . import http_runs, inbox, long_running, setup
 
 MODEL = Path(__file__).with_name("ten_tasks.bpmn")
 
@@ -49,6 +49,9 @@ def bench_database(name: str, url: str, args: argparse.Namespace) -> dict[str, A
     for workers in (1, 4):
         result[f"http_{workers}_worker"] = http_runs.run(url, env, workers=workers,
                                                          cases=args.cases, clients=workers)
+    if not args.skip_long_running:
+        print(f"{name}: long-running case ...", file=sys.stderr)
+        result["long_running"] = long_running.run(url)
     result["inbox"] = inbox.run(url, env, tasks=args.inbox_tasks, groups=20)
     return result
 
@@ -73,14 +76,6 @@ def main(argv: list[str] | None = None) -> int:
     for name, url in databases:
         print(f"{name} ...", file=sys.stderr)
         results["databases"].append(bench_database(name, url, args))
-    if not args.skip_long_running:
-        print("long-running case ...", file=sys.stderr)
-        try:
-            from .. import bench_long_running
-        except ImportError:
-            print("no long-running benchmark in this build", file=sys.stderr)
-        else:
-            results["long_running"] = bench_long_running.measure()
     Path(args.out).write_text(json.dumps(results, indent=2))
     print(report(results))
     return 0
@@ -113,15 +108,19 @@ def report(results: dict[str, Any]) -> str:
             row = db["inbox"][key]
             lines.append(f"{db['database']:<11}{label:<40}{row['median_ms']:>8.2f}"
                          f"{row['p95_ms']:>8.2f}")
-    if "long_running" in results:
-        lines += ["", "long-running case: one step (load + complete + store)"]
-        by = {r["iterations"]: r for r in results["long_running"]}
-        for n, row in sorted(by.items()):
-            lines.append(f"  {n:>5} iterations: {row['step_ms']:8.2f} ms, state "
-                         f"{row['state_bytes'] / 1024:.0f} KiB")
-        if 10 in by and 1000 in by:
-            lines.append(f"  ratio 1000/10: {by[1000]['step_ms'] / by[10]['step_ms']:.2f} "
-                         "(target <= 2)")
+    if any("variants" in db["inbox"] for db in results["databases"]):
+        lines += ["", f"{'database':<11}{'inbox view (p95 ms, target 50 / 150)':<40}"
+                      f"{'query':>8}{'page':>8}"]
+        for db in results["databases"]:
+            for name, row in db["inbox"].get("variants", {}).items():
+                lines.append(f"{db['database']:<11}{name:<40}{row['query']['p95_ms']:>8.2f}"
+                             f"{row['page']['p95_ms']:>8.2f}")
+    if any("long_running" in db for db in results["databases"]):
+        lines += ["", "long-running case: one step (service layer, one unit of work) after n "
+                      "rounds of its loop", long_running.HEADER]
+        for db in results["databases"]:
+            if "long_running" in db:
+                lines += long_running.report_lines(db["database"], db["long_running"])
     lines.append("")
     return "\n".join(lines)
 

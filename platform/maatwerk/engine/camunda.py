@@ -4,9 +4,12 @@ from __future__ import annotations
 from typing import Any
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.task_parsers import ConditionalGatewayParser, GatewayParser
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, BusinessRuleTaskParser
 from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
+
+from .joins import LoopSafeInclusiveGateway, LoopSafeParallelGateway
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -52,3 +55,7 @@ class DecisionTaskParser(BusinessRuleTaskParser):
 class MaatwerkParser(CamundaParser):
     OVERRIDE_PARSER_CLASSES = dict(CamundaParser.OVERRIDE_PARSER_CLASSES)
     OVERRIDE_PARSER_CLASSES[full_tag("businessRuleTask")] = (DecisionTaskParser, DecisionTask)
+    # joins that count only this round's tokens inside a loop (joins.py)
+    OVERRIDE_PARSER_CLASSES[full_tag("parallelGateway")] = (GatewayParser, LoopSafeParallelGateway)
+    OVERRIDE_PARSER_CLASSES[full_tag("inclusiveGateway")] = (ConditionalGatewayParser,
+                                                             LoopSafeInclusiveGateway)

@@ -38,6 +38,8 @@ Refused (DeviationNotApplicable, with a readable reason)
 - skip_task: a task that is not open, or that runs by itself;
 - return_to: an element that is not a task or never completed; a task inside a subprocess
   that was interrupted or cancelled; a branch of an inclusive gateway that joined already;
+  a step last done before the recent history that a long-running case keeps in the engine
+  (history.py; the same holds for override_decision);
 - jump_to: no forward path in the same (sub)process through tasks, exclusive gateways and
   parallel joins; a path through a parallel split, an inclusive or event gateway, an event or
   a subprocess border; a parallel join that would wait for a branch that has not arrived;
@@ -48,13 +50,14 @@ Refused (DeviationNotApplicable, with a readable reason)
 - correct_data: no values, names that are not variable names, nothing under way.
 
 Engine internals used (no public API exists; ENGINE.md): Task._set_state, _drop_children,
-_sync_children and TaskSpec._predict/_update, the base Workflow.reset_from_task_id. They
-are pinned to SpiffWorkflow 3.2 and covered by tests/engine/test_deviations.py.
+_sync_children and TaskSpec._predict/_update, the base Workflow.reset_from_task_id (the
+tree surgery shared with retry and history compaction is in tasktree.py). They are pinned
+to SpiffWorkflow 3.2 and covered by tests/engine/test_engine_deviations.py.
 """
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -75,9 +78,8 @@ from SpiffWorkflow.dmn.specs import BusinessRuleTaskMixin
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
-from SpiffWorkflow.workflow import Workflow
 
-from . import runtime, serialization
+from . import history, joins, runtime, serialization, tasktree
 from .runtime import StepResult
 
 UNDER_WAY = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
@@ -253,19 +255,7 @@ def _make(workflow: BpmnWorkflow, change: Change) -> None:
     _forget_removed(workflow)
 
 
-def _forget_removed(workflow: BpmnWorkflow) -> None:
-    """Tidy up after tasks were undone: the engine keeps them in its event manager (its
-    next timer refresh crashed on them) and may still name one as a workflow's last task
-    (which a dump + load then loses)."""
-    alive = {t.id: t for t in _tasks(workflow)}
-    manager = workflow.event_manager
-    for task_id, task in list(manager.tasks.items()):
-        if alive.get(task_id) is not task:
-            manager.tasks.pop(task_id, None)
-    for owner in [workflow, *workflow.subprocesses.values()]:
-        if owner.last_task is not None and owner.last_task.id not in owner.tasks:
-            done = [t for t in owner.tasks.values() if t.state == TaskState.COMPLETED]
-            owner.last_task = max(done, key=lambda t: t.last_state_change, default=None)
+_forget_removed = tasktree.forget_removed  # the engine keeps undone tasks in its event manager
 
 
 # -- looking things up -------------------------------------------------------------------
@@ -310,14 +300,6 @@ def _name(spec: Any) -> str:
     return str(getattr(spec, "bpmn_id", None) or spec.name)
 
 
-def _subtree(task: SpiffTask) -> Iterator[SpiffTask]:
-    stack = [task]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(current.children)
-
-
 def _instances(workflow: BpmnWorkflow, element_id: str, state: int) -> list[SpiffTask]:
     found = [t for t in _tasks(workflow) if _element(t) == element_id and t.has_state(state)]
     return sorted(found, key=lambda t: t.last_state_change)
@@ -360,6 +342,7 @@ def _return_target(workflow: BpmnWorkflow, element_id: str) -> SpiffTask:
                                      "to a task")
     done = _instances(workflow, element_id, TaskState.COMPLETED)
     if not done:
+        _refuse_if_cut(workflow, element_id)
         raise DeviationNotApplicable(f"{element_id} has not been done in this case, so the "
                                      "case cannot return to it")
     target = done[-1]
@@ -378,8 +361,19 @@ def _enclosing(workflow: BpmnWorkflow, task: SpiffTask) -> list[SpiffTask]:
     return chain
 
 
+def _refuse_if_cut(workflow: BpmnWorkflow, element_id: str, anchor: bool = False) -> None:
+    """A long-running case keeps only its recent history in the engine (history.py)."""
+    if anchor or history.cut_from_history(workflow, element_id):
+        raise DeviationNotApplicable(
+            f"{element_id} was last done too long ago: this long-running case keeps only "
+            "its recent steps in the engine (the earlier ones are in the case history), so "
+            "the case cannot go back to it")
+
+
 def _check_reopenable(workflow: BpmnWorkflow, target: SpiffTask) -> None:
     element = _element(target)
+    if history.is_anchor(target):
+        _refuse_if_cut(workflow, element, anchor=True)
     for sp_task in _enclosing(workflow, target):
         if sp_task.state not in (TaskState.STARTED, TaskState.COMPLETED):
             raise DeviationNotApplicable(
@@ -426,6 +420,12 @@ def _reopen(workflow: BpmnWorkflow, target: SpiffTask) -> None:
         _drop_after(workflow, join)
         join._set_state(TaskState.WAITING)  # as if the target's branch had not arrived yet
     _reset(workflow, target)
+    if isinstance(target.parent.task_spec, BoundaryEventSplit):
+        # its boundary events, armed again, take their data from the split whenever the
+        # engine updates them (and carry it on when they fire): the data of now, too
+        target.parent.data = runtime._plain(data)
+        for event in target.parent.children:
+            event.data = runtime._plain(data)
     target.data = data
 
 
@@ -451,12 +451,7 @@ def _data_after(workflow: BpmnWorkflow, roots: list[SpiffTask]) -> dict[str, Any
     return runtime._plain(merged)
 
 
-def _drop_after(workflow: BpmnWorkflow, task: SpiffTask) -> None:
-    """Remove everything after a task (and the subprocesses of what is removed)."""
-    for later in list(_subtree(task)):
-        if later is not task and later.id in workflow.subprocesses:
-            workflow.delete_subprocess(later)
-    task._drop_children(force=True)
+_drop_after = tasktree.drop_after  # everything after a task, with its subprocesses
 
 
 def _reopen_subprocess(workflow: BpmnWorkflow, sp_task: SpiffTask) -> None:
@@ -477,17 +472,9 @@ def _reopen_subprocess(workflow: BpmnWorkflow, sp_task: SpiffTask) -> None:
 
 
 def _reset(workflow: BpmnWorkflow, target: SpiffTask) -> None:
-    """The engine's reset, kept inside the target's own (sub)process: the engine's
-    reset_from_task_id also resets the enclosing subprocess with all its boundary events
-    (restarting the decision term, dropping a fired deadline branch)."""
-    owner = target.workflow
-    boundary = isinstance(target.parent.task_spec, BoundaryEventSplit)
-    top = target.parent if boundary else target
-    for later in list(_subtree(top)):
-        if later is not target and later.id in workflow.subprocesses:
-            workflow.delete_subprocess(later)
-    for task in list(top.children) if boundary else [target]:
-        Workflow.reset_from_task_id(owner, task.id)  # its own boundary timers start again
+    """The engine's reset, kept inside the target's own (sub)process; its own boundary
+    timers start again (tasktree.reset_in_place)."""
+    tasktree.reset_in_place(workflow, target, with_boundary=True)
 
 
 # -- jump_to: forward along the model ----------------------------------------------------
@@ -572,9 +559,10 @@ def _impassable(start: SpiffTask, previous: Any, spec: Any) -> str | None:
 
 def _join_missing(start: SpiffTask, join: Any, arriving: Any) -> list[str]:
     """The incoming branches of a parallel join that have not arrived (mirrors the engine's
-    threshold: a join instance whose parent, an input of the join, has completed)."""
-    arrived = {t.parent.task_spec for t in start.workflow.tasks.values()
-               if t.task_spec is join and t.parent is not None
+    threshold: a join instance of this round whose parent, an input of the join, has
+    completed; joins.py)."""
+    arrived = {t.parent.task_spec for top in joins.round_scope(join, start)
+               for t in tasktree.subtree(top) if t.task_spec is join and t.parent is not None
                and t.parent.state == TaskState.COMPLETED}
     return [_name(s) for s in join.inputs if s is not arriving and s not in arrived]
 
@@ -620,6 +608,7 @@ def _decision_instance(workflow: BpmnWorkflow, element_id: str) -> SpiffTask:
         return pending[-1]
     if done:
         return done[-1]
+    _refuse_if_cut(workflow, element_id)
     raise DeviationNotApplicable(f"{element_id} has not been reached in this case yet; its "
                                  "outcome can be overridden once it has run (or failed)")
 

@@ -13,7 +13,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
-from . import sandbox, serialization
+from . import history, sandbox, serialization, tasktree
 from .scripting import SCRIPT_ENGINE
 
 
@@ -79,10 +79,14 @@ def fire_timers(workflow: BpmnWorkflow) -> StepResult:
 
 
 def retry(workflow: BpmnWorkflow) -> StepResult:
-    """Run the steps that failed again (after the cause was mended), then go on."""
+    """Run the steps that failed again (after the cause was mended), then go on.
+
+    Each failed step is reset where it is: an enclosing subprocess and its boundary events
+    (the decision term) and the step's own boundary timers keep running as they were."""
     for task in _all_tasks(workflow):
-        if task.state == TaskState.ERROR:
-            workflow.reset_from_task_id(task.id)
+        if task.state == TaskState.ERROR and task.id in task.workflow.tasks:
+            tasktree.reset_in_place(workflow, task, with_boundary=False)
+    tasktree.forget_removed(workflow)
     return _advance(workflow)
 
 
@@ -114,6 +118,7 @@ def _advance(workflow: BpmnWorkflow) -> StepResult:
         workflow.do_engine_steps(did_complete_task=did_complete)
     except (SpiffWorkflowException, sandbox.SandboxError) as exc:
         failure = _describe_failure(exc)
+    history.compact(workflow)  # a long-running case keeps a short tree (history.py)
     return _result(workflow, steps, failure)
 
 

@@ -10,7 +10,7 @@ form (:mod:`maatwerk.forms.wtf`).
 
 Only what can be rendered and validated without JavaScript is accepted.  Any
 construct we cannot honour faithfully (dynamic options, FEEL expressions,
-conditional visibility, repeating lists, file uploads, ...) is refused with a
+conditional visibility, repeating lists, ...) is refused with a
 readable Dutch problem description, so the designer learns about it when the
 process is deployed instead of a resident running into a half-working form.
 
@@ -29,6 +29,8 @@ from html.parser import HTMLParser
 from typing import Any
 
 from markupsafe import Markup, escape
+
+from maatwerk.domain.documents import MAX_FILE_BYTES, accept_types, kinds_text, size_text
 
 __all__ = [
     "FIELD_TYPES",
@@ -55,6 +57,7 @@ FIELD_TYPES: frozenset[str] = frozenset(
         "radio",
         "select",
         "date",
+        "filepicker",
         "text",
     }
 )
@@ -129,6 +132,8 @@ class FormField:
     disabled: bool = False
     id: str = ""  # component id in the source (for error messages)
     validation_type: str = ""  # textfield/textarea: "", "email" or "phone"
+    accept: tuple[str, ...] = ()  # filepicker: content types it takes (empty: all we take)
+    multiple: bool = False  # filepicker: more than one file
 
     def __post_init__(self) -> None:
         if self.type not in FIELD_TYPES:
@@ -137,6 +142,7 @@ class FormField:
             raise ValueError(f"unknown validation type {self.validation_type!r}")
         if isinstance(self.options, list):
             object.__setattr__(self, "options", tuple(self.options))
+        object.__setattr__(self, "accept", tuple(self.accept))
         object.__setattr__(self, "default", _freeze(self.default))
 
     @property
@@ -150,6 +156,12 @@ class FormField:
 
     def option_values(self) -> tuple[str, ...]:
         return tuple(option.value for option in self.options)
+
+    def file_hint(self) -> str:
+        """What a file field takes, e.g. 'Eén bestand: PDF, PNG of JPEG, tot 10 MB.'"""
+        amount = "Een of meer bestanden" if self.multiple else "Eén bestand"
+        return (f"{amount}: {kinds_text(self.accept)}, tot {size_text(MAX_FILE_BYTES)} "
+                f"per bestand.")
 
     def text_html(self) -> Markup:
         """The ``text`` of a text component as safe HTML (see :func:`render_text`)."""
@@ -190,6 +202,11 @@ class FormDefinition:
     def input_fields(self) -> tuple[FormField, ...]:
         """All fields except static ``text`` components."""
         return tuple(f for f in self.fields if f.is_input)
+
+    @property
+    def has_files(self) -> bool:
+        """Whether a submission may carry files (the HTML form then posts multipart data)."""
+        return any(f.type == "filepicker" and f.editable for f in self.fields)
 
     def field(self, key: str) -> FormField:
         for f in self.fields:
@@ -475,13 +492,13 @@ _FORMJS_INPUTS = {
     "select",
     "taglist",
     "datetime",
+    "filepicker",
 }
 _FORMJS_DECORATIVE = {"button", "spacer", "separator", "image"}
 _FORMJS_REFUSED = {
     "dynamiclist": "een herhalende lijst (dynamiclist) kan niet zonder JavaScript worden ingevuld",
     "table": "tabellen met gegevens (table) worden niet ondersteund",
     "iframe": "ingesloten pagina's (iframe) worden niet ondersteund",
-    "filepicker": "bestanden uploaden (filepicker) wordt nog niet ondersteund",
     "expression": "berekende velden (expression) vereisen FEEL en worden niet ondersteund",
     "documentPreview": "documentvoorbeelden (documentPreview) worden niet ondersteund",
     "script": "scripts in formulieren worden niet ondersteund",
@@ -744,6 +761,20 @@ class _FormJsParser:
                 kwargs["options"] = tuple(self.options(c.get("values"), where, subject))
             if ftype == "checklist" and default is not None and not isinstance(default, list):
                 self.problems.add(where, f"{subject}: de standaardwaarde moet een lijst zijn.")
+                default = None
+        elif ctype == "filepicker":
+            accept = self.literal(c.get("accept"), where, subject, "'accept'")
+            kwargs["accept"], unknown = accept_types(accept)
+            if unknown:
+                self.problems.add(
+                    where,
+                    f"{subject} vraagt om bestanden van de soort {', '.join(map(repr, unknown))}; "
+                    f"wij nemen alleen {kinds_text()} aan (bijvoorbeeld accept \".pdf,.jpg\" "
+                    "of \"image/*\").",
+                )
+            kwargs["multiple"] = self.flag(c.get("multiple"), where, subject, "'meerdere'")
+            if default is not None:
+                self.problems.add(where, f"{subject}: een bestandsveld heeft geen standaardwaarde.")
                 default = None
         elif ctype == "datetime":
             subtype = c.get("subtype", "date")

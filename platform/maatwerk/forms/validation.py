@@ -18,6 +18,7 @@ number, date              ``None``
 radio, select             ``None``
 checkbox                  ``False``
 checklist                 ``[]``
+filepicker                ``None`` (``[]`` when it takes several files)
 ========================  ==========
 
 Every editable input field is therefore always present in the clean data
@@ -30,13 +31,20 @@ required checkbox must be ticked (``False`` counts as empty, as in form-js).
 Cleaned types: textfield/textarea/radio/select → ``str`` (stripped; textarea
 line endings normalised to ``\\n``), number → ``int`` when the value has no
 fractional part, else ``float``, checkbox → ``bool``, checklist → ``list[str]``
-of option values in option order, date → ISO ``"YYYY-MM-DD"`` string.
+of option values in option order, date → ISO ``"YYYY-MM-DD"`` string,
+filepicker → a :class:`~maatwerk.domain.documents.CheckedFile` (a list of them when the
+field takes several files). A file arrives as an
+:class:`~maatwerk.domain.documents.Upload` (HTML forms) or, in JSON, as an object
+``{"filename": "rekening.pdf", "content_base64": "JVBERi0..."}``; its content decides
+whether we take it (see :mod:`maatwerk.domain.documents`). The clean files are never
+stored as data: the documents service stores them and puts a reference in their place.
 
 This module must not import Flask.
 """
 
 from __future__ import annotations
 
+import binascii
 import datetime as dt
 import math
 import re
@@ -46,6 +54,17 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
+from maatwerk.domain.documents import (
+    MAX_FILE_BYTES,
+    MAX_FILES_PER_SUBMISSION,
+    MAX_SUBMISSION_BYTES,
+    CheckedFile,
+    FileRefused,
+    Upload,
+    check,
+    size_text,
+    too_large,
+)
 from maatwerk.forms.definition import FormDefinition, FormField
 
 __all__ = [
@@ -53,10 +72,12 @@ __all__ = [
     "PHONE_PATTERN",
     "clean_value",
     "empty_value",
+    "files_of",
     "format_number",
     "is_empty",
     "parse_date",
     "parse_number",
+    "submission_file_errors",
     "validate_submission",
 ]
 
@@ -81,6 +102,15 @@ MESSAGES: dict[str, str] = {
     "choice": "Kies een van de mogelijkheden.",
     "choices": "Kies alleen uit de gegeven mogelijkheden.",
     "date": "Vul een geldige datum in, bijvoorbeeld 31-12-2025.",
+    "file_required": "Kies een bestand om mee te sturen.",
+    "file_one": "Kies één bestand.",
+    "file_shape": "Stuur een bestand als object met 'filename' en 'content_base64'.",
+    "file_base64": "De inhoud van het bestand ('content_base64') is geen geldige base64.",
+    "files_count": f"Stuur maximaal {MAX_FILES_PER_SUBMISSION} bestanden tegelijk.",
+    "files_total": f"Alle bestanden samen zijn groter dan {size_text(MAX_SUBMISSION_BYTES)}. "
+                   "Stuur minder of kleinere bestanden.",
+    "file_again": "Kies het bestand opnieuw: na een fout in het formulier onthouden wij gekozen "
+                  "bestanden niet (u had {names} gekozen).",
 }
 
 #: Permissive phone number check: 6 to 15 digits, optionally a leading ``+``,
@@ -217,7 +247,7 @@ def empty_value(field: FormField) -> Any:
         return ""
     if field.type == "checkbox":
         return False
-    if field.type == "checklist":
+    if field.type == "checklist" or (field.type == "filepicker" and field.multiple):
         return []
     return None
 
@@ -244,8 +274,11 @@ def clean_value(field: FormField, value: Any) -> tuple[Any, str | None]:
 
     if is_empty(value):
         if field.required:
-            return None, MESSAGES["required"]
+            return None, MESSAGES["file_required" if field.type == "filepicker" else "required"]
         return empty_value(field), None
+
+    if field.type == "filepicker":
+        return _clean_files(field, value)
 
     if field.type in {"textfield", "textarea"}:
         return _clean_text(field, value)
@@ -295,6 +328,65 @@ def _clean_text(field: FormField, value: Any) -> tuple[Any, str | None]:
     return text, None
 
 
+def _clean_files(field: FormField, value: Any) -> tuple[Any, str | None]:
+    items = list(value) if isinstance(value, list | tuple) else [value]
+    if not field.multiple and len(items) > 1:
+        return None, MESSAGES["file_one"]
+    files: list[CheckedFile] = []
+    for item in items:
+        upload = item if isinstance(item, Upload) else _json_upload(item)
+        if isinstance(upload, str):
+            return None, upload
+        try:
+            files.append(check(upload, field.accept))
+        except FileRefused as refused:
+            return None, str(refused)
+    if len(files) > MAX_FILES_PER_SUBMISSION:
+        return None, MESSAGES["files_count"]
+    return (files if field.multiple else files[0]), None
+
+
+def _json_upload(item: Any) -> Upload | str:
+    """A file sent in JSON, or the message saying what is wrong with it."""
+    if not isinstance(item, Mapping) or not isinstance(item.get("filename"), str) \
+            or not isinstance(item.get("content_base64"), str):
+        return MESSAGES["file_shape"]
+    text = "".join(item["content_base64"].split())  # line breaks are allowed
+    if len(text) > (MAX_FILE_BYTES + 3) * 4 // 3 + 4:  # too big to be worth decoding
+        return too_large(item["filename"])
+    try:
+        content = binascii.a2b_base64(text, strict_mode=True)
+    except (binascii.Error, ValueError):
+        return MESSAGES["file_base64"]
+    return Upload(item["filename"], content)
+
+
+def files_of(value: Any) -> list[CheckedFile]:
+    """The clean files of a filepicker value (none, one or a list)."""
+    if isinstance(value, CheckedFile):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, CheckedFile)]
+    return []
+
+
+def submission_file_errors(definition: FormDefinition, clean: Mapping[str, Any]
+                           ) -> dict[str, str]:
+    """Limits on all files of one submission together, named at the field that crossed them."""
+    total = count = 0
+    for field in definition.input_fields():
+        if field.type != "filepicker" or field.key not in clean:
+            continue
+        files = files_of(clean[field.key])
+        total += sum(f.size for f in files)
+        count += len(files)
+        if count > MAX_FILES_PER_SUBMISSION:
+            return {field.key: MESSAGES["files_count"]}
+        if total > MAX_SUBMISSION_BYTES:
+            return {field.key: MESSAGES["files_total"]}
+    return {}
+
+
 def _clean_number(field: FormField, value: Any) -> tuple[Any, str | None]:
     try:
         number = parse_number(value)
@@ -335,4 +427,7 @@ def validate_submission(
             errors[field.key] = error
         else:
             clean[field.key] = value
+    for key, error in submission_file_errors(definition, clean).items():
+        errors[key] = error
+        del clean[key]
     return clean, errors

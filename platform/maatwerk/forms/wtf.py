@@ -12,6 +12,11 @@ Python regex dialects differ, the server is authoritative).
 
 CSRF protection stays on (Flask-WTF ``FlaskForm`` defaults); the template
 macro ``render_form_fields`` emits the CSRF token via ``form.hidden_tag()``.
+
+A ``filepicker`` becomes a plain ``<input type="file">`` (:class:`DocumentField`); a form
+with one must be posted as ``multipart/form-data`` (see ``FormDefinition.has_files``).
+A browser never fills a file input in again, so when a submission fails, every file field
+that had a good file says so and asks to choose it again (:func:`ask_files_again`).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import FileStorage
 from wtforms import (
     BooleanField,
     DateField,
@@ -33,10 +39,19 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import StopValidation
-from wtforms.widgets import CheckboxInput, EmailInput, ListWidget, TelInput, TextInput
+from wtforms.widgets import (
+    CheckboxInput,
+    EmailInput,
+    FileInput,
+    ListWidget,
+    TelInput,
+    TextInput,
+)
 
+from maatwerk.domain.documents import MAX_FILE_BYTES, Upload, display_name, html_accept
 from maatwerk.forms.definition import RESERVED_KEYS, FormDefinition, FormField
 from maatwerk.forms.validation import (
+    MESSAGES,
     clean_value,
     format_number,
     parse_date,
@@ -50,10 +65,12 @@ except ImportError:  # pragma: no cover - older WTForms
 
 __all__ = [
     "DefinitionRules",
+    "DocumentField",
     "DutchDateField",
     "DutchNumberField",
     "MultiCheckboxField",
     "PLACEHOLDER_LABEL",
+    "ask_files_again",
     "build_form_class",
     "form_data",
     "prefill",
@@ -142,6 +159,40 @@ def _date_or_none(value: Any) -> Any:
         return None
 
 
+class DocumentField(Field):
+    """``<input type="file">`` for a filepicker.
+
+    ``uploads`` holds the files chosen in this submission (each read up to one byte past
+    the size limit, which is enough to refuse it); an input where nothing was chosen sends
+    an empty part, which is no file. The input is never filled in again.
+    """
+
+    def __init__(self, *args: Any, multiple: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, widget=FileInput(multiple=multiple), **kwargs)
+        self.uploads: list[Upload] | None = None
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.uploads = [Upload(item.filename or "", item.read(MAX_FILE_BYTES + 1))
+                        for item in valuelist if isinstance(item, FileStorage) and item.filename]
+        self.data = self.uploads
+
+    def _value(self) -> str:
+        return ""
+
+
+def ask_files_again(form: FlaskForm, definition: FormDefinition) -> None:
+    """After a failed submission: each file field whose files were fine says to choose them
+    again (a field with its own error already says so)."""
+    for fd in definition.input_fields():
+        if fd.type != "filepicker" or not fd.editable:
+            continue
+        field = form[fd.key]
+        uploads = getattr(field, "uploads", None)
+        if uploads and not field.errors:
+            names = ", ".join(f"‘{display_name(u.filename)}’" for u in uploads)
+            field.errors = [MESSAGES["file_again"].format(names=names)]
+
+
 class MultiCheckboxField(SelectMultipleField):
     """A list of checkboxes (one per option) sharing one name."""
 
@@ -158,6 +209,8 @@ def _submitted_value(field: Field, definition_field: FormField) -> Any:
     """The value to validate, in the shape :func:`clean_value` expects."""
     if definition_field.type == "checkbox":
         return bool(field.data)
+    if definition_field.type == "filepicker":
+        return getattr(field, "uploads", None)
     raw = field.raw_data
     if raw is None:
         # The form was not bound to request data: validate the pre-filled value.
@@ -264,6 +317,9 @@ def _make_field(fd: FormField) -> Any:
         )
     elif fd.type == "date":
         field = DutchDateField(render_kw=render_kw or None, **kwargs)
+    elif fd.type == "filepicker":
+        render_kw["accept"] = html_accept(fd.accept)
+        field = DocumentField(multiple=fd.multiple, render_kw=render_kw, **kwargs)
     else:  # pragma: no cover - FormField.__post_init__ guards the type
         raise ValueError(f"unsupported field type {fd.type!r}")
     return field
@@ -281,8 +337,18 @@ def build_form_class(definition: FormDefinition) -> type[FlaskForm]:
         if fd.key in RESERVED_KEYS or fd.key.startswith("_") or hasattr(FlaskForm, fd.key):
             raise ValueError(f"form field key {fd.key!r} clashes with a form attribute")
         attrs[fd.key] = _make_field(fd)
+    if definition.has_files:
+        attrs["_definition"] = definition
+        attrs["validate"] = _validate_asking_files_again
     name = "Form_" + re.sub(r"\W", "_", definition.id or "anonymous")
     return type(name, (FlaskForm,), attrs)
+
+
+def _validate_asking_files_again(self: Any, extra_validators: Any = None) -> bool:
+    valid: bool = FlaskForm.validate(self, extra_validators)
+    if not valid:
+        ask_files_again(self, self._definition)
+    return valid
 
 
 def form_data(form: FlaskForm, definition: FormDefinition) -> dict[str, Any]:
@@ -314,7 +380,7 @@ def prefill(definition: FormDefinition, data: Mapping[str, Any]) -> dict[str, An
     result: dict[str, Any] = {}
     for fd in definition.input_fields():
         value = data[fd.key] if fd.key in data else fd.default
-        if value is None:
+        if value is None or fd.type == "filepicker":  # a file input is never filled in
             continue
         if fd.type == "date":
             value = _date_or_none(value)

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
+    JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -163,13 +163,30 @@ class Task(Base):
 
 
 class TaskCandidate(Base):
-    """Who may see an open task: 'group:<name>' or 'user:<name>'; one row each, indexed."""
+    """Who may see a task: 'group:<name>', 'user:<name>' or 'role:<name>'; one row each.
+
+    The row is also the task's entry in that principal's inbox: it carries copies of the
+    task's filter and sort columns (and its case's process model), so that one index range
+    (ix_task_candidates_inbox) counts, filters and sorts a person's open tasks without
+    touching the tasks table. persistence/inbox_entries.py keeps the copies in step."""
 
     __tablename__ = "task_candidates"
-    __table_args__ = (Index("ix_task_candidates_principal", "principal", "task_id"),)
+    __table_args__ = (Index("ix_task_candidates_inbox", "principal", "state", "created_at",
+                            "task_id", "due_at", "element_id", "assignee", "process_model_id",
+                            "case_id", "shared"),)
     task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"),
                                          primary_key=True)
     principal: Mapped[str] = mapped_column(String(120), primary_key=True)
+    # copies of the task row (Task.state, ...) and of its case's process_model_id
+    state: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column()
+    due_at: Mapped[datetime | None] = mapped_column()
+    element_id: Mapped[str] = mapped_column(String(255))
+    assignee: Mapped[str | None] = mapped_column(String(80))
+    case_id: Mapped[int] = mapped_column(BigIntId)
+    process_model_id: Mapped[int] = mapped_column(BigIntId)
+    # the task has more candidate rows: one person may see it through two of them
+    shared: Mapped[bool] = mapped_column(Boolean)
 
 
 class AuditEvent(Base):
@@ -241,3 +258,23 @@ class DeadlineSuspension(Base):
     reason: Mapped[str] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column()
+
+
+class Document(Base):
+    """A file sent with a form (start form or task), kept in the database itself so that
+    every app host sees it; the case data holds only a reference to it."""
+
+    __tablename__ = "documents"
+    __table_args__ = (Index("ix_documents_case_created", "case_id", "created_at"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # a UUID
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    task_id: Mapped[str | None] = mapped_column(ForeignKey("tasks.id"))  # None: start form
+    field_key: Mapped[str] = mapped_column(String(255))
+    filename: Mapped[str] = mapped_column(String(255))  # cleaned, extension fits the content
+    content_type: Mapped[str] = mapped_column(String(100))  # from the content, not the name
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # read to download
+    submitted_by: Mapped[str] = mapped_column(String(80))  # user name, or 'inwoner'
+    channel: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

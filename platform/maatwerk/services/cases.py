@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import defer
 
 from ..config import CHANNELS
 from ..domain.audit import AuditEntry
@@ -18,7 +19,7 @@ from ..forms.definition import FormDefinition
 from ..forms.validation import validate_submission
 from ..persistence.models import AuditEvent, Case, ProcessModel, Task, utcnow
 from ..persistence.uow import UnitOfWork
-from . import deadlines, process_models
+from . import deadlines, documents, process_models
 from .case_steps import apply_step, lock_case
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 
@@ -51,14 +52,11 @@ def start_case(uow: UnitOfWork, process_key: str, data: Any, channel: str,
                                                                        "teamlead")):
         raise Forbidden("Only staff may start a case for a resident through another channel.")
     model = process_models.latest(uow, process_key)
-    clean = _start_data(model, data)
-    started = _create(uow, model, clean, channel, actor)
+    form = process_models.form_of(model, model.start_form_key)
+    clean, files = documents.take_files(form, submitted_data(form, data))
+    started = _create(uow, model, clean, channel, actor, files)
     uow.commit()
     return started
-
-
-def _start_data(model: ProcessModel, data: Any) -> dict[str, Any]:
-    return submitted_data(process_models.form_of(model, model.start_form_key), data)
 
 
 def submitted_data(form: FormDefinition | None, data: Any) -> dict[str, Any]:
@@ -88,7 +86,8 @@ def free_data(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _create(uow: UnitOfWork, model: ProcessModel, data: dict[str, Any], channel: str,
-            actor: Principal | None) -> StartedCase:
+            actor: Principal | None,
+            files: list[documents.PendingDocument] | None = None) -> StartedCase:
     bundle = process_models.spec_bundle(uow, model)
     _, result = runtime.start(bundle, data)
     token = secrets.token_urlsafe(32)
@@ -103,6 +102,7 @@ def _create(uow: UnitOfWork, model: ProcessModel, data: dict[str, Any], channel:
     who = actor.username if actor else "inwoner"
     uow.record(AuditEntry(who, "case_started", case_id=case.id, channel=channel, details={
         "reference": case.reference, "process_key": model.key, "version": model.version}))
+    documents.store(uow, case.id, None, files or [], who, channel)
     deadlines.start(uow, case, model)
     apply_step(uow, case, model, result, "systeem", channel)
     return StartedCase(case, token)
@@ -172,9 +172,12 @@ def find_cases(uow: UnitOfWork, actor: Principal, query: str = "", status: str =
 
 
 def cases_by_id(uow: UnitOfWork, ids: set[int]) -> dict[int, Case]:
+    """The cases of a list of tasks, without their engine state and data (large)."""
     if not ids:
         return {}
-    return {c.id: c for c in uow.session.scalars(select(Case).where(Case.id.in_(ids)))}
+    return {c.id: c for c in uow.session.scalars(
+        select(Case).options(defer(Case.engine_state), defer(Case.data))
+        .where(Case.id.in_(ids)))}
 
 
 def case_to_dict(uow: UnitOfWork, case: Case) -> dict[str, Any]:

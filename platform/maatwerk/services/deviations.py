@@ -145,11 +145,14 @@ def _validate_values(uow: UnitOfWork, case: Case, kind: DeviationType, req: Devi
             target_type not in TASK_TYPES:
         errors["target_element_id"] = "Choose a task (step) of the model."
     elif kind is DeviationType.ADD_TASK:
-        if not str(values.get("title", "")).strip() or len(str(values["title"])) > 200:
+        title = values.get("title")
+        if not isinstance(title, str) or not title.strip() or len(title) > 200:
             errors["values.title"] = "Give the added step a title (at most 200 characters)."
-        if values.get("candidate_group") is not None and \
-                not str(values["candidate_group"]).strip():
+        group = values.get("candidate_group")
+        if group is not None and (not isinstance(group, str) or not group.strip()):
             errors["values.candidate_group"] = "Name the group that does the step."
+        if not isinstance(values.get("instructions") or "", str):
+            errors["values.instructions"] = "Write the instructions as text."
     elif kind is DeviationType.CORRECT_DATA:
         bad = [k for k in values if not str(k).isidentifier() or str(k).startswith("_")]
         if not values or bad:
@@ -165,7 +168,9 @@ def _validate_values(uow: UnitOfWork, case: Case, kind: DeviationType, req: Devi
                                           "needed and what the new date is (art. 4:14 Awb).")
     elif kind is DeviationType.REASSIGN:
         assignee, group = values.get("assignee"), values.get("candidate_group")
-        if bool(assignee) == bool(group):
+        if not isinstance(assignee or "", str) or not isinstance(group or "", str):
+            errors["values"] = "Give the assignee or the candidate group as text."
+        elif bool(assignee) == bool(group):
             errors["values"] = "Give either an assignee or a candidate group."
         elif assignee and uow.session.scalar(select(User).where(
                 User.username == assignee, User.active)) is None:
@@ -173,10 +178,10 @@ def _validate_values(uow: UnitOfWork, case: Case, kind: DeviationType, req: Devi
 
 
 def extension_days(values: dict[str, Any]) -> int | None:
-    try:
-        days = int(values.get("days", 0)) + 7 * int(values.get("weeks", 0))
-    except (TypeError, ValueError):
-        return None
+    days, weeks = values.get("days", 0), values.get("weeks", 0)
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in (days, weeks)):
+        return None  # whole numbers only: not 2.5, "3" or true
+    days += 7 * weeks
     if set(values) - {"days", "weeks"} or not 0 < days <= MAX_EXTENSION_DAYS:
         return None
     return days

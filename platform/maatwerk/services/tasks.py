@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, bindparam, exists, func, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import ColumnElement, Select, bindparam, exists, func, select, update
+from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..domain.audit import AuditEntry
@@ -14,7 +14,7 @@ from ..engine import TaskNotOpen, runtime
 from ..forms.definition import FormDefinition
 from ..persistence.models import Case, ProcessModel, Task, TaskCandidate, utcnow
 from ..persistence.uow import UnitOfWork
-from . import process_models
+from . import documents, process_models
 from .case_steps import apply_step, lock_case, open_rows
 from .cases import submitted_data
 from .errors import Conflict, Forbidden, NotFound
@@ -45,17 +45,55 @@ class InboxPage:
         return max(1, -(-self.total // self.per_page))
 
 
-def _inbox_query(actor: Principal, flt: InboxFilter) -> Select[tuple[Task]]:
-    query = select(Task).where(Task.state == "open")
+def _visible(uow: UnitOfWork, actor: Principal, flt: InboxFilter
+             ) -> Select[tuple[str, Any, Any]]:
+    """The open tasks this person may see, filtered: one row (task_id, due_at, created_at)
+    per task."""
+    if flt.mine_only or "admin" in actor.roles:
+        return _from_tasks(actor, flt)
+    return _from_inbox_entries(actor, flt, uow.is_postgresql)
+
+
+def _from_inbox_entries(actor: Principal, flt: InboxFilter, postgresql: bool
+                        ) -> Select[tuple[str, Any, Any]]:
+    """From the person's own candidate rows, which carry copies of their task's columns:
+    an index range per principal (ix_task_candidates_inbox), never every open task, so the
+    inbox costs what the person can see, not what exists.
+
+    A task the person may see through two principals (a group and their name) has two of
+    these rows; only the one with the first principal counts. That is looked up only for
+    a task with more rows (`shared`): a DISTINCT over every row would cost far more."""
+    principals = actor.task_principals()
+    entry, other = TaskCandidate, aliased(TaskCandidate)
+    earlier = exists().where(other.shared, other.task_id == entry.task_id,
+                             other.principal.in_(principals), other.principal < entry.principal)
+    # PostgreSQL plans NOT EXISTS as an anti-join over just the shared rows (and costs the
+    # joins around it right); SQLite runs a subquery per row unless the OR spares it
+    first_of_task = ~earlier.where(entry.shared) if postgresql else ~entry.shared | ~earlier
+    query = select(entry.task_id, entry.due_at, entry.created_at).where(
+        entry.principal.in_(principals), entry.state == "open", first_of_task)
+    if flt.case_id is not None:
+        query = query.where(entry.case_id == flt.case_id)
+    if flt.element_id:
+        query = query.where(entry.element_id == flt.element_id)
+    if flt.claimed is not None:
+        query = query.where(entry.assignee.is_not(None) if flt.claimed
+                            else entry.assignee.is_(None))
+    if flt.process_key:
+        query = query.where(entry.process_model_id.in_(
+            select(ProcessModel.id).where(ProcessModel.key == flt.process_key)))
+    if flt.search:
+        query = query.join(Case, Case.id == entry.case_id).where(_search(flt.search))
+    return query
+
+
+def _from_tasks(actor: Principal, flt: InboxFilter) -> Select[tuple[str, Any, Any]]:
+    """The tasks claimed by the person (an index range on the assignee), or, for an
+    administrator, every open task."""
+    query = select(Task.id.label("task_id"), Task.due_at, Task.created_at) \
+        .where(Task.state == "open")
     if flt.mine_only:
         query = query.where(Task.assignee == actor.username)
-    elif "admin" not in actor.roles:
-        # start from the person's own candidate rows (an index range per group), not from
-        # every open task: the inbox costs what the person can see, not what exists.
-        # An assignee is always a candidate too (user:<name>), see case_steps._task_row.
-        visible = select(TaskCandidate.task_id).where(
-            TaskCandidate.principal.in_(actor.task_principals()))
-        query = query.where(Task.id.in_(visible))
     if "admin" in actor.roles and RESIDENT_GROUP not in actor.groups:
         # residents do their own tasks through their link; a task a designer gave to the
         # residents and to a staff group stays visible to that group
@@ -73,9 +111,37 @@ def _inbox_query(actor: Principal, flt: InboxFilter) -> Select[tuple[Task]]:
             query = query.join(ProcessModel, ProcessModel.id == Case.process_model_id) \
                 .where(ProcessModel.key == flt.process_key)
         if flt.search:
-            like = f"%{flt.search.strip()}%"
-            query = query.where(Case.reference.ilike(like) | Case.resident_name.ilike(like))
+            query = query.where(_search(flt.search))
     return query
+
+
+def _search(text: str) -> ColumnElement[bool]:
+    """Case reference or resident name contains the text (% and _ are just characters)."""
+    term = text.strip()
+    return Case.reference.icontains(term, autoescape=True) | \
+        Case.resident_name.icontains(term, autoescape=True)
+
+
+def _order(keys: Any, sort: str) -> tuple[Any, ...]:
+    if sort == "deadline":  # tasks without a decision date last
+        return keys.due_at.is_(None), keys.due_at, keys.created_at, keys.task_id
+    return keys.created_at, keys.task_id
+
+
+def _page(uow: UnitOfWork, visible: Select[tuple[str, Any, Any]], sort: str, limit: int,
+          offset: int) -> tuple[list[Task], int | None]:
+    """One page of the visible tasks and how many there are, in one pass over them (a
+    search reads every visible case once, not twice): counted, sorted and cut on the
+    narrow rows, then only that page's task rows are read. The count is None when the
+    page is empty."""
+    # MATERIALIZED: the visible rows are found first, by the plan for them alone (an index
+    # range); else PostgreSQL may walk an index in page order, while the count needs all
+    keys = visible.cte("visible").prefix_with("MATERIALIZED")
+    page = select(keys, func.count().over().label("total")).order_by(*_order(keys.c, sort)) \
+        .limit(limit).offset(offset).subquery("page")
+    rows = uow.session.execute(select(Task, page.c.total).join(page, page.c.task_id == Task.id)
+                               .order_by(*_order(page.c, sort))).all()
+    return [row[0] for row in rows], (rows[0][1] if rows else None)
 
 
 def inbox(uow: UnitOfWork, actor: Principal, flt: InboxFilter = InboxFilter(), page: int = 1,
@@ -83,14 +149,13 @@ def inbox(uow: UnitOfWork, actor: Principal, flt: InboxFilter = InboxFilter(), p
     """One page of the open tasks this person may see; reads only rows, never engine state."""
     if not actor.works_tasks:
         raise Forbidden("Only caseworkers have an inbox.")
-    query = _inbox_query(actor, flt)
-    total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    order = (Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id) \
-        if flt.sort == "deadline" else (Task.created_at, Task.id)
+    visible = _visible(uow, actor, flt)
     page = max(1, page)
-    rows = list(uow.session.scalars(query.order_by(*order).limit(per_page)
-                                    .offset((page - 1) * per_page)))
-    return InboxPage(rows, total, page, per_page)
+    rows, total = _page(uow, visible, flt.sort, per_page, (page - 1) * per_page)
+    if total is None:  # an empty page: nothing at all, or past the end
+        total = uow.session.scalar(select(func.count()).select_from(visible.subquery())) \
+            if page > 1 else 0
+    return InboxPage(rows, total or 0, page, per_page)
 
 
 def visible_tasks(uow: UnitOfWork, actor: Principal, flt: InboxFilter = InboxFilter(),
@@ -98,8 +163,7 @@ def visible_tasks(uow: UnitOfWork, actor: Principal, flt: InboxFilter = InboxFil
     """Open tasks this person may see, oldest first (the API's list)."""
     if not actor.works_tasks:
         raise Forbidden("Only caseworkers have an inbox.")
-    query = _inbox_query(actor, flt).order_by(Task.created_at, Task.id)
-    return list(uow.session.scalars(query.limit(limit).offset(offset)))
+    return _page(uow, _visible(uow, actor, flt), "created", limit, offset)[0]
 
 
 _TASK_WITH_CANDIDATES = select(Task).options(joinedload(Task.candidates)).where(
@@ -132,6 +196,9 @@ def claim(uow: UnitOfWork, task_id: str, actor: Principal) -> Task:
         uow.session.refresh(task)
         _ensure_open(task)
         raise Conflict(f"This task was already claimed by {task.assignee}.")
+    uow.session.execute(update(TaskCandidate).where(TaskCandidate.task_id == task_id)
+                        .values(assignee=actor.username)
+                        .execution_options(synchronize_session=False))  # the inbox entries
     uow.session.refresh(task)
     uow.record(AuditEntry(actor.username, "task_claimed", case_id=task.case_id, task_id=task.id,
                           details={"element_id": task.element_id}))
@@ -185,7 +252,8 @@ def complete(uow: UnitOfWork, task_id: str, data: Any, actor: Principal,
     if blocking:
         raise Conflict("First complete the step that was added before this one: "
                        + ", ".join(f"'{b.name}'" for b in blocking) + ".")
-    clean = submitted_data(process_models.form_of(model, task.form_key), data)
+    form = process_models.form_of(model, task.form_key)
+    clean, files = documents.take_files(form, submitted_data(form, data))
     workflow = runtime.load(process_models.spec_bundle(uow, model), case.engine_state)
     try:
         result = runtime.complete(workflow, task.engine_task_id or "", clean)
@@ -194,6 +262,7 @@ def complete(uow: UnitOfWork, task_id: str, data: Any, actor: Principal,
     task.state = "completed"
     task.completed_at = utcnow()
     task.completed_by = actor.username
+    documents.store(uow, case.id, task.id, files, actor.username, channel)
     uow.record(AuditEntry(actor.username, "task_completed", case_id=case.id, task_id=task.id,
                           channel=channel, details={"element_id": task.element_id,
                                                     "name": task.name, "data": clean}))

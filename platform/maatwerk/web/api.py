@@ -10,9 +10,11 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from ..domain.process_model import ModelRefused, UploadedFile
-from ..services import audit, cases, deviations, process_models, tasks
+from ..services import audit, cases, deviations, documents, process_models, tasks
 from ..services.errors import Forbidden, InvalidInput
 from .context import me, uow
+from .documents import send_document
+from .input_guard import MAX_ID
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -91,6 +93,18 @@ def case_audit(case_id: int) -> Response:
     return jsonify({"events": [_event(e) for e in cases.history(unit, case_id)]})
 
 
+@bp.get("/cases/<int:case_id>/documents")
+def case_documents(case_id: int) -> Response:
+    found = documents.for_case(uow(readonly=True), case_id, me())
+    return jsonify({"documents": [d.to_dict() | {
+        "download_url": f"/api/v1/cases/{case_id}/documents/{d.id}"} for d in found]})
+
+
+@bp.get("/cases/<int:case_id>/documents/<document_id>")
+def case_document(case_id: int, document_id: str) -> Response:
+    return send_document(documents.download(uow(readonly=True), case_id, document_id, me()))
+
+
 def _event(event: Any) -> dict[str, Any]:
     return {"id": event.id, "at": event.occurred_at.isoformat(), "actor": event.actor,
             "action": event.action, "case_id": event.case_id, "task_id": event.task_id,
@@ -101,7 +115,8 @@ def _event(event: Any) -> dict[str, Any]:
 @bp.get("/tasks")
 def list_tasks() -> Response:
     case_id = request.args.get("case_id")
-    if case_id is not None and not case_id.isdigit():
+    if case_id is not None and not (case_id.isascii() and case_id.isdigit() and
+                                    len(case_id) <= 19 and int(case_id) <= MAX_ID):
         raise InvalidInput("case_id must be a number.", {"case_id": "Expected a number."})
     flt = tasks.InboxFilter(case_id=int(case_id) if case_id else None,
                             element_id=request.args.get("element_id") or None,
@@ -148,17 +163,34 @@ def verify_audit() -> Response:
 
 
 
+def _optional_body() -> dict[str, Any]:
+    """The JSON object sent, or an empty one when nothing was sent."""
+    return _json_body() if request.get_data(cache=True).strip() else {}
+
+
+def _texts(body: dict[str, Any], *names: str) -> dict[str, str]:
+    """The named fields of a body, each text (or left out: "")."""
+    found = {name: body.get(name) or "" for name in names}
+    wrong = {name: "Expected text (a JSON string)." for name, value in found.items()
+             if not isinstance(value, str)}
+    if wrong:
+        raise InvalidInput("Some fields must be text.", wrong)
+    return found
+
+
 @bp.post("/cases/<int:case_id>/deviations")
 def request_deviation(case_id: int) -> tuple[Response, int]:
     body = _json_body()
+    text = _texts(body, "type", "reason", "legal_basis", "task_id", "target_element_id",
+                  "citation", "resident_message")
     values = body.get("values") or {}
+    if not isinstance(values, dict):
+        raise InvalidInput("The values must be an object.", {"values": "Expected an object."})
     req = deviations.DeviationRequest(
-        type=str(body.get("type", "")), reason=str(body.get("reason") or ""),
-        legal_basis=str(body.get("legal_basis") or ""),
-        task_id=str(body["task_id"]) if body.get("task_id") else None,
-        target_element_id=str(body["target_element_id"]) if body.get("target_element_id")
-        else None, values=values, citation=body.get("citation"),
-        resident_message=body.get("resident_message"))
+        type=text["type"], reason=text["reason"], legal_basis=text["legal_basis"],
+        task_id=text["task_id"] or None, target_element_id=text["target_element_id"] or None,
+        values=values, citation=text["citation"] or None,
+        resident_message=text["resident_message"] or None)
     deviation = deviations.request(uow(), case_id, me(), req)
     return jsonify(deviations.to_dict(deviation)), 201
 
@@ -170,9 +202,9 @@ def get_deviation(deviation_id: int) -> Response:
 
 @bp.post("/deviations/<int:deviation_id>/approve")
 def approve_deviation(deviation_id: int) -> Response:
-    body = request.get_json(silent=True) or {}
+    comment = _texts(_optional_body(), "comment")["comment"]
     unit = uow()
-    deviation = deviations.approve(unit, deviation_id, me(), str(body.get("comment") or ""))
+    deviation = deviations.approve(unit, deviation_id, me(), comment)
     result = deviations.to_dict(deviation)
     result["case"] = cases.case_to_dict(unit, cases.get_case(unit, deviation.case_id, me()))
     return jsonify(result)
@@ -180,9 +212,8 @@ def approve_deviation(deviation_id: int) -> Response:
 
 @bp.post("/deviations/<int:deviation_id>/reject")
 def reject_deviation(deviation_id: int) -> Response:
-    body = request.get_json(silent=True) or {}
-    return jsonify(deviations.to_dict(deviations.reject(uow(), deviation_id, me(),
-                                                        str(body.get("comment") or ""))))
+    comment = _texts(_optional_body(), "comment")["comment"]
+    return jsonify(deviations.to_dict(deviations.reject(uow(), deviation_id, me(), comment)))
 
 
 @bp.post("/deviations/<int:deviation_id>/withdraw")

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..config import Settings
 from ..persistence.database import Database
-from . import api, assets, auth, deviations, designer, errors, ratelimit, resident, work
+from . import (api, assets, auth, deviations, designer, documents, errors, input_guard,
+               ratelimit, resident, work)
 from .context import close_units, current_principal
 from .i18n import (LANGUAGE_COOKIE, LABELS, action_label, current_language, deviation_label,
                    dutch_datetime, status_label, translate)
@@ -18,6 +20,8 @@ csrf = CSRFProtect()
 
 def build_app(settings: Settings) -> Flask:
     app = Flask(__name__)
+    app.json = input_guard.StrictJSONProvider(app)
+    app.url_map.converters["int"] = input_guard.IdConverter
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_upload_bytes,
@@ -28,12 +32,17 @@ def build_app(settings: Settings) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         TESTING=settings.testing,
     )
+    if hops := settings.trusted_proxies:  # the client's address and scheme, as the proxy saw
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops)
     app.extensions["maatwerk.db"] = Database(settings.database_url)
     app.extensions["maatwerk.settings"] = settings
+    app.before_request(documents.allow_documents)  # before the CSRF check reads the form
     csrf.init_app(app)
     csrf.exempt(api.bp)
+    app.before_request(input_guard.refuse_unusable_input)
     for blueprint in (assets.bp, auth.bp, resident.bp, work.bp, deviations.bp, designer.bp,
-                      api.bp):
+                      documents.bp, api.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     ratelimit.install(app, settings.login_limit, settings.form_limit)
@@ -63,7 +72,8 @@ def _choose_language() -> None:
 def _remember_language(response: Response) -> Response:
     if request.args.get("taal") in ("nl", "en"):
         response.set_cookie(LANGUAGE_COOKIE, request.args["taal"], max_age=365 * 24 * 3600,
-                            httponly=True, samesite="Lax")
+                            httponly=True, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
 
 

@@ -21,11 +21,15 @@ class LoginForm(FlaskForm):
     password = PasswordField("Wachtwoord", validators=[DataRequired("Vul uw wachtwoord in.")])
 
 
-def _safe_next(target: str | None) -> str | None:
-    if not target:
+def safe_next(target: str | None) -> str | None:
+    """A path on this site to go on to, or None. Browsers read '//host', '/\\host' and
+    '/<tab>/host' as another site, so backslashes and control characters never pass."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(c) < 32 or ord(c) == 127 for c in target):
         return None
     parsed = urlparse(target)
-    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+    if parsed.scheme or parsed.netloc:
         return None
     return target
 
@@ -55,7 +59,7 @@ def login() -> str | Response:
             session["username"] = principal.username
             g.pop("principal", None)
             session.permanent = True
-            return redirect(_safe_next(request.args.get("next")) or landing_for_current())
+            return redirect(safe_next(request.args.get("next")) or landing_for_current())
         failed = True
     return render_template("auth/login.html", form=form, failed=failed,
                            title="Inloggen"), (401 if failed else 200)

@@ -69,7 +69,8 @@ def current_principal() -> Principal | None:
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         principal = _principal_for_token(header[7:].strip())
-    elif username := session.get("username"):
+    # the API has no CSRF check, so a browser's session cookie is no key to it
+    elif request.blueprint != "api" and (username := session.get("username")):
         principal = accounts.principal_by_username(uow(readonly=True), username)
     g.principal = principal
     return principal

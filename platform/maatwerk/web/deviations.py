@@ -15,13 +15,24 @@ from ..domain.deviation import LABELS, DeviationType
 from ..services import cases, deviations
 from ..services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from .api import register_csv, register_filter
+from .auth import safe_next
 from .context import login_required, me, uow
+
+try:  # WTForms >= 3.3 deprecates tuple choices
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - older WTForms
+    SelectChoice = None  # type: ignore[assignment,misc]
 
 bp = Blueprint("deviations", __name__, url_prefix="/werk")
 
 
+def _choice(value: str, label: str) -> Any:
+    return SelectChoice(value=value, label=label) if SelectChoice is not None else (value, label)
+
+
 class DeviationForm(FlaskForm):
-    type = RadioField("Soort afwijking", choices=[(t.value, LABELS[t]) for t in DeviationType],
+    type = RadioField("Soort afwijking",
+                      choices=[_choice(t.value, LABELS[t]) for t in DeviationType],
                       validators=[DataRequired("Kies de soort afwijking.")])
     task_id = SelectField("Open taak waar het om gaat", validators=[Optional()])
     target_element_id = SelectField("Stap in het proces", validators=[Optional()])
@@ -91,13 +102,16 @@ def request_deviation(case_id: int) -> str | WerkzeugResponse | tuple[str, int]:
     form = DeviationForm()
     open_tasks = cases.open_tasks(unit, case.id)
     elements = case.process_model.elements
-    form.task_id.choices = [("", "— geen —")] + [(t.id, t.name) for t in open_tasks]
-    form.target_element_id.choices = [("", "— geen —")] + sorted(
-        ((eid, f"{e['name']} ({eid})") for eid, e in elements.items()
-         if e["type"] in deviations.TASK_TYPES | deviations.DECISION_TYPES),
-        key=lambda item: item[1])
+    form.task_id.choices = [_choice("", "— geen —")] + [
+        _choice(t.id, t.name) for t in open_tasks]
+    form.target_element_id.choices = [_choice("", "— geen —")] + [
+        _choice(*item) for item in sorted(
+            ((eid, f"{e['name']} ({eid})") for eid, e in elements.items()
+             if e["type"] in deviations.TASK_TYPES | deviations.DECISION_TYPES),
+            key=lambda item: item[1])]
     bases = deviations.legal_bases(unit)
-    form.legal_basis.choices = [("", "Kies een grondslag")] + [(b.text, b.text) for b in bases]
+    form.legal_basis.choices = [_choice("", "Kies een grondslag")] + [
+        _choice(b.text, b.text) for b in bases]
     if request.method == "GET" and request.args.get("taak"):
         form.task_id.data = request.args["taak"]
     status = 200
@@ -142,7 +156,7 @@ def _decision_variable(case: Any, element_id: str | None) -> str | None:
 def decide(deviation_id: int) -> WerkzeugResponse:
     decision = request.form.get("besluit")
     comment = request.form.get("toelichting", "")
-    back = request.form.get("terug") or url_for("deviations.approvals")
+    back = safe_next(request.form.get("terug")) or url_for("deviations.approvals")
     try:
         if decision == "goedkeuren":
             deviations.approve(uow(), deviation_id, me(), comment)
@@ -166,7 +180,7 @@ def withdraw(deviation_id: int) -> WerkzeugResponse:
         return redirect(url_for("work.case", case_id=deviation.case_id))
     except (Conflict, Forbidden, NotFound) as exc:
         flash(str(exc), "warning")
-        return redirect(request.form.get("terug") or url_for("work.inbox"))
+        return redirect(safe_next(request.form.get("terug")) or url_for("work.inbox"))
 
 
 @bp.get("/goedkeuren")

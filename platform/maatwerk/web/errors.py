@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from ..domain.documents import MAX_SUBMISSION_BYTES, size_text
 from ..services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 
 _STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, InvalidInput: 422}
@@ -39,12 +41,22 @@ def register(app: Flask) -> None:
         return _answer(409, "The case was changed by someone else at the same moment; "
                             "reload and try again.")
 
+    @app.errorhandler(CSRFError)
+    def _csrf(_exc: CSRFError) -> tuple[Response | str, int]:  # forms only: the API has none
+        return _answer(400, "Dit formulier is verlopen of komt niet van deze site; er is niets "
+                            "opgeslagen. Ga terug, laad de pagina opnieuw en verstuur het nog "
+                            "eens.")
+
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> tuple[Response | str, int]:
         status = exc.code or 500
         messages = {401: "Sign in first: send 'Authorization: Bearer <token>'.",
                     413: "The upload is too large.",
                     404: "Not found.", 403: "You may not do this."}
+        if status == 413 and not _wants_json():
+            return _answer(413, "Wat u verstuurde is te groot; er is niets opgeslagen. Ga terug "
+                                f"en kies kleinere bestanden (samen hooguit "
+                                f"{size_text(MAX_SUBMISSION_BYTES)}).")
         return _answer(status, messages.get(status, exc.description or exc.name))
 
     @app.errorhandler(Exception)

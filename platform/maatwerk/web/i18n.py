@@ -31,6 +31,7 @@ ACTIONS = {
     "legal_basis_added": "Grondslag toegevoegd", "deadline_set": "Beslistermijn vastgesteld",
     "deadline_suspended": "Beslistermijn opgeschort", "deadline_resumed": "Beslistermijn loopt weer",
     "deadline_extended": "Beslistermijn verlengd", "case_retried": "Opnieuw geprobeerd",
+    "document_received": "Document ontvangen",
 }
 CHANNELS = {"online": "Online", "balie": "Aan de balie", "telefoon": "Telefonisch",
             "post": "Per post"}
@@ -130,6 +131,9 @@ EN: dict[str, str] = {
     "Inloggen": "Sign in",
     "Naar de startpagina": "To the start page",
     "Doe dit uiterlijk op": "Please do this by",
+    "Wat u heeft gestuurd": "What you have sent",
+    "Ontvangen op": "Received on",
+    "Geen documenten.": "No documents.",
 }
 
 

@@ -72,6 +72,31 @@ SCHEMAS: dict[str, Any] = {
         "before": {"type": "object"}, "after": {"type": "object"}, "reason": {"type": "string"},
         "legal_basis": {"type": "string"}, "citation": {"type": ["string", "null"]},
         "requested_by": {"type": "string"}, "decided_by": {"type": ["string", "null"]}}},
+    "FileUpload": {
+        "type": "object", "required": ["filename", "content_base64"],
+        "description": "A file for a form's file field (form-js filepicker), sent inside "
+                       "`data` under the field's key: one object, or a list of them when the "
+                       "field takes several files. Taken are PDF, PNG and JPEG, judged by the "
+                       "content (not the name); at most 10 MB a file, 20 MB and 10 files a "
+                       "submission. A refused file is a 422 with the field named, and "
+                       "nothing is stored.",
+        "properties": {"filename": {"type": "string", "example": "rekening.pdf"},
+                       "content_base64": {"type": "string", "format": "byte"}}},
+    "DocumentReference": {
+        "type": "object", "description": "What the case data holds for a stored file "
+                                         "(a list of these for a field with several files)",
+        "properties": {"document_id": {"type": "string", "format": "uuid"},
+                       "filename": {"type": "string"}, "size": {"type": "integer"},
+                       "content_type": {"type": "string"}}},
+    "Document": {"type": "object", "properties": {
+        "id": {"type": "string", "format": "uuid"}, "case_id": {"type": "integer"},
+        "field": {"type": "string"}, "filename": {"type": "string"},
+        "content_type": {"type": "string"}, "size": {"type": "integer"},
+        "sha256": {"type": "string"}, "task_id": {"type": ["string", "null"]},
+        "step": {"type": "string", "description": "the task that took it, or 'Aanvraag'"},
+        "submitted_by": {"type": "string"}, "channel": {"type": ["string", "null"]},
+        "created_at": {"type": "string", "format": "date-time"},
+        "download_url": {"type": "string"}}},
     "AuditEvent": {"type": "object", "properties": {
         "id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"},
         "actor": {"type": "string"}, "action": {"type": "string"},
@@ -79,6 +104,14 @@ SCHEMAS: dict[str, Any] = {
         "result": {"type": "string"}, "channel": {"type": ["string", "null"]},
         "details": {"type": "object"}, "hash": {"type": "string"}}},
 }
+
+
+_FORM_DATA = {"type": "object", "description": "The form's fields by key. A file field takes "
+               "a FileUpload (or a list of them); the case data then holds a "
+               "DocumentReference in its place.",
+               "additionalProperties": {"oneOf": [{}, _ref("FileUpload"),
+                                                  {"type": "array",
+                                                   "items": _ref("FileUpload")}]}}
 
 
 def openapi_document() -> dict[str, Any]:
@@ -109,7 +142,7 @@ def openapi_document() -> dict[str, Any]:
                 "404": _json(_ref("Error"), "Unknown process"),
                 "422": _json(_ref("Error"), "Field errors")},
                 requestBody=_body({"type": "object", "required": ["process_key"], "properties": {
-                    "process_key": {"type": "string"}, "data": {"type": "object"},
+                    "process_key": {"type": "string"}, "data": _FORM_DATA,
                     "channel": {"type": "string",
                                 "enum": ["online", "balie", "telefoon", "post"]}}}))},
             "/cases/{case_id}": {"get": _op("A case", {"200": case, "404": _json(
@@ -121,6 +154,20 @@ def openapi_document() -> dict[str, Any]:
                 "200": _json({"type": "object", "properties": {"events": {
                     "type": "array", "items": _ref("AuditEvent")}}})},
                 parameters=_path_id("case_id"))},
+            "/cases/{case_id}/documents": {"get": _op(
+                "The documents sent with the case's forms (for whoever may see the case)", {
+                    "200": _json({"type": "object", "properties": {"documents": {
+                        "type": "array", "items": _ref("Document")}}}),
+                    "404": _json(_ref("Error"), "No such case, or not yours to see")},
+                parameters=_path_id("case_id"))},
+            "/cases/{case_id}/documents/{document_id}": {"get": _op(
+                "Download one document: its bytes as an attachment, with the content type "
+                "its content was checked to have", {
+                    "200": {"description": "The file", "content": {
+                        t: {"schema": {"type": "string", "format": "binary"}}
+                        for t in ("application/pdf", "image/png", "image/jpeg")}},
+                    "404": _json(_ref("Error"), "No such document in this case")},
+                parameters=_path_id("case_id") + _path_id("document_id", "string"))},
             "/tasks": {"get": _op("Open tasks the caller may see", {"200": _json({
                 "type": "object", "properties": {"tasks": {
                     "type": "array", "items": _ref("Task")}}})}, parameters=[
@@ -139,8 +186,7 @@ def openapi_document() -> dict[str, Any]:
                 "200": case, "409": _json(_ref("Error"), "No longer open"),
                 "422": _json(_ref("Error"), "Field errors")},
                 parameters=_path_id("task_id", "string"),
-                requestBody=_body({"type": "object", "properties": {"data": {
-                    "type": "object"}}}))},
+                requestBody=_body({"type": "object", "properties": {"data": _FORM_DATA}}))},
             "/cases/{case_id}/deviations": {"post": _op("Request a deviation", {
                 "201": _json(_ref("Deviation"), "Requested"),
                 "422": _json(_ref("Error"), "Invalid, or the element forbids it")},

@@ -1,12 +1,12 @@
 """Pages for residents: the services, the start forms, the private status page."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from ..domain.principal import RESIDENT
-from ..forms.wtf import build_form_class, form_data
-from ..services import cases, process_models, progress, tasks
+from ..forms.wtf import ask_files_again, build_form_class, form_data
+from ..services import cases, documents, process_models, progress, tasks
 from ..services.errors import InvalidInput, NotFound
 from .context import uow
 
@@ -20,7 +20,7 @@ def services() -> str:
 
 
 @bp.route("/aanvragen/<key>", methods=["GET", "POST"])
-def start(key: str) -> str | Response:
+def start(key: str) -> tuple[str, int] | Response:
     try:
         model, definition = process_models.with_start_form(uow(readonly=True), key)
     except NotFound:
@@ -31,10 +31,12 @@ def start(key: str) -> str | Response:
             started = cases.start_case(uow(), key, form_data(form, definition), "online", None)
         except InvalidInput as exc:
             _attach_errors(form, exc)
+            ask_files_again(form, definition)
         else:
             return redirect(url_for("resident.status", token=started.status_token, nieuw=1))
     return render_template("resident/start.html", model=model, form=form, definition=definition,
-                           title=("Fout: " if form.errors else "") + model.name)
+                           title=("Fout: " if form.errors else "") + model.name), \
+        (422 if request.method == "POST" else 200)
 
 
 def _attach_errors(form: object, exc: InvalidInput) -> None:
@@ -59,7 +61,8 @@ def status(token: str) -> str:
         if definition is not None:
             forms[task.id] = (build_form_class(definition)(prefix=_prefix(task.id)), definition)
     return render_template("resident/status.html", case=case, view=view, forms=forms,
-                           token=token, title=f"Uw aanvraag {case.reference}")
+                           token=token, documents=documents.for_resident(unit, case),
+                           title=f"Uw aanvraag {case.reference}")
 
 
 def _prefix(task_id: str) -> str:
@@ -85,9 +88,12 @@ def complete_task(token: str, task_id: str) -> str | Response:
             tasks.complete(unit, task.id, data, RESIDENT, channel="online")
         except InvalidInput as exc:
             _attach_errors(form, exc)
+            if form is not None and definition is not None:
+                ask_files_again(form, definition)
         else:
             return redirect(url_for("resident.status", token=token, verzonden=1))
     view = progress.resident_view(unit, case)
     forms = {task.id: (form, definition)} if form is not None else {}
     return render_template("resident/status.html", case=case, view=view, forms=forms,
-                           token=token, title=f"Fout: uw aanvraag {case.reference}"), 422
+                           token=token, documents=documents.for_resident(unit, case),
+                           title=f"Fout: uw aanvraag {case.reference}"), 422

@@ -7,9 +7,10 @@ from werkzeug.wrappers import Response
 
 from ..config import CHANNELS
 from ..domain.workdays import amsterdam_date, amsterdam_today, working_days_between
-from ..forms.wtf import build_form_class, form_data, prefill
-from ..services import cases, deadlines, deviations, process_models, tasks
+from ..forms.wtf import ask_files_again, build_form_class, form_data, prefill
+from ..services import cases, deadlines, deviations, documents, process_models, tasks
 from ..services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from .auth import safe_next
 from .context import login_required, me, uow
 from .i18n import CHANNELS as CHANNEL_LABELS
 
@@ -28,7 +29,7 @@ def inbox() -> str:
                             sort="deadline" if args.get("sorteer") == "termijn" else "created")
     page_number = args.get("pagina", "1")
     unit = uow(readonly=True)
-    page = tasks.inbox(unit, me(), flt, int(page_number) if page_number.isdigit() else 1)
+    page = tasks.inbox(unit, me(), flt, _page_number(page_number))
     case_refs = cases.cases_by_id(unit, {t.case_id for t in page.tasks})
     today = amsterdam_today()
     remaining = {t.id: working_days_between(today, amsterdam_date(t.due_at))
@@ -38,6 +39,11 @@ def inbox() -> str:
         remaining=remaining, models=process_models.latest_versions(unit), args=args,
         pending=deviations.pending_cases(unit, set(case_refs)),
         approvals=len(deviations.pending_for(unit, me())), title="Werkvoorraad")
+
+
+def _page_number(text: str) -> int:
+    """The page asked for; anything but a plain page number is the first page."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else 1
 
 
 @bp.route("/taken/<task_id>", methods=["GET", "POST"])
@@ -63,6 +69,8 @@ def task(task_id: str) -> str | Response | tuple[str, int]:
                 for key, message in exc.errors.items():
                     if form is not None and hasattr(form, key):
                         getattr(form, key).errors = [message]
+                if form is not None and definition is not None:
+                    ask_files_again(form, definition)
                 status = 422
             except (Conflict, Forbidden) as exc:
                 flash(str(exc), "warning")
@@ -76,6 +84,7 @@ def task(task_id: str) -> str | Response | tuple[str, int]:
         "work/task.html", task=row, case=case, form=form, definition=definition,
         history=cases.history(unit, case.id), open_tasks=cases.open_tasks(unit, case.id),
         deviations=deviations.for_case(unit, case.id),
+        documents=documents.for_case(unit, case.id, me()),
         documentation=process_models.element(case.process_model, row.element_id)
         .get("documentation", ""),
         title=("Fout: " if status == 422 else "") + f"{row.name} — {case.reference}"), status
@@ -89,7 +98,8 @@ def claim(task_id: str) -> Response:
         flash("U heeft de taak opgepakt.", "success")
     except (Conflict, Forbidden) as exc:
         flash(str(exc), "warning")
-    return redirect(request.form.get("terug") or url_for("work.task", task_id=task_id))
+    return redirect(safe_next(request.form.get("terug")) or
+                    url_for("work.task", task_id=task_id))
 
 
 @bp.post("/taken/<task_id>/teruglegen")
@@ -100,7 +110,8 @@ def unclaim(task_id: str) -> Response:
         flash("De taak is teruggelegd in de groep.", "success")
     except (Conflict, Forbidden) as exc:
         flash(str(exc), "warning")
-    return redirect(request.form.get("terug") or url_for("work.task", task_id=task_id))
+    return redirect(safe_next(request.form.get("terug")) or
+                    url_for("work.task", task_id=task_id))
 
 
 @bp.get("/zaken", endpoint="cases")
@@ -125,6 +136,7 @@ def case(case_id: int) -> str:
     return render_template("work/case.html", case=found, tasks=cases.all_tasks(unit, case_id),
                            history=cases.history(unit, case_id),
                            deviations=deviations.for_case(unit, case_id),
+                           documents=documents.for_case(unit, case_id, me()),
                            remaining=deadlines.remaining_working_days(found),
                            suspensions=deadlines.suspensions(unit, case_id),
                            title=f"Zaak {found.reference}")
@@ -171,10 +183,13 @@ def counter_start(key: str) -> str | tuple[str, int]:
                 for name, message in exc.errors.items():
                     if hasattr(form, name):
                         getattr(form, name).errors = [message]
+                ask_files_again(form, definition)
             else:
                 return render_template("work/counter_done.html", case=started.case,
                                        token=started.status_token,
                                        title=f"Aanvraag {started.case.reference} ingevoerd")
+        if not channel_ok:
+            ask_files_again(form, definition)
     return render_template("resident/start.html", model=model, form=form, definition=definition,
                            channel_field=_channel_field(channel, channel_error),
                            title=("Fout: " if form.errors or channel_error else "") +
