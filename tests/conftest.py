@@ -56,6 +56,8 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     if "database" not in request.fixturenames:
         return
     db: Database = request.getfixturevalue("database")
+    # whatever the test did, the inbox entries still carry their task's values
+    assert_entries_match_tasks(db)
     tables = [t.name for t in reversed(metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
     with db.engine.begin() as conn:
         if db.is_sqlite:
@@ -63,6 +65,28 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
                 conn.execute(text(f"DELETE FROM {name}"))
         else:
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+def assert_entries_match_tasks(database: Database) -> int:
+    """Every candidate row carries its task's current values and its case's process model
+    (the inbox reads only these), and every open task its case's decision date; returns how
+    many candidate rows were checked."""
+    with database.engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT c.task_id, c.principal, c.state, c.element_id, c.case_id, c.assignee, "
+            "c.created_at, c.due_at, c.process_model_id, c.shared, t.state, t.element_id, "
+            "t.case_id, t.assignee, t.created_at, t.due_at, k.process_model_id, "
+            "(SELECT count(*) FROM task_candidates o WHERE o.task_id = c.task_id) "
+            "FROM task_candidates c JOIN tasks t ON t.id = c.task_id "
+            "JOIN cases k ON k.id = t.case_id")).all()
+        behind = conn.execute(text(
+            "SELECT t.id FROM tasks t JOIN cases k ON k.id = t.case_id WHERE t.state = 'open' "
+            "AND (t.due_at <> k.due_at OR (t.due_at IS NULL) <> (k.due_at IS NULL))")).all()
+    for row in rows:
+        copy, task = row[2:10], row[10:17] + (row[17] > 1,)
+        assert tuple(copy) == tuple(task), f"inbox entry {row[0]}/{row[1]} is stale"
+    assert not behind, f"open tasks without their case's decision date: {behind}"
+    return len(rows)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
-from conftest import csrf_token, login
+from conftest import assert_entries_match_tasks, csrf_token, login
 from helpers import BIJSTAND_AANVRAAG, KAP_AANVRAAG, bearer, complete, open_task, start
 from maatwerk.persistence.database import Database
 from maatwerk.persistence.migrate import alembic_config
@@ -22,23 +22,6 @@ from maatwerk.services import accounts, tasks
 from maatwerk.web.i18n import dutch_datetime
 
 REASON = "De inwoner wacht op een medisch advies; dat laat op zich wachten."
-
-
-def assert_entries_match_tasks(database: Database) -> int:
-    """Every candidate row carries its task's current values and its case's process model
-    (the inbox reads only these); returns how many rows were checked."""
-    with database.engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT c.task_id, c.principal, c.state, c.element_id, c.case_id, c.assignee, "
-            "c.created_at, c.due_at, c.process_model_id, c.shared, t.state, t.element_id, "
-            "t.case_id, t.assignee, t.created_at, t.due_at, k.process_model_id, "
-            "(SELECT count(*) FROM task_candidates o WHERE o.task_id = c.task_id) "
-            "FROM task_candidates c JOIN tasks t ON t.id = c.task_id "
-            "JOIN cases k ON k.id = t.case_id")).all()
-    for row in rows:
-        copy, task = row[2:10], row[10:17] + (row[17] > 1,)
-        assert tuple(copy) == tuple(task), f"inbox entry {row[0]}/{row[1]} is stale"
-    return len(rows)
 
 
 def _client(app: Flask, username: str) -> FlaskClient:

@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, insert, select, update
+from sqlalchemy import Connection, String, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -39,7 +39,8 @@ def append(session: Session, entries: list[AuditEntry]) -> int:
     if not entries:
         return 0
     session.flush()
-    head = _locked_head(session)
+    conn = session.connection()
+    head = _locked_head(conn)
     prev, next_id = head.last_hash, head.last_event_id
     rows = []
     for entry in entries:
@@ -53,23 +54,29 @@ def append(session: Session, entries: list[AuditEntry]) -> int:
             case_id=row["case_id"], task_id=row["task_id"], result=row["result"],
             channel=row["channel"], details=row["details"]))
         rows.append(row)
-    session.execute(insert(AuditEvent), rows)
-    session.execute(update(AuditHead).where(AuditHead.id == 1)
-                    .values(last_event_id=next_id, last_hash=prev))
+    conn.execute(_INSERT_EVENTS, rows)
+    conn.execute(_MOVE_HEAD, {"b_last": next_id, "b_hash": prev})
     return len(rows)
 
 
-def _locked_head(session: Session) -> Any:
+# Built once, run on the session's connection: composing a statement (and the ORM's
+# handling of one) costs more than the database takes to run it.
+_heads = AuditHead.__table__
+_HEAD = select(_heads.c.last_event_id, _heads.c.last_hash).where(_heads.c.id == 1) \
+    .with_for_update()
+_INSERT_EVENTS = insert(AuditEvent.__table__)
+_MOVE_HEAD = update(_heads).where(_heads.c.id == 1).values(
+    last_event_id=bindparam("b_last"), last_hash=bindparam("b_hash"))
+
+
+def _locked_head(conn: Connection) -> Any:
     """The head row, locked for this transaction (created on the very first event)."""
-    query = select(AuditHead.last_event_id, AuditHead.last_hash).where(
-        AuditHead.id == 1).with_for_update()
-    head = session.execute(query).one_or_none()
+    head = conn.execute(_HEAD).one_or_none()
     if head is None:
-        dialect = session.get_bind().dialect.name
-        module = postgresql if dialect == "postgresql" else sqlite
-        session.execute(module.insert(AuditHead).values(
+        module = postgresql if conn.dialect.name == "postgresql" else sqlite
+        conn.execute(module.insert(AuditHead).values(
             id=1, last_event_id=0, last_hash=GENESIS_HASH).on_conflict_do_nothing())
-        head = session.execute(query).one()
+        head = conn.execute(_HEAD).one()
     return head
 
 

@@ -3,13 +3,11 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ..domain.audit import AuditEntry
 from . import audit_log
 from .database import Database
-from .models import Task
 
 
 class UnitOfWork:
@@ -20,10 +18,6 @@ class UnitOfWork:
         self.readonly = readonly
         self._session: Session | None = None
         self._audit: list[AuditEntry] = []
-        # Case id -> every open task row of that case, as loaded under the case lock and
-        # kept up to date by the step (and by `_note_new_tasks` for rows added later): the
-        # case's open tasks can then be listed again without a query.
-        self.open_rows_known: dict[int, list[Task]] = {}
 
     @property
     def session(self) -> Session:
@@ -39,7 +33,6 @@ class UnitOfWork:
         if self._session is not None:
             raise RuntimeError("unit of work is already open")
         self._session = self.database.reader() if self.readonly else self.database.writer()
-        self._session.info["open_rows_known"] = self.open_rows_known
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -51,7 +44,6 @@ class UnitOfWork:
             session.close()
             self._session = None
             self._audit = []
-            self.open_rows_known.clear()
 
     def commit(self) -> None:
         if self.readonly:
@@ -66,16 +58,5 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self._audit = []
-        self.open_rows_known.clear()
         self.session.rollback()
 
-
-@event.listens_for(Session, "before_flush")
-def _note_new_tasks(session: Session, _context: object, _instances: object) -> None:
-    """A task row added to a case whose open rows are known joins them."""
-    known: dict[int, list[Task]] | None = session.info.get("open_rows_known")
-    if not known:
-        return
-    for obj in session.new:
-        if isinstance(obj, Task) and obj.case_id in known and obj not in known[obj.case_id]:
-            known[obj.case_id].append(obj)

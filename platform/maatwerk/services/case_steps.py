@@ -1,25 +1,26 @@
 """Applying what the engine did in one step to the case, its task rows and the audit record."""
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, Row, bindparam, select
 
 from ..domain.audit import AuditEntry
 from ..domain.principal import ANY_CASEWORKER
 from ..engine import StepResult
 from ..engine.expressions import evaluate
-from ..persistence.models import Case, ProcessModel, Task, TaskCandidate, utcnow
+from ..persistence import task_rows
+from ..persistence.models import Case, ProcessModel, utcnow
 from ..persistence.uow import UnitOfWork
 from . import deadlines
 
 
 # Built once: composing a statement costs more than SQLite takes to run it.
-_CASE = select(Case).where(Case.id == bindparam("case_id")).execution_options(
-    populate_existing=True)
-_CASE_LOCKED = _CASE.with_for_update(of=Case)
-_OPEN_ROWS = select(Task).where(Task.case_id == bindparam("case_id"), Task.state == "open")
+# PostgreSQL: what this transaction read of the case before taking the lock may have
+# changed since, so the locked row overwrites it. SQLite's write transaction began before
+# any read, so everything read in it is current.
+_CASE = select(Case).where(Case.id == bindparam("case_id"))
+_CASE_LOCKED = _CASE.with_for_update(of=Case).execution_options(populate_existing=True)
 
 
 def lock_case(uow: UnitOfWork, case_id: int) -> Case | None:
@@ -29,81 +30,78 @@ def lock_case(uow: UnitOfWork, case_id: int) -> Case | None:
     return uow.session.scalar(query, {"case_id": case_id})
 
 
-def open_rows(uow: UnitOfWork, case_id: int) -> list[Task]:
-    """The case's open task rows (model tasks and added steps), without their candidates.
-
-    Called with the case locked: from here on this unit of work knows every open row of
-    the case, so reading them back after the step needs no query (cases.open_tasks)."""
-    rows = list(uow.session.scalars(_OPEN_ROWS, {"case_id": case_id}))
-    uow.open_rows_known[case_id] = list(rows)
-    return rows
+def open_rows(uow: UnitOfWork, case_id: int) -> list[Row[Any]]:
+    """The case's open task rows (model tasks and added steps) as plain rows."""
+    return task_rows.open_rows(uow.session, case_id)
 
 
 def apply_step(uow: UnitOfWork, case: Case, model: ProcessModel, result: StepResult,
                actor: str, channel: str | None = None,
-               still_open: list[Task] | None = None) -> list[Task]:
+               still_open: list[Any] | None = None) -> None:
     """Store the engine state and bring the task rows and case status in line with it.
 
-    `still_open`: the case's open rows as the caller already loaded them (saves a query)."""
-    case.engine_state = result.state
-    case.data = result.data
-    case.next_timer_at = result.next_timer_at
-    case.updated_at = utcnow()
+    `still_open`: the case's open rows as the caller already read them (saves a query).
+    Written with plain statements (persistence/task_rows.py); raises StaleDataError when
+    another transaction changed the case since it was read."""
+    rows = open_rows(uow, case.id) if still_open is None else still_open
+    conn = task_rows.begin_step(uow.session)
+    now = utcnow()
+    values: dict[str, Any] = {"engine_state": result.state, "data": result.data,
+                              "next_timer_at": result.next_timer_at, "updated_at": now}
+    if result.failure is not None:
+        element_id, message = result.failure
+        values.update(status="error", error=f"{element_id}: {message}")
+    elif result.completed:
+        values.update(status="completed", error=None, completed_at=now)
+    else:
+        values.update(status="open", error=None)
+    task_rows.update_case(conn, case, values)
     for step in result.steps:
         uow.record(AuditEntry(actor, "timer_fired" if step.kind == "timer" else "automatic_step",
                               case_id=case.id, channel=channel, details={
                                   "element_id": step.element_id, "name": step.name,
                                   "type": step.kind, **({"result": step.detail}
                                                         if step.detail else {})}))
-    rows = open_rows(uow, case.id) if still_open is None else still_open
-    rows = [r for r in rows if r.state == "open"]
-    opened = _sync_tasks(uow, case, model, result, actor, rows)
-    if case.id in uow.open_rows_known:
-        uow.open_rows_known[case.id].extend(opened)
+    still = _sync_tasks(uow, conn, case, model, result, actor,
+                        [r for r in rows if r.state == "open"])
     if result.failure is not None:
         element_id, message = result.failure
-        case.status = "error"
-        case.error = f"{element_id}: {message}"
         uow.record(AuditEntry(actor, "automatic_step_failed", case_id=case.id, result="error",
                               details={"element_id": element_id, "message": message}))
     elif result.completed:
-        case.status = "completed"
-        case.error = None
-        case.completed_at = utcnow()
         uow.record(AuditEntry(actor, "case_completed", case_id=case.id, channel=channel))
-    else:
-        case.status = "open"
-        case.error = None
-    deadlines.sync(uow, case, model, [r for r in rows + opened if r.state == "open"])
-    return opened
+    deadlines.sync(uow, case, model, still)
 
 
-def _sync_tasks(uow: UnitOfWork, case: Case, model: ProcessModel, result: StepResult,
-                actor: str, rows: list[Task]) -> list[Task]:
-    session = uow.session
-    open_by_id = {t.engine_task_id: t for t in rows if t.kind == "bpmn"}
+def _sync_tasks(uow: UnitOfWork, conn: Connection, case: Case, model: ProcessModel,
+                result: StepResult, actor: str, rows: list[Any]) -> list[Any]:
+    """Cancel the rows of tasks the engine no longer has ready, insert rows for the tasks it
+    made ready; the case's open tasks afterwards."""
     ready_ids = {r.id for r in result.ready}
-    for engine_id, row in open_by_id.items():
-        if engine_id not in ready_ids:
-            row.state = "cancelled"
-            row.completed_at = utcnow()
+    still: list[Any] = []
+    model_ids = set()
+    for row in rows:
+        if row.kind != "bpmn":
+            still.append(row)
+            continue
+        model_ids.add(row.engine_task_id)
+        if row.engine_task_id in ready_ids:
+            still.append(row)
+        elif task_rows.close_task(conn, row.id, "cancelled", None):
             uow.record(AuditEntry(actor, "task_cancelled", case_id=case.id, task_id=row.id,
                                   details={"element_id": row.element_id, "name": row.name}))
-    opened = []
-    for ready in result.ready:
-        if ready.id in open_by_id:
-            continue
-        row = _task_row(case, model, ready.id, ready.element_id, ready.name, ready.data)
-        session.add(row)
-        opened.append(row)
+    opened = [_new_task(case, model, ready.id, ready.element_id, ready.name, ready.data)
+              for ready in result.ready if ready.id not in model_ids]
+    task_rows.insert_tasks(conn, case.process_model_id, opened)
+    for row in opened:
         uow.record(AuditEntry(actor, "task_opened", case_id=case.id, task_id=row.id, details={
             "element_id": row.element_id, "name": row.name,
             "candidate_groups": row.candidate_groups, "assignee": row.assignee}))
-    return opened
+    return still + opened
 
 
-def _task_row(case: Case, model: ProcessModel, task_id: str, element_id: str, name: str,
-              data: dict[str, Any]) -> Task:
+def _new_task(case: Case, model: ProcessModel, task_id: str, element_id: str, name: str,
+              data: dict[str, Any]) -> task_rows.NewTask:
     facts = model.elements.get(element_id, {})
     groups = [_resolve(g, data) for g in facts.get("candidate_groups", [])]
     users = [_resolve(u, data) for u in facts.get("candidate_users", [])]
@@ -115,13 +113,11 @@ def _task_row(case: Case, model: ProcessModel, task_id: str, element_id: str, na
         principals = [ANY_CASEWORKER]
     if assignee:
         principals.append(f"user:{assignee}")
-    row = Task(id=str(uuid.uuid4()), engine_task_id=task_id, case_id=case.id,
-               element_id=element_id, name=name, state="open",
-               due_at=case.due_at,
-               candidate_groups=",".join(groups), candidate_users=",".join(users),
-               assignee=assignee or None, form_key=facts.get("form_key"))
-    row.candidates = [TaskCandidate(principal=p) for p in dict.fromkeys(principals)]
-    return row
+    return task_rows.NewTask(
+        case_id=case.id, engine_task_id=task_id, element_id=element_id, name=name,
+        principals=list(dict.fromkeys(principals)), due_at=case.due_at,
+        candidate_groups=",".join(groups), candidate_users=",".join(users),
+        assignee=assignee or None, form_key=facts.get("form_key"))
 
 
 def _resolve(value: str, data: dict[str, Any]) -> str:

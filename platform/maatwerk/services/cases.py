@@ -17,6 +17,7 @@ from ..domain.principal import Principal
 from ..engine import STATE_VERSION, runtime
 from ..forms.definition import FormDefinition
 from ..forms.validation import validate_submission
+from ..persistence import task_rows
 from ..persistence.models import AuditEvent, Case, ProcessModel, Task, utcnow
 from ..persistence.uow import UnitOfWork
 from . import deadlines, documents, process_models
@@ -139,12 +140,7 @@ _OPEN_TASKS = select(Task).where(Task.case_id == bindparam("case_id"), Task.stat
 
 
 def open_tasks(uow: UnitOfWork, case_id: int) -> list[Task]:
-    """The case's open tasks, oldest first. Right after a step the unit of work holds them
-    all (case_steps.open_rows), so no query is needed then."""
-    known = uow.open_rows_known.get(case_id)
-    if known is not None:
-        uow.session.flush()  # new rows get their creation time
-        return sorted((t for t in known if t.state == "open"), key=lambda t: (t.created_at, t.id))
+    """The case's open tasks, oldest first."""
     return list(uow.session.scalars(_OPEN_TASKS, {"case_id": case_id}))
 
 
@@ -194,7 +190,8 @@ def case_to_dict(uow: UnitOfWork, case: Case) -> dict[str, Any]:
         "deadline_suspended": case.suspended_since is not None,
         "open_tasks": [{"id": t.id, "element_id": t.element_id, "name": t.name,
                         "candidate_groups": _split(t.candidate_groups),
-                        "assignee": t.assignee} for t in open_tasks(uow, case.id)],
+                        "assignee": t.assignee}
+                       for t in task_rows.open_summaries(uow.session, case.id)],
     }
 
 

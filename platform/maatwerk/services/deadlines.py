@@ -3,13 +3,15 @@ asked for missing information (4:15), extended by an approved deviation (4:14)."
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
 from ..domain.audit import AuditEntry
 from ..domain.deadline import due_date
 from ..domain.workdays import amsterdam_date, amsterdam_today, working_days_between
-from ..persistence.models import Case, DeadlineSuspension, ProcessModel, Task, utcnow
+from ..persistence import task_rows
+from ..persistence.models import Case, DeadlineSuspension, ProcessModel, utcnow
 from ..persistence.uow import UnitOfWork
 
 SUSPENDS = "maatwerk:suspendsDeadline"
@@ -23,7 +25,7 @@ def start(uow: UnitOfWork, case: Case, model: ProcessModel) -> None:
             "term": model.decision_term, "due_at": case.due_at.isoformat()}))
 
 
-def sync(uow: UnitOfWork, case: Case, model: ProcessModel, open_tasks: list[Task]) -> None:
+def sync(uow: UnitOfWork, case: Case, model: ProcessModel, open_tasks: list[Any]) -> None:
     """Suspend the clock while a step that asks the resident for information is open;
     resume it (moving the decision date by the time it stood still) when it closes."""
     suspending = [t for t in open_tasks if _suspends(model, t.element_id)]
@@ -73,9 +75,7 @@ def extend(uow: UnitOfWork, case: Case, days: int, actor: str, notice: str
 
 def _follow(uow: UnitOfWork, case: Case) -> None:
     """Open tasks carry the case's decision date, so the inbox sorts on an index."""
-    for task in uow.session.scalars(select(Task).where(Task.case_id == case.id,
-                                                       Task.state == "open")):
-        task.due_at = case.due_at
+    task_rows.follow_due_date(task_rows.begin_step(uow.session), case.id, case.due_at)
 
 
 def _suspends(model: ProcessModel, element_id: str) -> bool:

@@ -363,7 +363,7 @@ def _add_task(uow: UnitOfWork, case: Case, deviation: Deviation) -> dict[str, An
     task = Task(id=str(uuid.uuid4()), case_id=case.id, element_id=f"adhoc:{deviation.id}",
                 name=str(values["title"]).strip(), state="open", kind="adhoc",
                 instructions=str(values.get("instructions") or "").strip() or None,
-                blocks_task_id=blocked.id, candidate_groups=group)
+                blocks_task_id=blocked.id, candidate_groups=group, due_at=case.due_at)
     task.candidates = [TaskCandidate(principal=f"group:{group}" if group else
                                      "role:caseworker")]
     uow.session.add(task)

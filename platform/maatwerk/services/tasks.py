@@ -12,6 +12,7 @@ from ..domain.audit import AuditEntry
 from ..domain.principal import RESIDENT, RESIDENT_GROUP, Principal
 from ..engine import TaskNotOpen, runtime
 from ..forms.definition import FormDefinition
+from ..persistence import task_rows
 from ..persistence.models import Case, ProcessModel, Task, TaskCandidate, utcnow
 from ..persistence.uow import UnitOfWork
 from . import documents, process_models
@@ -179,10 +180,7 @@ def get_task(uow: UnitOfWork, task_id: str, actor: Principal) -> Task:
 
 
 def _may_see(actor: Principal, task: Task) -> bool:
-    if actor is RESIDENT:
-        return f"group:{RESIDENT_GROUP}" in {c.principal for c in task.candidates}
-    return actor.works_tasks and actor.may_see_task({c.principal for c in task.candidates},
-                                                    task.assignee)
+    return _may_see_row(actor, {c.principal for c in task.candidates}, task.assignee)
 
 
 def claim(uow: UnitOfWork, task_id: str, actor: Principal) -> Task:
@@ -220,7 +218,7 @@ def unclaim(uow: UnitOfWork, task_id: str, actor: Principal) -> Task:
     return task
 
 
-def _ensure_open(task: Task) -> None:
+def _ensure_open(task: Any) -> None:
     if task.state != "open":
         who = f" by {task.completed_by}" if task.completed_by else ""
         raise Conflict(f"This task is no longer open: it was {task.state}{who}.")
@@ -234,12 +232,19 @@ def form_for(uow: UnitOfWork, task: Task) -> FormDefinition | None:
 
 def complete(uow: UnitOfWork, task_id: str, data: Any, actor: Principal,
              channel: str | None = None) -> Case:
-    """Complete a task with its form's data and run the case on to its next wait."""
-    task = get_task(uow, task_id, actor)
+    """Complete a task with its form's data and run the case on to its next wait.
+
+    The hot path of the platform: the task is read as a plain row and every write is a
+    prepared statement (persistence/task_rows.py)."""
+    found = task_rows.one(uow.session, task_id)
+    if found is None or not _may_see_row(actor, found[1], found[0].assignee):
+        raise NotFound("There is no such task, or you may not see it.")
+    task = found[0]
     case = lock_case(uow, task.case_id)
     assert case is not None
+    conn = uow.session.connection()
     if uow.is_postgresql:
-        uow.session.refresh(task)  # as it is now that we hold the case
+        task = task_rows.reread(conn, task_id)  # as it is now that we hold the case
     _ensure_open(task)
     if task.assignee and task.assignee != actor.username and actor is not RESIDENT:
         raise Forbidden(f"This task is claimed by {task.assignee}; ask them or a team lead "
@@ -259,15 +264,14 @@ def complete(uow: UnitOfWork, task_id: str, data: Any, actor: Principal,
         result = runtime.complete(workflow, task.engine_task_id or "", clean)
     except TaskNotOpen:
         raise Conflict("This task is no longer open in the case.") from None
-    task.state = "completed"
-    task.completed_at = utcnow()
-    task.completed_by = actor.username
-    documents.store(uow, case.id, task.id, files, actor.username, channel)
-    uow.record(AuditEntry(actor.username, "task_completed", case_id=case.id, task_id=task.id,
-                          channel=channel, details={"element_id": task.element_id,
-                                                    "name": task.name, "data": clean}))
-    apply_step(uow, case, model, result, "systeem", channel, still_open)
     try:
+        task_rows.close_task(conn, task.id, "completed", actor.username)
+        documents.store(uow, case.id, task.id, files, actor.username, channel)
+        uow.record(AuditEntry(actor.username, "task_completed", case_id=case.id,
+                              task_id=task.id, channel=channel, details={
+                                  "element_id": task.element_id, "name": task.name,
+                                  "data": clean}))
+        apply_step(uow, case, model, result, "systeem", channel, still_open)
         uow.commit()
     except StaleDataError:
         raise Conflict("The case was changed by someone else at the same moment; "
@@ -275,11 +279,18 @@ def complete(uow: UnitOfWork, task_id: str, data: Any, actor: Principal,
     return case
 
 
-def _complete_added_step(uow: UnitOfWork, case: Case, task: Task, data: Any, actor: Principal,
+def _may_see_row(actor: Principal, principals: set[str], assignee: str | None) -> bool:
+    if actor is RESIDENT:
+        return f"group:{RESIDENT_GROUP}" in principals
+    return actor.works_tasks and actor.may_see_task(principals, assignee)
+
+
+def _complete_added_step(uow: UnitOfWork, case: Case, task: Any, data: Any, actor: Principal,
                          channel: str | None) -> Case:
     """An ad-hoc step lives outside the model: completing it only unblocks the next step."""
     clean = submitted_data(None, data)
-    task.state, task.completed_at, task.completed_by = "completed", utcnow(), actor.username
+    task_rows.close_task(task_rows.begin_step(uow.session), task.id, "completed",
+                         actor.username)
     case.updated_at = utcnow()
     uow.record(AuditEntry(actor.username, "task_completed", case_id=case.id, task_id=task.id,
                           channel=channel, details={"element_id": task.element_id,
