@@ -42,13 +42,38 @@ def bench_raw(instances: int) -> dict[str, Any]:
                                                serialize=True)}
 
 
+def nearby_raw(instances: int) -> float:
+    """The raw engine's serialize-per-task cost measured now: on a shared machine the speed
+    drifts within minutes, so each layer is compared with the engine measured beside it."""
+    return float(baseline.run(MODEL, "bench_ten_tasks", instances, serialize=True)["ms_per_task"])
+
+
+def repeated(measure: Any, runs: int, raw_instances: int) -> dict[str, Any]:
+    """Run a measurement `runs` times, each between two raw engine runs; keep the run with
+    the median throughput, listing every run's figures."""
+    results = []
+    for _ in range(runs):
+        before = nearby_raw(raw_instances)
+        result = measure()
+        result["raw_ms_per_task"] = round((before + nearby_raw(raw_instances)) / 2, 3)
+        results.append(result)
+    results.sort(key=lambda r: r["cases_per_second"])
+    chosen: dict[str, Any] = dict(results[len(results) // 2])
+    chosen["runs"] = [{"median_ms": r["median_ms"], "cases_per_second": r["cases_per_second"],
+                       "raw_ms_per_task": r["raw_ms_per_task"]} for r in results]
+    return chosen
+
+
 def bench_database(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     env = setup.prepare(url, MODEL)
     result: dict[str, Any] = {"database": name}
-    result["services"] = setup.services_run(url, env, args.cases)
+    near = max(20, args.raw_instances // 4)
+    result["services"] = repeated(lambda: setup.services_run(url, env, args.cases),
+                                  args.runs, near)
     for workers in (1, 4):
-        result[f"http_{workers}_worker"] = http_runs.run(url, env, workers=workers,
-                                                         cases=args.cases, clients=workers)
+        result[f"http_{workers}_worker"] = repeated(
+            lambda: http_runs.run(url, env, workers=workers, cases=args.cases, clients=workers),
+            args.runs, near)
     if not args.skip_long_running:
         print(f"{name}: long-running case ...", file=sys.stderr)
         result["long_running"] = long_running.run(url)
@@ -60,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m maatwerk.bench", description=__doc__)
     parser.add_argument("--cases", type=int, default=60, help="ten-task cases per run")
     parser.add_argument("--raw-instances", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=3,
+                        help="runs per layer; the table shows the run with the median")
     parser.add_argument("--inbox-tasks", type=int, default=100_000)
     parser.add_argument("--out", default="bench-results.json")
     parser.add_argument("--skip-long-running", action="store_true")
@@ -89,17 +116,25 @@ def report(results: dict[str, Any]) -> str:
              f"  ({raw['in_memory']['instances_per_second']:.0f} ten-task cases/s)",
              f"raw engine, serialize per task:   {base:8.3f} ms/task"
              f"  ({raw['serialize_per_task']['instances_per_second']:.0f} cases/s)", ""]
+    lines += ["per task: median and p95; cases/s: ten-task cases (start + 10 completions) per "
+              "second;", "x raw: median / the raw engine's serialize-per-task cost measured "
+              "just before and after that run (raw ms)", ""]
     header = f"{'database':<11}{'layer':<16}{'median ms':>10}{'p95 ms':>9}{'cases/s':>9}" \
-             f"{'x raw':>7}{'RSS MiB/worker':>16}"
+             f"{'raw ms':>8}{'x raw':>7}{'RSS MiB/worker':>16}"
     lines += [header, "-" * len(header)]
     for db in results["databases"]:
         for layer in ("services", "http_1_worker", "http_4_worker"):
             row = db[layer]
             rss = row.get("rss_mib_per_worker")
+            near = row.get("raw_ms_per_task", base)
             lines.append(f"{db['database']:<11}{layer:<16}{row['median_ms']:>10.2f}"
                          f"{row['p95_ms']:>9.2f}{row['cases_per_second']:>9.1f}"
-                         f"{row['median_ms'] / base:>7.1f}"
+                         f"{near:>8.2f}{row['median_ms'] / near:>7.1f}"
                          f"{(f'{rss:.0f}' if rss else '-'):>16}")
+            if len(row.get("runs", [])) > 1:
+                lines.append(f"{'':<27}runs: " + ", ".join(
+                    f"{r['median_ms']:.2f} ms / {r['cases_per_second']:.1f} cases/s / "
+                    f"x{r['median_ms'] / r['raw_ms_per_task']:.1f}" for r in row["runs"]))
     lines += ["", f"{'database':<11}{'inbox (100k open tasks, 20 groups)':<40}{'median':>8}"
                   f"{'p95 ms':>8}"]
     for db in results["databases"]:

@@ -52,6 +52,13 @@ class UnitOfWork:
         self._audit = []
         self.session.commit()
 
+    def new_snapshot(self) -> None:
+        """A read-only unit: end its transaction, so the next read sees everything committed
+        up to then (SQLite reads from the snapshot its transaction began with)."""
+        if not self.readonly:
+            raise RuntimeError("only a read-only unit of work takes a new snapshot")
+        self.session.rollback()
+
     def record(self, entry: AuditEntry) -> None:
         """Queue an audit event; it is chained and written in this unit's commit."""
         self._audit.append(entry)

@@ -96,7 +96,8 @@ def _create(uow: UnitOfWork, model: ProcessModel, data: dict[str, Any], channel:
     case = Case(reference=_new_reference(model, now), process_model_id=model.id, status="open",
                 data={}, channel=channel, started_by=actor.username if actor else None,
                 resident_name=_resident_name(data), status_token_hash=token_digest(token),
-                engine_state="", engine_version=STATE_VERSION)
+                engine_state="", engine_version=STATE_VERSION, created_at=now, updated_at=now,
+                due_at=deadlines.first_due_date(model, now))
     case.process_model = model
     uow.session.add(case)
     uow.session.flush()
@@ -104,8 +105,8 @@ def _create(uow: UnitOfWork, model: ProcessModel, data: dict[str, Any], channel:
     uow.record(AuditEntry(who, "case_started", case_id=case.id, channel=channel, details={
         "reference": case.reference, "process_key": model.key, "version": model.version}))
     documents.store(uow, case.id, None, files or [], who, channel)
-    deadlines.start(uow, case, model)
-    apply_step(uow, case, model, result, "systeem", channel)
+    deadlines.started(uow, case, model)
+    apply_step(uow, case, model, result, "systeem", channel, still_open=[])
     return StartedCase(case, token)
 
 

@@ -17,9 +17,13 @@ from ..persistence.uow import UnitOfWork
 SUSPENDS = "maatwerk:suspendsDeadline"
 
 
-def start(uow: UnitOfWork, case: Case, model: ProcessModel) -> None:
-    """Give a new case its decision date from the model's decision term."""
-    case.due_at = due_date(case.created_at, model.decision_term)
+def first_due_date(model: ProcessModel, started_at: datetime) -> datetime | None:
+    """A new case's decision date, from its model's decision term (None: no term)."""
+    return due_date(started_at, model.decision_term)
+
+
+def started(uow: UnitOfWork, case: Case, model: ProcessModel) -> None:
+    """Record the decision date a new case got (first_due_date)."""
     if case.due_at is not None:
         uow.record(AuditEntry("systeem", "deadline_set", case_id=case.id, details={
             "term": model.decision_term, "due_at": case.due_at.isoformat()}))

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, jsonify, request
 from ..domain.process_model import ModelRefused, UploadedFile
 from ..services import audit, cases, deviations, documents, process_models, tasks
 from ..services.errors import Forbidden, InvalidInput
-from .context import me, uow
+from .context import me, uow, uow_after_write
 from .documents import send_document
 from .input_guard import MAX_ID
 from .openapi import openapi_document
@@ -68,7 +68,7 @@ def start_case() -> tuple[Response, int]:
     unit = uow()
     started = cases.start_case(unit, str(body.get("process_key", "")), body.get("data", {}),
                                str(body.get("channel") or "online"), me())
-    result = cases.case_to_dict(unit, started.case)
+    result = cases.case_to_dict(uow_after_write(), started.case)
     result["status_url"] = f"/status/{started.status_token}"
     return jsonify(result), 201
 
@@ -83,7 +83,8 @@ def get_case(case_id: int) -> Response:
 def retry_case(case_id: int) -> Response:
     unit = uow()
     cases.get_case(unit, case_id, me())
-    return jsonify(cases.case_to_dict(unit, cases.retry(unit, case_id, me())))
+    case = cases.retry(unit, case_id, me())
+    return jsonify(cases.case_to_dict(uow_after_write(), case))
 
 
 @bp.get("/cases/<int:case_id>/audit")
@@ -132,16 +133,14 @@ def get_task(task_id: str) -> Response:
 
 @bp.post("/tasks/<task_id>/claim")
 def claim_task(task_id: str) -> Response:
-    unit = uow()
-    task = tasks.claim(unit, task_id, me())
-    return jsonify(cases.case_to_dict(unit, cases.get_case(unit, task.case_id, me())))
+    task = tasks.claim(uow(), task_id, me())
+    return jsonify(_case_answer(task.case_id))
 
 
 @bp.post("/tasks/<task_id>/unclaim")
 def unclaim_task(task_id: str) -> Response:
-    unit = uow()
-    task = tasks.unclaim(unit, task_id, me())
-    return jsonify(cases.case_to_dict(unit, cases.get_case(unit, task.case_id, me())))
+    task = tasks.unclaim(uow(), task_id, me())
+    return jsonify(_case_answer(task.case_id))
 
 
 @bp.post("/tasks/<task_id>/complete")
@@ -150,9 +149,8 @@ def complete_task(task_id: str) -> Response:
     data = body.get("data", {}) if isinstance(body, dict) else None
     if body is not None and not isinstance(body, dict):
         raise InvalidInput("Send a JSON object.", {"body": "Expected a JSON object."})
-    unit = uow()
-    case = tasks.complete(unit, task_id, data if data is not None else {}, me())
-    return jsonify(cases.case_to_dict(unit, case))
+    case = tasks.complete(uow(), task_id, data if data is not None else {}, me())
+    return jsonify(cases.case_to_dict(uow_after_write(), case))
 
 
 @bp.get("/audit/verify")
@@ -161,6 +159,12 @@ def verify_audit() -> Response:
     return jsonify({"ok": result.ok, "checked": result.checked,
                     "first_broken": result.first_broken, "reason": result.reason})
 
+
+
+def _case_answer(case_id: int) -> dict[str, Any]:
+    """The case as it is after this request's change."""
+    unit = uow_after_write()
+    return cases.case_to_dict(unit, cases.get_case(unit, case_id, me()))
 
 
 def _optional_body() -> dict[str, Any]:
@@ -203,10 +207,9 @@ def get_deviation(deviation_id: int) -> Response:
 @bp.post("/deviations/<int:deviation_id>/approve")
 def approve_deviation(deviation_id: int) -> Response:
     comment = _texts(_optional_body(), "comment")["comment"]
-    unit = uow()
-    deviation = deviations.approve(unit, deviation_id, me(), comment)
+    deviation = deviations.approve(uow(), deviation_id, me(), comment)
     result = deviations.to_dict(deviation)
-    result["case"] = cases.case_to_dict(unit, cases.get_case(unit, deviation.case_id, me()))
+    result["case"] = _case_answer(deviation.case_id)
     return jsonify(result)
 
 

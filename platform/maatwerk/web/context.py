@@ -32,6 +32,15 @@ def uow(readonly: bool = False) -> UnitOfWork:
     return units[readonly]
 
 
+def uow_after_write() -> UnitOfWork:
+    """The read unit of work, seeing what this request's writes committed: for the answer
+    after a change (a read transaction; a second write transaction would, on SQLite, queue
+    behind every other writer just to read)."""
+    unit = uow(readonly=True)
+    unit.new_snapshot()
+    return unit
+
+
 def close_units(_exc: BaseException | None = None) -> None:
     for unit in g.pop("units", {}).values():
         unit.__exit__(None, None, None)
