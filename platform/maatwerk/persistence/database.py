@@ -1,6 +1,9 @@
 """Engine and session set-up for SQLite (embedded default) and PostgreSQL."""
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -33,10 +36,86 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    lock_path = _writer_lock_path(engine)
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        if mode == "IMMEDIATE" and lock_path is not None:
+            _take_writer_lock(connection.info, lock_path)
+        try:
+            connection.exec_driver_sql(f"BEGIN {mode}")
+        except BaseException:
+            _release_writer_lock(connection.info)
+            raise
+
+    # Let go once the connection is back in the pool: after its COMMIT or ROLLBACK has run
+    # (a session hands its connection back as its transaction ends), never before.
+    @event.listens_for(engine.pool, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            _release_writer_lock(record.info)
+
+    @event.listens_for(engine.pool, "close")
+    def _on_close(_dbapi_connection: Any, record: Any) -> None:
+        _release_writer_lock(record.info)
+        if (handle := record.info.pop("writer_lock_file", None)) is not None:
+            handle.close()
+
+
+# Writers on SQLite queue on a file lock before BEGIN IMMEDIATE. SQLite's own wait for a
+# busy database polls with growing sleeps (up to 100 ms each), so with several gunicorn
+# workers one writer could sleep long after the other finished; a blocking flock() wakes
+# as soon as the holder lets go. One open file per connection: flock() locks belong to the
+# open file, so two threads' connections exclude each other too. The kernel drops the lock
+# of a process that dies.
+def _writer_lock_path(engine: Engine) -> str | None:
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return os.path.abspath(database) + ".writers"
+
+
+class _ThreadHolds:
+    holding = False
+
+
+class _LockFile:
+    """The lock file, open for one connection; closed with it (or when it is dropped)."""
+
+    def __init__(self, path: str) -> None:
+        self.fd: int | None = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    __del__ = close
+
+
+_this_thread = threading.local()
+
+
+def _take_writer_lock(info: dict[str, Any], path: str) -> None:
+    holds: _ThreadHolds = _this_thread.__dict__.setdefault("holds", _ThreadHolds())
+    if holds.holding:
+        # a second writer in a thread that already writes would wait for itself forever;
+        # it is left to SQLite's busy timeout, as without the file lock
+        return
+    handle = info.get("writer_lock_file")
+    if handle is None:
+        handle = info["writer_lock_file"] = _LockFile(path)
+    fcntl.flock(handle.fd, fcntl.LOCK_EX)
+    holds.holding = True
+    info["writer_lock_holds"] = holds
+
+
+def _release_writer_lock(info: dict[str, Any]) -> None:
+    holds: _ThreadHolds | None = info.pop("writer_lock_holds", None)
+    if holds is not None:
+        fcntl.flock(info["writer_lock_file"].fd, fcntl.LOCK_UN)
+        holds.holding = False
 
 
 class Database:
