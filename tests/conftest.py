@@ -11,13 +11,15 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from werkzeug.serving import make_server
 
 from maatwerk import create_app
 from maatwerk.config import Settings
 from maatwerk.persistence import metadata
 from maatwerk.persistence.database import Database
+from maatwerk.persistence.models import (AuditEvent, Case, Deviation, Document, ProcessModel,
+                                         Task, User)
 from maatwerk.persistence.migrate import recreate
 from maatwerk.persistence.uow import UnitOfWork
 from maatwerk.services import accounts, demo
@@ -92,6 +94,20 @@ def assert_entries_match_tasks(database: Database) -> int:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, secret_key=TEST_SECRET, testing=True)
+
+
+def settings_without_rate_limits(database_url: str) -> Settings:
+    """For test files that sign in and post hundreds of times."""
+    return Settings(database_url=database_url, secret_key=TEST_SECRET, testing=True,
+                    login_limit=100_000, form_limit=100_000)
+
+
+def row_counts(database: Database) -> dict[str, int]:
+    """Rows of every table a request could add to (to show that a refusal stored nothing)."""
+    with UnitOfWork(database, readonly=True) as unit:
+        return {model.__tablename__: unit.session.scalar(
+            select(func.count()).select_from(model)) or 0
+            for model in (Case, Task, Deviation, Document, AuditEvent, ProcessModel, User)}
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -16,17 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from maatwerk.bench.http_runs import children_of, free_port
+
 BIN = Path(sys.executable).parent  # .venv/bin: gunicorn and maatwerk live next to python
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "multiprocess-test-secret-key-long-enough"
 T = TypeVar("T")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def process_env(database_url: str, instance_dir: Path) -> dict[str, str]:
@@ -35,19 +29,6 @@ def process_env(database_url: str, instance_dir: Path) -> dict[str, str]:
     env.update(MAATWERK_DATABASE_URL=database_url, MAATWERK_SECRET_KEY=SECRET,
                MAATWERK_INSTANCE_DIR=str(instance_dir), PYTHONUNBUFFERED="1")
     return env
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(stat[1]) == pid:
-                found.append(int(entry.name))
-    return sorted(found)
 
 
 def wait_for(condition: Callable[[], T], timeout: float, what: str, interval: float = 0.05) -> T:

@@ -21,16 +21,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
-from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
-from conftest import ROOT, TEST_SECRET, csrf_token, login
+from conftest import (ROOT, TEST_SECRET, csrf_token, login, row_counts,
+                      settings_without_rate_limits)
 from helpers import BIJSTAND_AANVRAAG, KAP_AANVRAAG, bearer, complete, open_task, start
 from maatwerk.config import Settings
 from maatwerk.persistence.database import Database
-from maatwerk.persistence.models import (AuditEvent, Case, Deviation, Document, ProcessModel,
-                                         Task, User)
-from maatwerk.persistence.uow import UnitOfWork
 from maatwerk.services import demo
 from maatwerk.web.assets import nlds_available
 
@@ -50,17 +47,7 @@ FORM.update(toestemming="y", bedrag="650,00", geboortedatum="02-01-1980")
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    """As conftest's, with rate limits out of the way (this file signs in and posts a lot)."""
-    return Settings(database_url=database_url, secret_key=TEST_SECRET, testing=True,
-                    login_limit=100_000, form_limit=100_000)
-
-
-def counts(database: Database) -> dict[str, int]:
-    """Rows of everything a request could change."""
-    with UnitOfWork(database, readonly=True) as unit:
-        return {model.__tablename__: unit.session.scalar(
-            select(func.count()).select_from(model)) or 0
-            for model in (Case, Task, Deviation, Document, AuditEvent, ProcessModel, User)}
+    return settings_without_rate_limits(database_url)
 
 
 # -- the world: real objects of every kind, made through the API ----------------------------
@@ -470,12 +457,12 @@ def test_a_resident_link_shows_that_case_only(world: World, app: Flask) -> None:
     page = resident.get(f"/status/{world.token_r}").get_data(as_text=True)
     data = {"csrf_token": csrf_token(page), f"t{world.task_r[:8]}-aanvulling":
             "Hierbij mijn bankafschriften van drie maanden."}
-    before = counts(world.database)
+    before = row_counts(world.database)
     for theirs in (f"/status/{world.token_a}/taken/{world.task_r}",
                    f"/status/{world.token_r}/taken/{world.task_a}"):
         _same_refusal(resident, theirs, f"/status/{world.token_r}/taken/{nobody}", "POST",
                       data=data)
-    assert counts(world.database) == before
+    assert row_counts(world.database) == before
     assert resident.post(f"/status/{world.token_r}/taken/{world.task_r}",
                          data=data).status_code == 302  # with its own link: done
 
@@ -528,7 +515,7 @@ def test_staff_get_no_answer_on_objects_they_may_not_see(world: World) -> None:
 def test_a_caseworker_cannot_act_on_a_task_of_another_group(world: World) -> None:
     vergunning = world.client("vergunning")
     assert world.task_a != world.task_k  # both made before counting
-    before = counts(world.database)
+    before = row_counts(world.database)
     page = vergunning.get("/inloggen").get_data(as_text=True)
     response = vergunning.post(f"/werk/taken/{world.task_a}", data={
         "csrf_token": csrf_token(page), "volledig": "ja"})
@@ -543,7 +530,7 @@ def test_a_caseworker_cannot_act_on_a_task_of_another_group(world: World) -> Non
         response = world.api.post(f"/api/v1/tasks/{task}/complete",
                                   json={"data": {"volledig": "ja"}}, headers=bearer(token))
         assert response.status_code == 404
-    assert counts(world.database) == before
+    assert row_counts(world.database) == before
     tasks = world.api.get("/api/v1/tasks", headers=bearer(world.tokens["vergunning"]))
     assert world.task_a not in {t["id"] for t in tasks.get_json()["tasks"]}
     assert world.task_k in {t["id"] for t in tasks.get_json()["tasks"]}
@@ -554,7 +541,7 @@ def test_a_caseworker_cannot_act_on_a_task_of_another_group(world: World) -> Non
         "type": "skip_task", "task_id": world.task_k, "reason": REASON,
         "legal_basis": "art. 4:84 Awb"}, headers=bearer(world.tokens["consulent"]))
     assert response.status_code == 422 and "task_id" in response.get_json()["errors"]
-    assert counts(world.database) == before
+    assert row_counts(world.database) == before
     # the group's own caseworker can
     assert world.api.post(f"/api/v1/tasks/{world.task_a}/complete",
                           json={"data": {"volledig": "ja"}},
@@ -634,7 +621,7 @@ def test_a_form_post_without_the_right_csrf_token_changes_nothing(
     url = form.url(world)
     extra = {"content_type": "multipart/form-data"} if form.multipart else {}
     signed_in = _signed_in(world, client)
-    before = counts(world.database)
+    before = row_counts(world.database)
     for token in (None, "", "not-a-token", foreign, own[:-2] + "xx"):
         data = form.data(world)
         if token is not None:
@@ -643,11 +630,11 @@ def test_a_form_post_without_the_right_csrf_token_changes_nothing(
         assert response.status_code == 400, (endpoint, token, response.status_code)
         assert "er is niets opgeslagen" in response.get_data(as_text=True)
         assert not _header_problems(response)
-        assert counts(world.database) == before, (endpoint, token)
+        assert row_counts(world.database) == before, (endpoint, token)
         assert _signed_in(world, client) == signed_in
     response = client.post(url, data=dict(form.data(world), csrf_token=own), **extra)
     assert response.status_code == form.done, response.get_data(as_text=True)[:300]
-    changed = counts(world.database) != before or _signed_in(world, client) != signed_in
+    changed = row_counts(world.database) != before or _signed_in(world, client) != signed_in
     assert changed, f"{endpoint}: the post with the right token should have done something"
 
 

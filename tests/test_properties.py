@@ -22,14 +22,14 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from conftest import ROOT, TEST_SECRET, csrf_token
+from conftest import ROOT, csrf_token, row_counts, settings_without_rate_limits
 from helpers import BIJSTAND_AANVRAAG, bearer, start
 from maatwerk.config import Settings
 from maatwerk.forms.definition import FormDefinition, FormField
 from maatwerk.persistence.database import Database
-from maatwerk.persistence.models import AuditEvent, Case, Deviation, Document, Task
+from maatwerk.persistence.models import Case
 from maatwerk.persistence.uow import UnitOfWork
 from maatwerk.services import process_models
 
@@ -62,16 +62,7 @@ FORM_START = """<?xml version="1.0" encoding="UTF-8"?>
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    """As conftest's, without the rate limit on public forms (these tests post hundreds)."""
-    return Settings(database_url=database_url, secret_key=TEST_SECRET, testing=True,
-                    login_limit=100_000, form_limit=100_000)
-
-
-def counts(database: Database) -> dict[str, int]:
-    with UnitOfWork(database, readonly=True) as unit:
-        return {model.__tablename__: unit.session.scalar(
-            select(func.count()).select_from(model)) or 0
-            for model in (Case, Task, Deviation, Document, AuditEvent)}
+    return settings_without_rate_limits(database_url)
 
 
 def newest_case_data(database: Database) -> dict[str, Any]:
@@ -310,7 +301,7 @@ def test_public_forms_take_typed_values_or_name_the_fields(
     def post(submission: tuple[dict[str, Value], dict[str, str]]) -> None:
         fields, extra = submission
         verdicts = {verdict for _, verdict in fields.values()}
-        before = counts(database)
+        before = row_counts(database)
         response = client.post(url, data=dict(_posted(fields, extra), csrf_token=token),
                                content_type="multipart/form-data")
         status = response.status_code
@@ -318,14 +309,14 @@ def test_public_forms_take_typed_values_or_name_the_fields(
         html = response.get_data(as_text=True)
         nul = any(_has_nul(v) for v, _ in fields.values()) or _has_nul(list(extra.items()))
         if nul:
-            assert status == 400 and counts(database) == before, status
+            assert status == 400 and row_counts(database) == before, status
             return
         if INVALID in verdicts:
             assert status == 422, (status, html[:300])
         elif verdicts == {VALID}:
             assert status == 302, re.findall(r'id="([\w-]+)-error">([^<]*)', html)
         assert status in (302, 422), (status, html[:300])
-        after = counts(database)
+        after = row_counts(database)
         if status == 422:
             assert after == before, "a refused form stored something"
             wrong = {key for key, (_, verdict) in fields.items() if verdict == INVALID}
@@ -425,11 +416,11 @@ def test_api_start_case_takes_any_body_without_harm(
     @PROPERTY
     @given(api_bodies(START_BODIES))
     def post(body: tuple[bytes, str]) -> None:
-        before = counts(database)
+        before = row_counts(database)
         response = _api_call(client, "/api/v1/cases", tokens["balie"], body)
         seen.add(response.status_code)
         _assert_answer(response, 201, {400, 404, 413, 422})
-        after = counts(database)
+        after = row_counts(database)
         if response.status_code != 201:
             assert after == before
             return
@@ -475,13 +466,13 @@ def test_api_complete_task_takes_any_body_without_harm(
     @given(api_bodies(COMPLETE_BODIES))
     def post(body: tuple[bytes, str]) -> None:
         task_id = open_task()
-        before = counts(database)
+        before = row_counts(database)
         response = _api_call(client, f"/api/v1/tasks/{task_id}/complete",
                              tokens["consulent"], body)
         seen.add(response.status_code)
         _assert_answer(response, 200, {400, 413, 422})
         if response.status_code != 200:
-            assert counts(database) == before
+            assert row_counts(database) == before
             return
         task.clear()  # done: the next example needs a new one
         case = response.get_json()
@@ -521,12 +512,12 @@ def test_api_deviation_request_takes_any_body_without_harm(
     @PROPERTY
     @given(api_bodies(deviation_bodies(task_id)))
     def post(body: tuple[bytes, str]) -> None:
-        before = counts(database)
+        before = row_counts(database)
         response = _api_call(client, f"/api/v1/cases/{case['id']}/deviations",
                              tokens["consulent"], body)
         seen.add(response.status_code)
         _assert_answer(response, 201, {400, 413, 422})
-        after = counts(database)
+        after = row_counts(database)
         if response.status_code != 201:
             assert after == before
             return
@@ -554,10 +545,10 @@ def test_api_decisions_take_any_body_without_harm(
     assert requested.status_code == 201, requested.get_json()
     url = f"/api/v1/deviations/{requested.get_json()['id']}/{action}"
     who = tokens["teamleider"]
-    before = counts(database)
+    before = row_counts(database)
     for body in (b"[1]", b'"x"', b"1", b'{"comment": {"a": 1}}', b'{"comment": ["x"]}',
                  b'{"comment": "a\\u0000b"}', b"{", b"[" * 50_000, b'{"comment": NaN}'):
         response = client.post(url, data=body, content_type="application/json",
                                headers=bearer(who))
         assert response.status_code in (400, 422), (body[:20], response.status_code)
-        assert response.is_json and counts(database) == before
+        assert response.is_json and row_counts(database) == before

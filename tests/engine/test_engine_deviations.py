@@ -5,102 +5,35 @@ round trip, the open tasks, the timers, and refusals that leave the state byte-i
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
-from typing import Any
 
 import pytest
 from SpiffWorkflow.util.task import TaskState
 
-from maatwerk.engine import deviations, runtime, serialization
+from driver import BIJSTAND, WORKFLOWS, EngineCase, bundle
+from maatwerk.engine import deviations, runtime
 from maatwerk.engine.deviations import DeviationNotApplicable
-from maatwerk.engine.model_compiler import load_spec
-from maatwerk.engine.runtime import SpecBundle, StepResult
+from maatwerk.engine.runtime import SpecBundle
 
-WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
-BIJSTAND = {"naam": "Jan Jansen", "email": "jan@example.nl", "geboortedatum": "1980-01-02",
-            "woonsituatie": "alleenstaand", "kosten_omschrijving": "Een nieuwe wasmachine.",
-            "bedrag": 650, "netto_inkomen": 1200, "vermogen": 100, "toestemming": True}
 KAP = {"naam": "Petra de Boer", "email": "petra@example.nl", "adres": "Dorpsstraat 1",
        "boomsoort": "eik", "stamdiameter": 45, "reden": "De boom is ziek.", "herplant": True}
 P8W, P14D = timedelta(weeks=8), timedelta(days=14)
 
 
-def _bundle(key: str) -> SpecBundle:
-    files = [(p.name, p.suffix[1:], p.read_text(encoding="utf-8"))
-             for p in sorted(WORKFLOWS.iterdir()) if p.suffix in (".bpmn", ".dmn")]
-    spec, subprocess_specs = load_spec(files, key)
-    return SpecBundle(spec, subprocess_specs)
-
-
 @pytest.fixture(scope="module")
 def bijstand() -> SpecBundle:
-    return _bundle("bijzondere_bijstand")
+    return bundle(WORKFLOWS, "bijzondere_bijstand")
 
 
 @pytest.fixture(scope="module")
 def kap() -> SpecBundle:
-    return _bundle("kapvergunning")
+    return bundle(WORKFLOWS, "kapvergunning")
 
 
 # -- driving a case ----------------------------------------------------------------------
 
-class Case:
-    """A case as the platform keeps it: the workflow plus the last StepResult."""
-
-    def __init__(self, bundle: SpecBundle, data: dict[str, Any]) -> None:
-        self.bundle = bundle
-        self.wf, self.result = runtime.start(bundle, data)
-        assert self.result.failure is None
-
-    @property
-    def open(self) -> list[str]:
-        return sorted(t.element_id for t in self.result.ready)
-
-    def task_id(self, element: str) -> str:
-        found = [t.id for t in self.result.ready if t.element_id == element]
-        assert len(found) == 1, f"{element} is not open; open: {self.open}"
-        return found[0]
-
-    def do(self, element: str, **form: Any) -> Case:
-        self.result = runtime.complete(self.wf, self.task_id(element), form)
-        assert self.result.failure is None, self.result.failure
-        return self
-
-    def deviate(self, primitive: Callable[..., StepResult], *args: Any) -> Case:
-        """Run a deviation, then continue from its stored state only (as the platform does)."""
-        self.result = primitive(self.wf, *args)
-        assert self.result.failure is None, self.result.failure
-        assert self.result.state == serialization.dump(self.wf)  # the workflow was changed too
-        self.wf = runtime.load(self.bundle, self.result.state)
-        assert serialization.dump(self.wf) == self.result.state  # round trip is lossless
-        return self
-
-    def refuse(self, primitive: Callable[..., StepResult], *args: Any, match: str) -> str:
-        before = serialization.dump(self.wf)
-        with pytest.raises(DeviationNotApplicable, match=match) as refused:
-            primitive(self.wf, *args)
-        assert serialization.dump(self.wf) == before  # byte-identical: nothing changed
-        return str(refused.value)
-
-    def timers(self) -> dict[str, datetime]:
-        return runtime.waiting_timers(self.wf)
-
-    def event_names(self) -> list[str]:
-        """What the engine's event manager waits for (a stale task would show up here)."""
-        return sorted(str(e.name) for e in self.wf.waiting_events())
-
-    def expire(self, element: str) -> Case:
-        past = datetime.now(timezone.utc) - timedelta(seconds=1)
-        assert runtime.set_timer_due(self.wf, past, element) == 1
-        self.result = runtime.fire_timers(self.wf)
-        assert self.result.failure is None
-        return self
-
-    def completed(self, element: str) -> int:
-        return sum(1 for t in runtime._all_tasks(self.wf)
-                   if t.task_spec.bpmn_id == element and t.state == TaskState.COMPLETED)
+class Case(EngineCase):
+    """A demo case, with the end of the grant path."""
 
     def finish_grant(self) -> None:
         """Four eyes agree: payment is prepared and the case ends with 'Bijstand toegekend'."""

@@ -10,98 +10,49 @@ rounds of a loop with a boundary timer (a RecursionError in Task.is_descendant_o
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
 from SpiffWorkflow.util.task import TaskState
 
+from driver import BIJSTAND, DATA, WORKFLOWS, EngineCase, bundle
 from maatwerk.engine import deviations, history, runtime, serialization, tasktree
 from maatwerk.engine.deviations import DeviationNotApplicable
-from maatwerk.engine.model_compiler import load_spec
 from maatwerk.engine.runtime import SpecBundle
 
-ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "tests" / "data"
 ROUNDS = 2000
-BIJSTAND = {"naam": "Jan Jansen", "email": "jan@example.nl", "geboortedatum": "1980-01-02",
-            "woonsituatie": "alleenstaand", "kosten_omschrijving": "Een nieuwe wasmachine.",
-            "bedrag": 650, "netto_inkomen": 1200, "vermogen": 100, "toestemming": True}
 # per (sub)workflow, whatever the number of rounds: the threshold plus about one round
 MAX_LIVE_TASKS = history.CHECK_ABOVE_TASKS + 40
 MAX_DEPTH = history.CHECK_ABOVE_TASKS + history.CUT_ABOVE_LEVELS  # the engine stops at 1000
 
 
-def _bundle(path: Path, key: str) -> SpecBundle:
-    files = [(p.name, p.suffix[1:], p.read_text(encoding="utf-8"))
-             for p in ([path] if path.is_file() else sorted(path.iterdir()))
-             if p.suffix in (".bpmn", ".dmn")]
-    spec, subprocess_specs = load_spec(files, key)
-    return SpecBundle(spec, subprocess_specs)
-
-
 @pytest.fixture(scope="module")
 def steps() -> SpecBundle:
-    return _bundle(DATA / "loop_steps.bpmn", "lus_stappen")
+    return bundle(DATA / "loop_steps.bpmn", "lus_stappen")
 
 
 @pytest.fixture(scope="module")
 def nested() -> SpecBundle:
-    return _bundle(DATA / "loop_subprocess.bpmn", "lus_in_deelproces")
+    return bundle(DATA / "loop_subprocess.bpmn", "lus_in_deelproces")
 
 
 @pytest.fixture(scope="module")
 def parallel() -> SpecBundle:
-    return _bundle(DATA / "loop_parallel.bpmn", "lus_parallel")
+    return bundle(DATA / "loop_parallel.bpmn", "lus_parallel")
 
 
 @pytest.fixture(scope="module")
 def gateways() -> SpecBundle:
-    return _bundle(DATA / "loop_gateways.bpmn", "lus_poorten")
+    return bundle(DATA / "loop_gateways.bpmn", "lus_poorten")
 
 
 @pytest.fixture(scope="module")
 def bijstand() -> SpecBundle:
-    return _bundle(ROOT / "workflows", "bijzondere_bijstand")
+    return bundle(WORKFLOWS, "bijzondere_bijstand")
 
 
-class Case:
-    """A running case: the workflow in memory plus the last StepResult."""
-
-    def __init__(self, bundle: SpecBundle, data: dict[str, Any]) -> None:
-        self.bundle = bundle
-        self.wf, self.result = runtime.start(bundle, data)
-        assert self.result.failure is None
-
-    @property
-    def open(self) -> list[str]:
-        return sorted(t.element_id for t in self.result.ready)
-
-    def do(self, element: str, **form: Any) -> Case:
-        found = [t.id for t in self.result.ready if t.element_id == element]
-        assert found, f"{element} is not open; open: {self.open}"
-        self.result = runtime.complete(self.wf, found[0], form)
-        assert self.result.failure is None, self.result.failure
-        return self
-
-    def expire(self, element: str) -> Case:
-        past = datetime.now(timezone.utc) - timedelta(seconds=1)
-        assert runtime.set_timer_due(self.wf, past, element) == 1
-        self.result = runtime.fire_timers(self.wf)
-        assert self.result.failure is None
-        return self
-
-    def reload(self) -> Case:
-        """Continue from the stored state only, as the platform does; the round trip of a
-        compacted workflow is lossless."""
-        self.wf = runtime.load(self.bundle, self.result.state)
-        assert serialization.dump(self.wf) == self.result.state
-        return self
-
-    def deviate(self, primitive: Any, *args: Any) -> Case:
-        self.result = primitive(self.wf, *args)
-        assert self.result.failure is None
-        return self.reload()
+class Case(EngineCase):
+    """A long-running case: its live state must stay bounded."""
 
     def check_bounded(self) -> None:
         """The live state stays small, the engine still finds the open tasks and the case
@@ -113,9 +64,6 @@ class Case:
         assert not self.wf.is_completed()
         alive = {t.id for t in tasktree.all_tasks(self.wf)}
         assert set(self.wf.event_manager.tasks) <= alive  # nothing cut waits for an event
-
-    def timers(self) -> dict[str, datetime]:
-        return runtime.waiting_timers(self.wf)
 
 
 def _depth(task: Any) -> int:

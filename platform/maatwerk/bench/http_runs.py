@@ -55,16 +55,7 @@ class Gunicorn:
             self.process.kill()
 
     def worker_pids(self) -> list[int]:
-        pids = []
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                if int(stat[1]) == self.process.pid:
-                    pids.append(int(entry.name))
-        return pids
+        return children_of(self.process.pid)
 
     def rss_mib_per_worker(self) -> float:
         sizes = []
@@ -73,6 +64,20 @@ class Gunicorn:
                 if line.startswith("VmRSS:"):
                     sizes.append(int(line.split()[1]) / 1024)
         return round(sum(sizes) / len(sizes), 1) if sizes else 0.0
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc), e.g. a gunicorn's workers."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid:
+                found.append(int(entry.name))
+    return sorted(found)
 
 
 class Client:
