@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -32,16 +32,26 @@ _candidates = TaskCandidate.__table__
 _cases = Case.__table__
 
 # Built once: composing a statement costs more than SQLite takes to run it.
-_OPEN = select(_tasks.c.id, _tasks.c.engine_task_id, _tasks.c.element_id, _tasks.c.name,
-               _tasks.c.kind, _tasks.c.blocks_task_id, _tasks.c.state) \
-    .where(_tasks.c.case_id == bindparam("case_id"), _tasks.c.state == "open") \
-    .order_by(_tasks.c.created_at, _tasks.c.id)
-_SUMMARIES = select(_tasks.c.id, _tasks.c.element_id, _tasks.c.name, _tasks.c.candidate_groups,
-                    _tasks.c.assignee) \
-    .where(_tasks.c.case_id == bindparam("case_id"), _tasks.c.state == "open") \
-    .order_by(_tasks.c.created_at, _tasks.c.id)
-_ONE = select(_tasks).where(_tasks.c.id == bindparam("task_id"))
-_PRINCIPALS = select(_candidates.c.principal).where(_candidates.c.task_id == bindparam("task_id"))
+# What a step needs of a task row (and what a case's summary shows of its open tasks).
+_STEP_COLUMNS = (_tasks.c.id, _tasks.c.engine_task_id, _tasks.c.element_id, _tasks.c.name,
+                 _tasks.c.kind, _tasks.c.blocks_task_id, _tasks.c.state, _tasks.c.assignee,
+                 _tasks.c.candidate_groups, _tasks.c.form_key, _tasks.c.completed_by,
+                 _tasks.c.created_at)
+_ORDER = (_tasks.c.created_at, _tasks.c.id)
+_OPEN = select(*_STEP_COLUMNS) \
+    .where(_tasks.c.case_id == bindparam("case_id"), _tasks.c.state == "open").order_by(*_ORDER)
+# the case's open rows and the one task asked for (open or not), with that task's
+# principals joined into one text (a CASE: the subquery runs for that row only)
+PRINCIPAL_SEPARATOR = "\x1f"
+_PRINCIPALS_OF_ROW = select(
+    func.aggregate_strings(_candidates.c.principal, PRINCIPAL_SEPARATOR)
+).where(_candidates.c.task_id == _tasks.c.id).scalar_subquery()
+_STEP_ROWS = select(*_STEP_COLUMNS, case((_tasks.c.id == bindparam("task_id"),
+                                          _PRINCIPALS_OF_ROW), else_=None).label("principals")) \
+    .where(_tasks.c.case_id == bindparam("case_id"),
+           or_(_tasks.c.state == "open", _tasks.c.id == bindparam("task_id"))).order_by(*_ORDER)
+CASE_OF_TASK = select(_tasks.c.case_id).where(_tasks.c.id == bindparam("task_id")) \
+    .scalar_subquery()
 _INSERT_TASK = insert(_tasks)
 _INSERT_CANDIDATE = insert(_candidates)
 _CLOSE_TASK = update(_tasks).where(_tasks.c.id == bindparam("b_task"),
@@ -89,26 +99,22 @@ def open_rows(session: Session, case_id: int) -> list[Row[Any]]:
     return list(begin_step(session).execute(_OPEN, {"case_id": case_id}))
 
 
-def open_summaries(session: Session, case_id: int) -> list[Row[Any]]:
-    """What a case's summary shows of its open tasks (id, element_id, name,
-    candidate_groups, assignee), oldest first."""
-    return list(begin_step(session).execute(_SUMMARIES, {"case_id": case_id}))
+def step_rows(conn: Connection, case_id: int, task_id: str) -> tuple[Row[Any] | None,
+                                                                   list[Row[Any]]]:
+    """For completing a task of a locked case, in one query: the task's row with its
+    principals (a set, in `principals_of`), or None if the case has no such task; and the
+    case's other open rows."""
+    task, others = None, []
+    for row in conn.execute(_STEP_ROWS, {"case_id": case_id, "task_id": task_id}):
+        if row.id == task_id:
+            task = row
+        elif row.state == "open":
+            others.append(row)
+    return task, others
 
 
-def one(session: Session, task_id: str) -> tuple[Row[Any], set[str]] | None:
-    """A task row and the principals that may see it; None when there is no such task."""
-    conn = begin_step(session)
-    row = conn.execute(_ONE, {"task_id": task_id}).first()
-    if row is None:
-        return None
-    return row, set(conn.execute(_PRINCIPALS, {"task_id": task_id}).scalars())
-
-
-def reread(conn: Connection, task_id: str) -> Row[Any]:
-    """The task row as it is now (after a lock was taken)."""
-    row = conn.execute(_ONE, {"task_id": task_id}).first()
-    assert row is not None  # task rows are never deleted while their case exists
-    return row
+def principals_of(row: Row[Any]) -> set[str]:
+    return set(row.principals.split(PRINCIPAL_SEPARATOR)) if row.principals else set()
 
 
 def insert_tasks(conn: Connection, process_model_id: int, new: list[NewTask]) -> None:

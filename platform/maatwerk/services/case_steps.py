@@ -23,11 +23,22 @@ _CASE = select(Case).where(Case.id == bindparam("case_id"))
 _CASE_LOCKED = _CASE.with_for_update(of=Case).execution_options(populate_existing=True)
 
 
+_CASE_OF_TASK = select(Case).where(Case.id == task_rows.CASE_OF_TASK)
+_CASE_OF_TASK_LOCKED = _CASE_OF_TASK.with_for_update(of=Case).execution_options(
+    populate_existing=True)
+
+
 def lock_case(uow: UnitOfWork, case_id: int) -> Case | None:
     """Take the case for one step: a row lock on PostgreSQL (SQLite's write transaction
     already excludes other writers); the row version column is the safety net."""
     query = _CASE_LOCKED if uow.is_postgresql else _CASE
     return uow.session.scalar(query, {"case_id": case_id})
+
+
+def lock_case_of_task(uow: UnitOfWork, task_id: str) -> Case | None:
+    """lock_case for the case a task belongs to (None: no such task)."""
+    query = _CASE_OF_TASK_LOCKED if uow.is_postgresql else _CASE_OF_TASK
+    return uow.session.scalar(query, {"task_id": task_id})
 
 
 def open_rows(uow: UnitOfWork, case_id: int) -> list[Row[Any]]:
@@ -71,6 +82,7 @@ def apply_step(uow: UnitOfWork, case: Case, model: ProcessModel, result: StepRes
     elif result.completed:
         uow.record(AuditEntry(actor, "case_completed", case_id=case.id, channel=channel))
     deadlines.sync(uow, case, model, still)
+    uow.open_after_step[case.id] = sorted(still, key=lambda t: (t.created_at, t.id))
 
 
 def _sync_tasks(uow: UnitOfWork, conn: Connection, case: Case, model: ProcessModel,

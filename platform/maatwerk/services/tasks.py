@@ -16,7 +16,7 @@ from ..persistence import task_rows
 from ..persistence.models import Case, ProcessModel, Task, TaskCandidate, utcnow
 from ..persistence.uow import UnitOfWork
 from . import documents, process_models
-from .case_steps import apply_step, lock_case, open_rows
+from .case_steps import apply_step, lock_case_of_task
 from .cases import submitted_data
 from .errors import Conflict, Forbidden, NotFound
 
@@ -234,17 +234,15 @@ def complete(uow: UnitOfWork, task_id: str, data: Any, actor: Principal,
              channel: str | None = None) -> Case:
     """Complete a task with its form's data and run the case on to its next wait.
 
-    The hot path of the platform: the task is read as a plain row and every write is a
-    prepared statement (persistence/task_rows.py)."""
-    found = task_rows.one(uow.session, task_id)
-    if found is None or not _may_see_row(actor, found[1], found[0].assignee):
-        raise NotFound("There is no such task, or you may not see it.")
-    task = found[0]
-    case = lock_case(uow, task.case_id)
-    assert case is not None
+    The hot path of the platform: the case is locked first, then its open task rows and
+    the task are read in one query, and every write is a prepared statement
+    (persistence/task_rows.py)."""
+    case = lock_case_of_task(uow, task_id)
     conn = uow.session.connection()
-    if uow.is_postgresql:
-        task = task_rows.reread(conn, task_id)  # as it is now that we hold the case
+    task, still_open = task_rows.step_rows(conn, case.id, task_id) if case else (None, [])
+    if case is None or task is None or \
+            not _may_see_row(actor, task_rows.principals_of(task), task.assignee):
+        raise NotFound("There is no such task, or you may not see it.")
     _ensure_open(task)
     if task.assignee and task.assignee != actor.username and actor is not RESIDENT:
         raise Forbidden(f"This task is claimed by {task.assignee}; ask them or a team lead "
@@ -252,7 +250,6 @@ def complete(uow: UnitOfWork, task_id: str, data: Any, actor: Principal,
     model = case.process_model
     if task.kind == "adhoc":
         return _complete_added_step(uow, case, task, data, actor, channel)
-    still_open = [t for t in open_rows(uow, case.id) if t.id != task.id]
     blocking = [t for t in still_open if t.kind == "adhoc" and t.blocks_task_id == task.id]
     if blocking:
         raise Conflict("First complete the step that was added before this one: "

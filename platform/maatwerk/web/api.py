@@ -68,7 +68,7 @@ def start_case() -> tuple[Response, int]:
     unit = uow()
     started = cases.start_case(unit, str(body.get("process_key", "")), body.get("data", {}),
                                str(body.get("channel") or "online"), me())
-    result = cases.case_to_dict(uow_after_write(), started.case)
+    result = cases.case_to_dict(uow_after_write(), started.case, after_step=unit)
     result["status_url"] = f"/status/{started.status_token}"
     return jsonify(result), 201
 
@@ -84,7 +84,7 @@ def retry_case(case_id: int) -> Response:
     unit = uow()
     cases.get_case(unit, case_id, me())
     case = cases.retry(unit, case_id, me())
-    return jsonify(cases.case_to_dict(uow_after_write(), case))
+    return jsonify(cases.case_to_dict(uow_after_write(), case, after_step=unit))
 
 
 @bp.get("/cases/<int:case_id>/audit")
@@ -149,8 +149,9 @@ def complete_task(task_id: str) -> Response:
     data = body.get("data", {}) if isinstance(body, dict) else None
     if body is not None and not isinstance(body, dict):
         raise InvalidInput("Send a JSON object.", {"body": "Expected a JSON object."})
-    case = tasks.complete(uow(), task_id, data if data is not None else {}, me())
-    return jsonify(cases.case_to_dict(uow_after_write(), case))
+    unit = uow()
+    case = tasks.complete(unit, task_id, data if data is not None else {}, me())
+    return jsonify(cases.case_to_dict(uow_after_write(), case, after_step=unit))
 
 
 @bp.get("/audit/verify")
