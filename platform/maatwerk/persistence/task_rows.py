@@ -1,4 +1,4 @@
-"""The write path of a case step, in plain statements: the case row, its task rows and their
+"""A case step's reads and writes in plain statements: the case row, its task rows and their
 inbox entries (task_candidates).
 
 A task completion is the platform's hottest write. Through the ORM's unit of work its five
@@ -94,8 +94,8 @@ def begin_step(session: Session) -> Connection:
 
 
 def open_rows(session: Session, case_id: int) -> list[Row[Any]]:
-    """The case's open task rows (id, engine_task_id, element_id, name, kind,
-    blocks_task_id, state), oldest first."""
+    """The case's open task rows (the columns a step and a case summary use), oldest
+    first."""
     return list(begin_step(session).execute(_OPEN, {"case_id": case_id}))
 
 
