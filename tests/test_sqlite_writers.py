@@ -34,10 +34,10 @@ def _writer(database: Database, who: str, log: list[str], go_on: threading.Event
             go_on.wait(10)
         if fail:
             raise RuntimeError("the step failed")
+        log.append(f"{who} commits")  # the next writer may start once the commit is done
         session.commit()
-        log.append(f"{who} committed")
     except RuntimeError:
-        log.append(f"{who} failed")
+        log.append(f"{who} failed")  # the rollback (in close) lets the next one in
     finally:
         session.close()
 
@@ -59,7 +59,7 @@ def test_a_waiting_writer_follows_the_one_before_it(sqlite_db: Database,
     first.join(10)
     second.join(10)
     assert not second.is_alive(), "the second writer never got the lock"
-    assert log == ["a in", "a failed" if first_fails else "a committed", "b in", "b committed"]
+    assert log == ["a in", "a failed" if first_fails else "a commits", "b in", "b commits"]
     with sqlite_db.engine.connect() as conn:
         who = [r[0] for r in conn.execute(text("SELECT who FROM events ORDER BY rowid"))]
     assert who == (["b"] if first_fails else ["a", "b"])
@@ -98,4 +98,4 @@ def test_writers_of_other_processes_queue_on_the_lock_file(sqlite_db: Database) 
         fcntl.flock(other, fcntl.LOCK_UN)
         os.close(other)
     writer.join(10)
-    assert log == ["b in", "b committed"]
+    assert log == ["b in", "b commits"]
