@@ -413,6 +413,15 @@ def test_only_people_who_may_see_the_case_get_its_documents(
     _assert_download(client.get(f"{first['status_url']}/documenten/{doc}"), PDF,
                      "application/pdf", "rekening.pdf")
 
+    # who looked at a document is on record; a refused look is not
+    with UnitOfWork(database, readonly=True) as unit:
+        viewed = [(e.actor, e.case_id, e.details["document_id"]) for e in unit.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "document_viewed")
+            .order_by(AuditEvent.id))]
+    assert viewed[-1] == ("inwoner", first["id"], doc)
+    assert all(d == doc and c == first["id"] for _, c, d in viewed)
+    assert {who for who, _, _ in viewed} == {"consulent", "inwoner"}
+
 
 def test_the_api_lists_and_downloads_documents(client: FlaskClient, database: Database,
                                                tokens: dict[str, str]) -> None:

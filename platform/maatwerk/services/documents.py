@@ -139,10 +139,14 @@ def for_case(uow: UnitOfWork, case_id: int, actor: Principal) -> list[DocumentIn
     return _infos(uow, case_id)
 
 
-def download(uow: UnitOfWork, case_id: int, document_id: str, actor: Principal) -> Document:
-    """One document with its content, for whoever may see the case."""
+def download(uow: UnitOfWork, case_id: int, document_id: str, actor: Principal,
+             channel: str | None = None) -> Document:
+    """One document with its content, for whoever may see the case; who looked at it is on
+    record (personal data: the resident may ask who saw their documents)."""
     cases.get_case(uow, case_id, actor)
-    return _document(uow, case_id, document_id)
+    document = _document(uow, case_id, document_id)
+    _record_view(uow, document, actor.username, channel)
+    return document
 
 
 def for_resident(uow: UnitOfWork, case: Case) -> list[DocumentInfo]:
@@ -155,7 +159,16 @@ def resident_download(uow: UnitOfWork, case: Case, document_id: str) -> Document
     document = _document(uow, case.id, document_id)
     if document.task_id is not None and document.submitted_by != RESIDENT.username:
         raise NotFound("There is no such document.")
+    _record_view(uow, document, RESIDENT.username, "online")
     return document
+
+
+def _record_view(uow: UnitOfWork, document: Document, who: str, channel: str | None) -> None:
+    uow.record(AuditEntry(who, "document_viewed", case_id=document.case_id,
+                          task_id=document.task_id, channel=channel, details={
+                              "document_id": document.id, "filename": document.filename,
+                              "sha256": document.sha256}))
+    uow.commit()
 
 
 def _document(uow: UnitOfWork, case_id: int, document_id: str) -> Document:

@@ -103,7 +103,7 @@ def case_documents(case_id: int) -> Response:
 
 @bp.get("/cases/<int:case_id>/documents/<document_id>")
 def case_document(case_id: int, document_id: str) -> Response:
-    return send_document(documents.download(uow(readonly=True), case_id, document_id, me()))
+    return send_document(documents.download(uow(), case_id, document_id, me()))
 
 
 def _event(event: Any) -> dict[str, Any]:

@@ -44,7 +44,7 @@ def send_document(document: Document) -> Response:
 @login_required("caseworker", "teamlead", "clerk")
 def staff_download(case_id: int, document_id: str) -> Response:
     try:
-        return send_document(documents.download(uow(readonly=True), case_id, document_id, me()))
+        return send_document(documents.download(uow(), case_id, document_id, me()))
     except NotFound:
         abort(404)
 
@@ -52,7 +52,7 @@ def staff_download(case_id: int, document_id: str) -> Response:
 @bp.get("/status/<token>/documenten/<document_id>")
 def resident_download(token: str, document_id: str) -> Response:
     g.private_page = True
-    unit = uow(readonly=True)
+    unit = uow()
     try:
         case = cases.case_by_token(unit, token)
         return send_document(documents.resident_download(unit, case, document_id))

@@ -31,7 +31,7 @@ ACTIONS = {
     "legal_basis_added": "Grondslag toegevoegd", "deadline_set": "Beslistermijn vastgesteld",
     "deadline_suspended": "Beslistermijn opgeschort", "deadline_resumed": "Beslistermijn loopt weer",
     "deadline_extended": "Beslistermijn verlengd", "case_retried": "Opnieuw geprobeerd",
-    "document_received": "Document ontvangen",
+    "document_received": "Document ontvangen", "document_viewed": "Document ingezien",
 }
 CHANNELS = {"online": "Online", "balie": "Aan de balie", "telefoon": "Telefonisch",
             "post": "Per post"}
