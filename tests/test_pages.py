@@ -4,10 +4,12 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from flask.testing import FlaskClient
 
 from conftest import csrf_token, login
 from helpers import BIJSTAND_AANVRAAG
+from maatwerk.web.errors import dutch
 
 FORM = {k: str(v) for k, v in BIJSTAND_AANVRAAG.items() if k != "toestemming"}
 FORM.update(toestemming="y", bedrag="650,00", geboortedatum="02-01-1980")
@@ -136,3 +138,53 @@ def test_english_is_available_and_remembered(client: FlaskClient,
     assert "Send application" in again  # the choice is remembered
     back = client.get("/?taal=nl").get_data(as_text=True)
     assert "Kies wat u wilt aanvragen" in back
+
+
+def test_refusals_read_in_dutch_on_pages(client: FlaskClient, demo_loaded: list[str]) -> None:
+    """The API answers in English; a page tells caseworkers in Dutch (English if chosen)."""
+    page = client.get("/aanvragen/bijzondere_bijstand").get_data(as_text=True)
+    client.post("/aanvragen/bijzondere_bijstand", data=dict(FORM, csrf_token=csrf_token(page)))
+    login(client, "consulent2")
+    inbox = client.get("/werk/").get_data(as_text=True)
+    task_url = re.search(r'href="(/werk/taken/[^"]+)"', inbox).group(1)  # type: ignore[union-attr]
+    task_page = client.get(task_url).get_data(as_text=True)
+    assert client.post(task_url + "/oppakken",
+                       data={"csrf_token": csrf_token(task_page)}).status_code == 302
+    client.get("/uitloggen")
+
+    login(client, "consulent")
+    task_page = client.get(task_url).get_data(as_text=True)
+    refused = client.post(task_url + "/oppakken", data={"csrf_token": csrf_token(task_page)},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Deze taak is al opgepakt door consulent2." in refused
+    assert "already claimed" not in refused
+
+    for url in ("/werk/zaken/999999", "/werk/bestaat-niet"):
+        missing = client.get(url)
+        assert missing.status_code == 404
+        assert "Deze pagina bestaat niet, of u mag haar niet zien." in \
+            missing.get_data(as_text=True)
+    assert "Not found." in client.get("/werk/zaken/999999?taal=en").get_data(as_text=True)
+    refused = client.post(task_url + "/oppakken", data={"csrf_token": csrf_token(task_page)},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "This task was already claimed by consulent2." in refused  # English was chosen
+
+
+@pytest.mark.parametrize(("status", "english", "expected"), [
+    (409, "This task is no longer open: it was completed by consulent.",
+     "Deze taak staat niet meer open: hij is afgerond door consulent."),
+    (409, "This task is no longer open: it was cancelled.",
+     "Deze taak staat niet meer open: hij is vervallen."),
+    (403, "This task is claimed by consulent2; ask them or a team lead to release it first.",
+     "Deze taak is opgepakt door consulent2. Vraag hen of een teamleider om de taak vrij te "
+     "geven."),
+    (409, "This request was already rejected.", "Over dit verzoek is al beslist: afgewezen."),
+    (409, "First complete the step that was added before this one: 'Bel de inwoner'.",
+     "Rond eerst de stap af die ervoor is toegevoegd: 'Bel de inwoner'."),
+    (404, "There is no such deviation, or you may not see it.",
+     "Dit bestaat niet (meer), of u mag het niet zien."),
+    (403, "Only process designers may upload models.",
+     "U mag dit niet doen. Denkt u dat dat niet klopt, vraag dan uw beheerder om de juiste rol."),
+])
+def test_refusals_have_their_dutch(status: int, english: str, expected: str) -> None:
+    assert dutch(status, english) == expected

@@ -17,6 +17,7 @@ from ..services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from .api import register_csv, register_filter
 from .auth import safe_next
 from .context import login_required, me, uow
+from .errors import for_people
 
 try:  # WTForms >= 3.3 deprecates tuple choices
     from wtforms.fields.choices import SelectChoice
@@ -133,7 +134,7 @@ def request_deviation(case_id: int) -> str | WerkzeugResponse | tuple[str, int]:
                 else:
                     form.form_errors.append(f"{key}: {message}")
             if not exc.errors:
-                form.form_errors.append(str(exc))
+                form.form_errors.append(for_people(exc))
             status = 422
         else:
             flash("De afwijking is aangevraagd. Een teamleider beslist erover.", "success")
@@ -167,7 +168,7 @@ def decide(deviation_id: int) -> WerkzeugResponse:
         else:
             flash("Kies goedkeuren of afwijzen.", "warning")
     except (Conflict, Forbidden, InvalidInput, NotFound) as exc:
-        flash(str(exc), "warning")
+        flash(for_people(exc), "warning")
     return redirect(back)
 
 
@@ -179,7 +180,7 @@ def withdraw(deviation_id: int) -> WerkzeugResponse:
         flash("Uw aanvraag is ingetrokken.", "success")
         return redirect(url_for("work.case", case_id=deviation.case_id))
     except (Conflict, Forbidden, NotFound) as exc:
-        flash(str(exc), "warning")
+        flash(for_people(exc), "warning")
         return redirect(safe_next(request.form.get("terug")) or url_for("work.inbox"))
 
 

@@ -1,7 +1,9 @@
 """Turning domain errors into HTTP answers: JSON for the API, pages for people."""
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+import re
+
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -20,21 +22,93 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def _answer(status: int, message: str, errors: object = None) -> tuple[Response | str, int]:
+# What people read on an error page is Dutch (the API answers in English): the messages
+# caseworkers and residents meet, and otherwise a sentence per status.
+_STATES = {"completed": "afgerond", "cancelled": "vervallen", "skipped": "overgeslagen",
+           "approved": "goedgekeurd", "rejected": "afgewezen", "withdrawn": "ingetrokken"}
+_DUTCH: list[tuple[re.Pattern[str], str]] = [(re.compile(pattern), text) for pattern, text in (
+    (r"^There is no such (task|case|deviation|document)",
+     "Dit bestaat niet (meer), of u mag het niet zien."),
+    (r"^This link is not valid", "Deze link is niet geldig. Gebruik de hele link uit uw "
+                                 "bevestiging."),
+    (r"^This task was already claimed by (.+)\.$", "Deze taak is al opgepakt door {0}."),
+    (r"^This task is claimed by (.+?);", "Deze taak is opgepakt door {0}. Vraag hen of een "
+                                          "teamleider om de taak vrij te geven."),
+    (r"^This task is no longer open: it was (\w+)(?: by (.+))?\.$",
+     "Deze taak staat niet meer open: hij is {0}{1}."),
+    (r"^This task is no longer open in the case", "Deze taak staat in de zaak niet meer open."),
+    (r"^First complete the step that was added before this one: (.+)\.$",
+     "Rond eerst de stap af die ervoor is toegevoegd: {0}."),
+    (r"^The case was changed by someone else", "Iemand anders wijzigde de zaak op hetzelfde "
+     "moment; er is niets opgeslagen. Laad de pagina opnieuw en probeer het nog eens."),
+    (r"^This request was already (\w+)\.$", "Over dit verzoek is al beslist: {0}."),
+    (r"^You asked for this deviation yourself", "U vroeg deze afwijking zelf aan; een andere "
+     "teamleider moet beslissen (vier-ogenprincipe)."),
+    (r"^Only a team lead", "Alleen een teamleider met mandaat mag over een afwijking "
+                           "beslissen."),
+    (r"^Only the person who asked can withdraw", "Alleen wie het verzoek deed, kan het "
+                                                 "intrekken."),
+    (r"^The case has moved on since the request: (.+)\. Nothing was changed",
+     "De zaak is sinds het verzoek verder gegaan ({0}). Er is niets gewijzigd; vraag zo "
+     "nodig een nieuwe afwijking aan."),
+    (r"^This case is not stuck", "Deze zaak is niet vastgelopen; er is niets opnieuw te "
+                                 "proberen."),
+    (r"^Only the person who claimed the task", "Alleen wie de taak oppakte (of een "
+                                               "teamleider) kan hem vrijgeven."),
+    (r"^Say why the request is rejected", "Geef aan waarom het verzoek wordt afgewezen."),
+)]
+_DUTCH_BY_STATUS = {
+    400: "Dit verzoek kunnen we niet verwerken; er is niets opgeslagen.",
+    401: "Log eerst in.",
+    403: "U mag dit niet doen. Denkt u dat dat niet klopt, vraag dan uw beheerder om de "
+         "juiste rol.",
+    404: "Deze pagina bestaat niet, of u mag haar niet zien.",
+    405: "Dit kan op deze manier niet.",
+    409: "Dit is inmiddels gewijzigd; er is niets opgeslagen. Laad de pagina opnieuw.",
+    413: "Wat u verstuurde is te groot; er is niets opgeslagen.",
+    422: "Niet alles is goed ingevuld; er is niets opgeslagen.",
+    500: "Er ging aan onze kant iets mis; er is niets gewijzigd. Probeer het later opnieuw."}
+
+
+def dutch(status: int, message: str) -> str:
+    """The Dutch for an (English) error message, for a page."""
+    for pattern, text in _DUTCH:
+        found = pattern.match(message)
+        if found:
+            parts = [_STATES.get(part, part) if part else "" for part in found.groups()]
+            if pattern.pattern.startswith("^This task is no longer open: it was"):
+                parts[1] = f" door {parts[1]}" if parts[1] else ""
+            return text.format(*parts)
+    return _DUTCH_BY_STATUS.get(status, _DUTCH_BY_STATUS[400])
+
+
+def for_people(exc: ServiceError) -> str:
+    """A service's refusal as a page's message says it: Dutch, unless English was chosen."""
+    if g.get("lang") == "en":
+        return str(exc)
+    return dutch(_status_of(exc), str(exc))
+
+
+def _status_of(exc: ServiceError) -> int:
+    return next((code for cls, code in _STATUS.items() if isinstance(exc, cls)), 400)
+
+
+def _answer(status: int, message: str, errors: object = None,
+            dutch_text: str | None = None) -> tuple[Response | str, int]:
     if _wants_json():
         body: dict[str, object] = {"error": message}
         if errors:
             body["errors"] = errors
         return jsonify(body), status
+    shown = message if g.get("lang") == "en" else dutch_text or dutch(status, message)
     return render_template("error.html", status=status, title=_TITLES.get(status, "Fout"),
-                           message=message), status
+                           message=shown), status
 
 
 def register(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError) -> tuple[Response | str, int]:
-        status = next((code for cls, code in _STATUS.items() if isinstance(exc, cls)), 400)
-        return _answer(status, str(exc), getattr(exc, "errors", None))
+        return _answer(_status_of(exc), str(exc), getattr(exc, "errors", None))
 
     @app.errorhandler(StaleDataError)
     def _stale(_exc: StaleDataError) -> tuple[Response | str, int]:
@@ -43,9 +117,11 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(_exc: CSRFError) -> tuple[Response | str, int]:  # forms only: the API has none
-        return _answer(400, "Dit formulier is verlopen of komt niet van deze site; er is niets "
-                            "opgeslagen. Ga terug, laad de pagina opnieuw en verstuur het nog "
-                            "eens.")
+        return _answer(400, "This form expired or did not come from this site; nothing was "
+                            "stored. Go back, reload the page and send it again.",
+                       dutch_text="Dit formulier is verlopen of komt niet van deze site; er is "
+                                  "niets opgeslagen. Ga terug, laad de pagina opnieuw en "
+                                  "verstuur het nog eens.")
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> tuple[Response | str, int]:
@@ -54,9 +130,10 @@ def register(app: Flask) -> None:
                     413: "The upload is too large.",
                     404: "Not found.", 403: "You may not do this."}
         if status == 413 and not _wants_json():
-            return _answer(413, "Wat u verstuurde is te groot; er is niets opgeslagen. Ga terug "
-                                f"en kies kleinere bestanden (samen hooguit "
-                                f"{size_text(MAX_SUBMISSION_BYTES)}).")
+            return _answer(413, "What you sent is too large; nothing was stored.",
+                           dutch_text="Wat u verstuurde is te groot; er is niets opgeslagen. "
+                                      "Ga terug en kies kleinere bestanden (samen hooguit "
+                                      f"{size_text(MAX_SUBMISSION_BYTES)}).")
         return _answer(status, messages.get(status, exc.description or exc.name))
 
     @app.errorhandler(Exception)

@@ -12,6 +12,7 @@ from ..services import cases, deadlines, deviations, documents, process_models, 
 from ..services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from .auth import safe_next
 from .context import login_required, me, uow
+from .errors import for_people
 from .i18n import CHANNELS as CHANNEL_LABELS
 
 bp = Blueprint("work", __name__, url_prefix="/werk")
@@ -73,7 +74,7 @@ def task(task_id: str) -> str | Response | tuple[str, int]:
                     ask_files_again(form, definition)
                 status = 422
             except (Conflict, Forbidden) as exc:
-                flash(str(exc), "warning")
+                flash(for_people(exc), "warning")
                 return redirect(url_for("work.task", task_id=row.id))
             else:
                 flash(f"Taak ‘{row.name}’ is afgerond.", "success")
@@ -97,7 +98,7 @@ def claim(task_id: str) -> Response:
         tasks.claim(uow(), task_id, me())
         flash("U heeft de taak opgepakt.", "success")
     except (Conflict, Forbidden) as exc:
-        flash(str(exc), "warning")
+        flash(for_people(exc), "warning")
     return redirect(safe_next(request.form.get("terug")) or
                     url_for("work.task", task_id=task_id))
 
@@ -109,7 +110,7 @@ def unclaim(task_id: str) -> Response:
         tasks.unclaim(uow(), task_id, me())
         flash("De taak is teruggelegd in de groep.", "success")
     except (Conflict, Forbidden) as exc:
-        flash(str(exc), "warning")
+        flash(for_people(exc), "warning")
     return redirect(safe_next(request.form.get("terug")) or
                     url_for("work.task", task_id=task_id))
 
@@ -148,7 +149,7 @@ def retry_case(case_id: int) -> Response:
     try:
         case = cases.retry(uow(), case_id, me())
     except (Conflict, Forbidden, NotFound) as exc:
-        flash(str(exc), "warning")
+        flash(for_people(exc), "warning")
     else:
         flash("De zaak loopt weer." if case.status != "error" else
               "Opnieuw geprobeerd, maar de stap mislukt nog steeds.",
