@@ -1,16 +1,18 @@
 """Deviations end to end through the API: request, four eyes, execution, register, record."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-from conftest import login
+from conftest import csrf_token, login
 from helpers import (BIJSTAND_AANVRAAG, KAP_AANVRAAG, actions, bearer, complete, open_task,
                      start)
 
 REASON = "De beleidsregel pakt voor deze inwoner onevenredig uit door hoge zorgkosten."
+NOTICE = "We hebben meer tijd nodig om het advies van de arts af te wachten."
 
 
 def _request(client: FlaskClient, token: str, case_id: int, expect: int = 201,
@@ -333,3 +335,39 @@ def test_skipping_the_residents_task_cancels_its_repair_term(
     history = client.get(f"/api/v1/cases/{case['id']}/audit",
                          headers=bearer(tokens["consulent"])).get_json()["events"]
     assert "deadline_resumed" in [e["action"] for e in history]
+
+
+def test_the_page_asks_for_an_extension_of_the_decision_term(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    """Without JavaScript: weeks and the notice to the resident, checked in Dutch; approved,
+    the decision date moves by those weeks."""
+    case = start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
+    due = datetime.fromisoformat(case["due_at"])
+    url = f"/werk/zaken/{case['id']}/afwijking"
+    login(client, "consulent")
+    form = {"type": "extend_deadline", "reason": REASON, "legal_basis": "art. 4:84 Awb"}
+
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="weeks"' in page and 'type="number"' in page
+    missing = client.post(url, data={**form, "csrf_token": csrf_token(page)})
+    text = missing.get_data(as_text=True)
+    assert missing.status_code == 422
+    assert "Geef aan met hoeveel weken." in text
+    assert "Schrijf de inwoner waarom er meer tijd nodig is" in text
+    too_long = client.post(url, data={**form, "weeks": "60", "csrf_token": csrf_token(page),
+                                      "resident_message": NOTICE})
+    assert too_long.status_code == 422 and "Kies 1 tot" in too_long.get_data(as_text=True)
+    register = "/api/v1/deviations?type=extend_deadline"
+    assert client.get(register, headers=bearer(tokens["teamleider"])).get_json()[
+        "deviations"] == []  # nothing was asked
+
+    asked = client.post(url, data={**form, "weeks": "4", "resident_message": NOTICE,
+                                   "csrf_token": csrf_token(page)})
+    assert asked.status_code == 302
+    [deviation] = client.get(register, headers=bearer(tokens["teamleider"])).get_json()[
+        "deviations"]
+    assert (deviation["type"], deviation["values"]) == ("extend_deadline", {"weeks": 4})
+    approved = _approve(client, tokens["teamleider"], deviation["id"])["case"]
+    assert datetime.fromisoformat(approved["due_at"]) - due == timedelta(weeks=4)
+    resident = client.get(case["status_url"]).get_data(as_text=True)
+    assert NOTICE in resident

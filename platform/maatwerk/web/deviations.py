@@ -8,10 +8,10 @@ from flask import (Blueprint, Response, abort, flash, redirect, render_template,
                    url_for)
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
-from wtforms import RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..domain.deviation import LABELS, DeviationType
+from ..domain.deviation import LABELS, MAX_EXTENSION_DAYS, DeviationType
 from ..services import cases, deviations
 from ..services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from .api import register_csv, register_filter
@@ -45,6 +45,9 @@ class DeviationForm(FlaskForm):
     person = StringField("Toewijzen aan medewerker (gebruikersnaam)",
                          validators=[Optional(), Length(max=80)])
     group = StringField("Of aan groep", validators=[Optional(), Length(max=80)])
+    weeks = IntegerField("Beslistermijn verlengen met (weken)", validators=[
+        Optional(), NumberRange(1, MAX_EXTENSION_DAYS // 7,
+                                f"Kies 1 tot {MAX_EXTENSION_DAYS // 7} weken.")])
     reason = TextAreaField("Reden", validators=[DataRequired("Schrijf waarom u afwijkt.")])
     legal_basis = SelectField("Juridische grondslag",
                               validators=[DataRequired("Kies een grondslag.")])
@@ -72,6 +75,8 @@ def _values(form: DeviationForm, case_data: dict[str, Any], decision_variable: s
     if kind == DeviationType.ADD_TASK.value:
         return {"title": form.title.data or "", "instructions": form.instructions.data or "",
                 "candidate_group": (form.group.data or "").strip() or None}
+    if kind == DeviationType.EXTEND_DEADLINE.value:
+        return {"weeks": form.weeks.data} if form.weeks.data else {}
     if kind == DeviationType.REASSIGN.value:
         return {k: v for k, v in (("assignee", (form.person.data or "").strip()),
                                   ("candidate_group", (form.group.data or "").strip())) if v}
@@ -116,7 +121,7 @@ def request_deviation(case_id: int) -> str | WerkzeugResponse | tuple[str, int]:
     if request.method == "GET" and request.args.get("taak"):
         form.task_id.data = request.args["taak"]
     status = 200
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _extension_complete(form):
         decision_variable = _decision_variable(case, form.target_element_id.data)
         req = deviations.DeviationRequest(
             type=form.type.data or "", reason=form.reason.data or "",
@@ -127,8 +132,10 @@ def request_deviation(case_id: int) -> str | WerkzeugResponse | tuple[str, int]:
         try:
             deviations.request(uow(), case.id, me(), req)
         except InvalidInput as exc:
+            extending = form.type.data == DeviationType.EXTEND_DEADLINE.value
             for key, message in exc.errors.items():
-                field = getattr(form, FORM_TO_API.get(key, key), None)
+                name = "weeks" if extending and key == "values" else FORM_TO_API.get(key, key)
+                field = getattr(form, name, None)
                 if field is not None:
                     field.errors = [*field.errors, message]
                 else:
@@ -144,6 +151,20 @@ def request_deviation(case_id: int) -> str | WerkzeugResponse | tuple[str, int]:
     return render_template("deviations/request.html", form=form, case=case, bases=bases,
                            title=("Fout: " if status == 422 else "") +
                            f"Afwijking aanvragen — {case.reference}"), status
+
+
+def _extension_complete(form: DeviationForm) -> bool:
+    """An extension of the decision term names its weeks and tells the resident why (Awb
+    4:14: the notice goes to the resident); False, with the fields' errors, if not."""
+    if form.type.data != DeviationType.EXTEND_DEADLINE.value:
+        return True
+    if not form.weeks.data:
+        form.weeks.errors = [*form.weeks.errors, "Geef aan met hoeveel weken."]
+    if len((form.resident_message.data or "").strip()) < 20:
+        form.resident_message.errors = [
+            *form.resident_message.errors,
+            "Schrijf de inwoner waarom er meer tijd nodig is (minstens 20 tekens)."]
+    return not form.weeks.errors and not form.resident_message.errors
 
 
 def _decision_variable(case: Any, element_id: str | None) -> str | None:
