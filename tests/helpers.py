@@ -51,3 +51,31 @@ def actions(client: FlaskClient, token: str, case_id: int) -> list[str]:
     response = client.get(f"/api/v1/cases/{case_id}/audit", headers=bearer(token))
     assert response.status_code == 200
     return [e["action"] for e in response.get_json()["events"]]
+
+
+# -- in Chromium (Playwright pages) --------------------------------------------------------
+
+def sign_in(page: Any, base: str, username: str, landing_heading: str | None = None) -> None:
+    """Sign in on the login page as a demo account; wait for the page it lands on."""
+    from maatwerk.services.demo import DEMO_PASSWORD
+    page.goto(base + "/inloggen")
+    page.get_by_label("Gebruikersnaam").fill(username)
+    page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    if landing_heading:
+        page.get_by_role("heading", name=landing_heading).wait_for()
+    else:
+        page.wait_for_load_state()
+
+
+def fill_bijstand_form(page: Any) -> None:
+    """Type BIJSTAND_AANVRAAG's answers into the open bijzondere-bijstand form (all but the
+    declaration checkbox and the files)."""
+    page.get_by_label("Naam", exact=False).first.fill("Jan Jansen")
+    page.get_by_label("E-mailadres", exact=False).fill("jan@example.nl")
+    page.get_by_label("Geboortedatum", exact=False).fill("1980-01-02")
+    page.get_by_label("Woonsituatie", exact=False).select_option("alleenstaand")
+    page.get_by_label("Waarvoor", exact=False).fill("Een nieuwe wasmachine, de oude is kapot.")
+    page.get_by_label("Hoeveel kosten het", exact=False).fill("650")
+    page.get_by_label("Netto inkomen", exact=False).fill("1200")
+    page.get_by_label("Spaargeld", exact=False).fill("100")

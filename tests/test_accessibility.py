@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from helpers import BIJSTAND_AANVRAAG, start
+from helpers import BIJSTAND_AANVRAAG, sign_in, start
 from maatwerk.services.demo import DEMO_PASSWORD
 
 AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
@@ -23,14 +23,6 @@ def _violations(page: Any) -> list[str]:
                            "{runOnly: {type: 'tag', values: tags}})", WCAG)
     return [f"{v['id']} ({v['impact']}): {v['help']} — "
             + "; ".join(n["target"][0] for n in v["nodes"][:3]) for v in result["violations"]]
-
-
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(base + "/inloggen")
-    page.get_by_label("Gebruikersnaam").fill(username)
-    page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_load_state()
 
 
 def test_every_page_type_passes_axe(live_server: str, browser: Any, client: FlaskClient,
@@ -59,7 +51,7 @@ def test_every_page_type_passes_axe(live_server: str, browser: Any, client: Flas
     check("resident-form-errors")
     check("resident-status", case["status_url"])
     check("login", "/inloggen")
-    _login(page, live_server, "consulent")
+    sign_in(page, live_server, "consulent")
     check("inbox", "/werk/")
     check("task", f"/werk/taken/{case['open_tasks'][0]['id']}")
     assert page.get_by_role("link", name="rekening.pdf").count() == 1
@@ -68,15 +60,15 @@ def test_every_page_type_passes_axe(live_server: str, browser: Any, client: Flas
     check("register", "/werk/afwijkingen")
     check("counter-cases", "/werk/zaken")
     page.goto(live_server + "/inloggen")
-    _login(page, live_server, "teamleider")
+    sign_in(page, live_server, "teamleider")
     check("approvals", "/werk/goedkeuren")
-    _login(page, live_server, "ontwerper")
+    sign_in(page, live_server, "ontwerper")
     check("designer-models", "/ontwerp/")
     check("designer-upload", "/ontwerp/uploaden")
     page.goto(live_server + "/ontwerp/bijzondere_bijstand/1")
     page.locator(".diagram--ready").wait_for()
     check("designer-model")
-    _login(page, live_server, "balie")
+    sign_in(page, live_server, "balie")
     check("counter", "/werk/balie")
     check("counter-form", "/werk/balie/kapvergunning")
     context.close()

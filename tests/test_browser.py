@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from maatwerk.services.demo import DEMO_PASSWORD
+from helpers import BIJSTAND_AANVRAAG, fill_bijstand_form, sign_in, start
 
 SHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
 pytestmark = pytest.mark.browser
@@ -25,14 +25,7 @@ def test_resident_applies_and_caseworkers_finish_the_case(live_server: str,
     resident.get_by_role("button", name="Aanvraag versturen").click()  # empty: errors first
     assert resident.get_by_text("Er ging iets mis").is_visible()
     _shot(resident, "02-form-errors")
-    resident.get_by_label("Naam", exact=False).first.fill("Jan Jansen")
-    resident.get_by_label("E-mailadres", exact=False).fill("jan@example.nl")
-    resident.get_by_label("Geboortedatum", exact=False).fill("1980-01-02")
-    resident.get_by_label("Woonsituatie", exact=False).select_option("alleenstaand")
-    resident.get_by_label("Waarvoor", exact=False).fill("Een nieuwe wasmachine, de oude is kapot.")
-    resident.get_by_label("Hoeveel kosten het", exact=False).fill("650")
-    resident.get_by_label("Netto inkomen", exact=False).fill("1200")
-    resident.get_by_label("Spaargeld", exact=False).fill("100")
+    fill_bijstand_form(resident)
     resident.get_by_label("naar waarheid", exact=False).check()
     resident.get_by_role("button", name="Aanvraag versturen").click()
     resident.get_by_role("heading", name="Wij hebben uw aanvraag ontvangen").wait_for()
@@ -42,7 +35,7 @@ def test_resident_applies_and_caseworkers_finish_the_case(live_server: str,
     status_url = resident.url
 
     worker = browser.new_page()  # type: ignore[attr-defined]
-    _login(worker, live_server, "consulent")
+    sign_in(worker, live_server, "consulent", "Werkvoorraad")
     worker.get_by_role("link", name="Volledigheid controleren").first.click()
     _shot(worker, "04-task")
     worker.get_by_label("Ja", exact=False).first.check()
@@ -51,7 +44,7 @@ def test_resident_applies_and_caseworkers_finish_the_case(live_server: str,
     _shot(worker, "05-inbox")
 
     lead = browser.new_page()  # type: ignore[attr-defined]
-    _login(lead, live_server, "teamleider")
+    sign_in(lead, live_server, "teamleider", "Werkvoorraad")
     lead.get_by_role("link", name="Vierogencontrole besluit").first.click()
     lead.get_by_role("checkbox").first.check()
     lead.locator("textarea").first.fill("Akkoord, de kosten zijn noodzakelijk.")
@@ -63,25 +56,13 @@ def test_resident_applies_and_caseworkers_finish_the_case(live_server: str,
     _shot(resident, "06-status-done")
 
 
-def _login(page: object, base: str, username: str) -> None:
-    page.goto(base + "/inloggen")  # type: ignore[attr-defined]
-    page.get_by_label("Gebruikersnaam").fill(username)  # type: ignore[attr-defined]
-    page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Inloggen").click()  # type: ignore[attr-defined]
-    page.get_by_role("heading", name="Werkvoorraad").wait_for()  # type: ignore[attr-defined]
-
-
 def test_designer_sees_the_diagram_with_open_tasks(live_server: str, browser: object,
                                                    client: object, tokens: dict[str, str]) -> None:
-    from helpers import BIJSTAND_AANVRAAG, start
     start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)  # type: ignore
     page = browser.new_page()  # type: ignore[attr-defined]
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.goto(live_server + "/inloggen")
-    page.get_by_label("Gebruikersnaam").fill("ontwerper")
-    page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
+    sign_in(page, live_server, "ontwerper")
     page.get_by_role("link", name="Bijzondere bijstand").first.click()
     page.locator(".diagram--ready").wait_for()
     assert page.locator(".diagram__canvas svg [data-element-id=Task_Volledigheid]").count() >= 1

@@ -16,7 +16,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from conftest import csrf_token, login
-from helpers import BIJSTAND_AANVRAAG, KAP_AANVRAAG, bearer, complete, open_task, start
+from helpers import (BIJSTAND_AANVRAAG, KAP_AANVRAAG, bearer, complete, fill_bijstand_form,
+                     open_task, start)
 from maatwerk.domain.documents import MAX_FILE_BYTES, MAX_SUBMISSION_BYTES
 from maatwerk.persistence.database import Database
 from maatwerk.persistence.models import AuditEvent, Case, Document
@@ -636,14 +637,7 @@ def test_a_resident_sends_a_file_from_chromium_without_javascript(
     context = browser.new_context(java_script_enabled=False, accept_downloads=True)
     page = context.new_page()
     page.goto(live_server + "/aanvragen/bijzondere_bijstand")
-    page.get_by_label("Naam", exact=False).first.fill("Jan Jansen")
-    page.get_by_label("E-mailadres", exact=False).fill("jan@example.nl")
-    page.get_by_label("Geboortedatum", exact=False).fill("1980-01-02")
-    page.get_by_label("Woonsituatie", exact=False).select_option("alleenstaand")
-    page.get_by_label("Waarvoor", exact=False).fill("Een nieuwe wasmachine, de oude is kapot.")
-    page.get_by_label("Hoeveel kosten het", exact=False).fill("650")
-    page.get_by_label("Netto inkomen", exact=False).fill("1200")
-    page.get_by_label("Spaargeld", exact=False).fill("100")
+    fill_bijstand_form(page)
     page.get_by_label("Bewijsstukken", exact=False).set_input_files(str(scan))
     page.get_by_role("button", name="Aanvraag versturen").click()  # not yet: the checkbox
     error = page.locator("#bewijsstukken-error")

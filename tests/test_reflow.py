@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from helpers import BIJSTAND_AANVRAAG, bearer, start
-from maatwerk.services.demo import DEMO_PASSWORD
+from helpers import BIJSTAND_AANVRAAG, bearer, sign_in, start
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -123,14 +122,6 @@ def _axe_problems(page: Any) -> list[str]:
             for v in result["violations"]]
 
 
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(base + "/inloggen")
-    page.get_by_label("Gebruikersnaam").fill(username)
-    page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_load_state()
-
-
 def test_every_page_reflows_at_400_percent(live_server: str, browser: Any,
                                            client: FlaskClient,
                                            tokens: dict[str, str]) -> None:
@@ -169,7 +160,7 @@ def test_every_page_reflows_at_400_percent(live_server: str, browser: Any,
     check("resident-form-errors")
     check("resident-status", case["status_url"])
     check("login", "/inloggen")
-    _login(page, live_server, "consulent")
+    sign_in(page, live_server, "consulent")
     check("inbox", "/werk/")
     check("task", f"/werk/taken/{case['open_tasks'][0]['id']}")
     check("case", f"/werk/zaken/{case['id']}")
@@ -177,14 +168,14 @@ def test_every_page_reflows_at_400_percent(live_server: str, browser: Any,
     check("deviation-request", f"/werk/zaken/{case['id']}/afwijking")
     check("register", "/werk/afwijkingen")
     check("cases", "/werk/zaken")
-    _login(page, live_server, "teamleider")
+    sign_in(page, live_server, "teamleider")
     check("approvals", "/werk/goedkeuren")
     assert page.get_by_text("Overslaan", exact=False).count() + \
         page.get_by_text(LONG_WORD, exact=False).count() >= 1
-    _login(page, live_server, "balie")
+    sign_in(page, live_server, "balie")
     check("counter", "/werk/balie")
     check("counter-intake", "/werk/balie/bijzondere_bijstand")
-    _login(page, live_server, "ontwerper")
+    sign_in(page, live_server, "ontwerper")
     check("designer-models", "/ontwerp/")
     page.goto(live_server + "/ontwerp/uploaden")
     page.set_input_files("#files", files=[{
@@ -209,7 +200,7 @@ def test_tables_scroll_in_a_region_and_nothing_else_does(live_server: str, brows
                                                                    naam=LONG_NAME))
     context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
     page = context.new_page()
-    _login(page, live_server, "consulent")
+    sign_in(page, live_server, "consulent")
     page.goto(live_server + "/werk/")
     region = page.get_by_role("region", name="1 open taak")
     sizes = region.evaluate("el => [el.scrollWidth, el.clientWidth, el.scrollLeft]")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, select
+from sqlalchemy import Connection, bindparam, select
 
 from ..domain.audit import AuditEntry
 from ..domain.principal import ANY_CASEWORKER
@@ -41,11 +41,6 @@ def lock_case_of_task(uow: UnitOfWork, task_id: str) -> Case | None:
     return uow.session.scalar(query, {"task_id": task_id})
 
 
-def open_rows(uow: UnitOfWork, case_id: int) -> list[Row[Any]]:
-    """The case's open task rows (model tasks and added steps) as plain rows."""
-    return task_rows.open_rows(uow.session, case_id)
-
-
 def apply_step(uow: UnitOfWork, case: Case, model: ProcessModel, result: StepResult,
                actor: str, channel: str | None = None,
                still_open: list[Any] | None = None) -> None:
@@ -54,7 +49,7 @@ def apply_step(uow: UnitOfWork, case: Case, model: ProcessModel, result: StepRes
     `still_open`: the case's open rows as the caller already read them (saves a query).
     Written with plain statements (persistence/task_rows.py); raises StaleDataError when
     another transaction changed the case since it was read."""
-    rows = open_rows(uow, case.id) if still_open is None else still_open
+    rows = task_rows.open_rows(uow.session, case.id) if still_open is None else still_open
     conn = task_rows.begin_step(uow.session)
     now = utcnow()
     values: dict[str, Any] = {"engine_state": result.state, "data": result.data,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -26,7 +27,7 @@ def _wants_json() -> bool:
 # caseworkers and residents meet, and otherwise a sentence per status.
 _STATES = {"completed": "afgerond", "cancelled": "vervallen", "skipped": "overgeslagen",
            "approved": "goedgekeurd", "rejected": "afgewezen", "withdrawn": "ingetrokken"}
-_DUTCH: list[tuple[re.Pattern[str], str]] = [(re.compile(pattern), text) for pattern, text in (
+_DUTCH_TEXTS: tuple[tuple[str, str | Callable[..., str]], ...] = (
     (r"^There is no such (task|case|deviation|document)",
      "Dit bestaat niet (meer), of u mag het niet zien."),
     (r"^This link is not valid", "Deze link is niet geldig. Gebruik de hele link uit uw "
@@ -35,7 +36,8 @@ _DUTCH: list[tuple[re.Pattern[str], str]] = [(re.compile(pattern), text) for pat
     (r"^This task is claimed by (.+?);", "Deze taak is opgepakt door {0}. Vraag hen of een "
                                           "teamleider om de taak vrij te geven."),
     (r"^This task is no longer open: it was (\w+)(?: by (.+))?\.$",
-     "Deze taak staat niet meer open: hij is {0}{1}."),
+     lambda state, by: f"Deze taak staat niet meer open: hij is {state}"
+                       + (f" door {by}." if by else ".")),
     (r"^This task is no longer open in the case", "Deze taak staat in de zaak niet meer open."),
     (r"^First complete the step that was added before this one: (.+)\.$",
      "Rond eerst de stap af die ervoor is toegevoegd: {0}."),
@@ -56,7 +58,8 @@ _DUTCH: list[tuple[re.Pattern[str], str]] = [(re.compile(pattern), text) for pat
     (r"^Only the person who claimed the task", "Alleen wie de taak oppakte (of een "
                                                "teamleider) kan hem vrijgeven."),
     (r"^Say why the request is rejected", "Geef aan waarom het verzoek wordt afgewezen."),
-)]
+)
+_DUTCH = [(re.compile(pattern), text) for pattern, text in _DUTCH_TEXTS]
 _DUTCH_BY_STATUS = {
     400: "Dit verzoek kunnen we niet verwerken; er is niets opgeslagen.",
     401: "Log eerst in.",
@@ -76,9 +79,7 @@ def dutch(status: int, message: str) -> str:
         found = pattern.match(message)
         if found:
             parts = [_STATES.get(part, part) if part else "" for part in found.groups()]
-            if pattern.pattern.startswith("^This task is no longer open: it was"):
-                parts[1] = f" door {parts[1]}" if parts[1] else ""
-            return text.format(*parts)
+            return text(*parts) if callable(text) else text.format(*parts)
     return _DUTCH_BY_STATUS.get(status, _DUTCH_BY_STATUS[400])
 
 
