@@ -19,7 +19,7 @@ DB ?= all
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help venv assets run test bench clean
+.PHONY: help venv assets run lint test bench clean
 
 help: ## list the targets
 	@echo "Maatwerk - make targets:"
@@ -84,10 +84,19 @@ run: venv assets ## migrate, load the demo, run the timer worker and serve on 12
 
 # --- test ---------------------------------------------------------------------------
 
-test: venv assets ## the whole suite on SQLite, then on a throw-away PostgreSQL (DB=sqlite|postgresql for one)
+lint: venv ## ruff and mypy (configured in pyproject.toml); the layer rules are a test
+	@status=0
+	echo "== ruff"
+	$(BIN)/ruff check platform tests || status=$$?
+	echo "== mypy"
+	$(BIN)/mypy || status=$$?
+	exit $$status
+
+test: venv assets ## lint, then the whole suite on SQLite and on a throw-away PostgreSQL (DB=sqlite|postgresql for one)
 	@case "$(DB)" in all|sqlite|postgresql) ;; *) echo "DB must be all, sqlite or postgresql (got '$(DB)')" >&2; exit 2 ;; esac
 	scripts/ensure-chromium
 	status=0
+	$(MAKE) --no-print-directory lint || status=$$?
 	if [ "$(DB)" != postgresql ]; then
 	  echo "== test suite on SQLite"
 	  env -u MAATWERK_TEST_DATABASE_URL $(BIN)/pytest -q $(PYTEST_ARGS) || status=$$?

@@ -18,9 +18,16 @@ from maatwerk import create_app
 from maatwerk.config import Settings
 from maatwerk.persistence import metadata
 from maatwerk.persistence.database import Database
-from maatwerk.persistence.models import (AuditEvent, Case, Deviation, Document, ProcessModel,
-                                         Task, User)
 from maatwerk.persistence.migrate import recreate
+from maatwerk.persistence.models import (
+    AuditEvent,
+    Case,
+    Deviation,
+    Document,
+    ProcessModel,
+    Task,
+    User,
+)
 from maatwerk.persistence.uow import UnitOfWork
 from maatwerk.services import accounts, demo
 
@@ -85,7 +92,7 @@ def assert_entries_match_tasks(database: Database) -> int:
             "SELECT t.id FROM tasks t JOIN cases k ON k.id = t.case_id WHERE t.state = 'open' "
             "AND (t.due_at <> k.due_at OR (t.due_at IS NULL) <> (k.due_at IS NULL))")).all()
     for row in rows:
-        copy, task = row[2:10], row[10:17] + (row[17] > 1,)
+        copy, task = row[2:10], (*row[10:17], row[17] > 1)
         assert tuple(copy) == tuple(task), f"inbox entry {row[0]}/{row[1]} is stale"
     assert not behind, f"open tasks without their case's decision date: {behind}"
     return len(rows)

@@ -156,7 +156,7 @@ def race(calls: list[Callable[[], T]], timeout: float = 120) -> list[T | BaseExc
         barrier.wait()
         try:
             results[index] = calls[index]()
-        except BaseException as exc:  # noqa: BLE001 - reported to the caller
+        except BaseException as exc:
             results[index] = exc
 
     threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(calls))]

@@ -23,8 +23,7 @@ from flask.testing import FlaskClient
 from markupsafe import escape
 from werkzeug.test import TestResponse
 
-from conftest import (ROOT, TEST_SECRET, csrf_token, login, row_counts,
-                      settings_without_rate_limits)
+from conftest import ROOT, TEST_SECRET, csrf_token, login, row_counts, settings_without_rate_limits
 from helpers import BIJSTAND_AANVRAAG, KAP_AANVRAAG, bearer, complete, open_task, start
 from maatwerk.config import Settings
 from maatwerk.persistence.database import Database
@@ -386,7 +385,7 @@ def test_access_matrix(world: World) -> None:
     wrong, pages = [], 0
     for (endpoint, method), calls in MATRIX.items():
         for the_call in calls:
-            for role, expected in zip(ROLES, the_call.expect):
+            for role, expected in zip(ROLES, the_call.expect, strict=True):
                 response = call(world, endpoint, method, the_call, role)
                 got = response.status_code
                 if not _matches(response, expected):
@@ -839,7 +838,7 @@ def test_hostile_texts_are_shown_escaped_on_every_page(world: World) -> None:
     added = world.api.get(f"/api/v1/tasks?case_id={case_id}",
                           headers=bearer(world.tokens["consulent"])).get_json()["tasks"]
     assert payload(11) in {t["name"] for t in added}  # stored as it was typed
-    adhoc = [t for t in added if t["kind"] == "adhoc"][0]["id"]
+    adhoc = next(t for t in added if t["kind"] == "adhoc")["id"]
     pages = {  # where each text is shown: 1 name, 2 form value, 3 process name, 4 step name,
         # 5 step documentation, 6 plain-language text, 7 reason, 8 message to the resident,
         # 9 citation, 10/13/14 form label, description and text, 11/12 added step

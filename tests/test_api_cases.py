@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from helpers import (BIJSTAND_AANVRAAG, KAP_AANVRAAG, actions, bearer, complete, open_task,
-                     start)
+from helpers import BIJSTAND_AANVRAAG, KAP_AANVRAAG, actions, bearer, complete, open_task, start
 
 
 def test_healthz(client: FlaskClient) -> None:
@@ -122,8 +121,8 @@ def test_claims_and_completing_a_task_claimed_by_someone_else(
                        json={"data": {"volledig": "ja"}}, headers=bearer(tokens["consulent"]))
     assert late.status_code == 409
     history = actions(client, tokens["consulent"], case["id"])
-    assert ["task_claimed", "task_unclaimed", "task_completed"] == [
-        a for a in history if a in ("task_claimed", "task_unclaimed", "task_completed")][:3]
+    steps = ["task_claimed", "task_unclaimed", "task_completed"]
+    assert [a for a in history if a in steps][:3] == steps
 
 
 def test_task_form_errors_are_422_and_change_nothing(client: FlaskClient,

@@ -49,7 +49,7 @@ def test_edited_row_is_named(client: FlaskClient, tokens: dict[str, str], databa
 
 
 def test_deleted_row_is_detected(client: FlaskClient, tokens: dict[str, str],
-                                 database: Database, worked_case: dict) -> None:  # type: ignore
+                                 database: Database, worked_case: dict) -> None:
     ids = _event_ids(database)
     with database.engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_events WHERE id = :id"), {"id": ids[3]})
@@ -57,7 +57,7 @@ def test_deleted_row_is_detected(client: FlaskClient, tokens: dict[str, str],
 
 
 def test_deleted_last_row_is_detected(client: FlaskClient, tokens: dict[str, str],
-                                      database: Database, worked_case: dict) -> None:  # type: ignore
+                                      database: Database, worked_case: dict) -> None:
     ids = _event_ids(database)
     with database.engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_events WHERE id = :id"), {"id": ids[-1]})
@@ -66,7 +66,7 @@ def test_deleted_last_row_is_detected(client: FlaskClient, tokens: dict[str, str
 
 
 def test_swapped_rows_are_detected(client: FlaskClient, tokens: dict[str, str],
-                                   database: Database, worked_case: dict) -> None:  # type: ignore
+                                   database: Database, worked_case: dict) -> None:
     a, b = _event_ids(database)[2:4]
     with database.engine.begin() as conn:
         for old, new in ((a, -1), (b, a), (-1, b)):

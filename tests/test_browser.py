@@ -58,7 +58,7 @@ def test_resident_applies_and_caseworkers_finish_the_case(live_server: str,
 
 def test_designer_sees_the_diagram_with_open_tasks(live_server: str, browser: object,
                                                    client: object, tokens: dict[str, str]) -> None:
-    start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)  # type: ignore
+    start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
     page = browser.new_page()  # type: ignore[attr-defined]
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)

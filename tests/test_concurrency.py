@@ -41,8 +41,9 @@ def test_concurrent_completions_one_wins(client: FlaskClient, tokens: dict[str, 
     for _ in range(3):
         case = start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
         task_id = open_task(case, "Task_Volledigheid")["id"]
-        outcomes = _race(database, ["consulent", "consulent2"], lambda uow, who: tasks.complete(
-            uow, task_id, {"volledig": "ja"}, who))
+        outcomes = _race(database, ["consulent", "consulent2"],
+                         lambda uow, who, task_id=task_id: tasks.complete(
+                             uow, task_id, {"volledig": "ja"}, who))
         assert outcomes == ["conflict", "ok"]
         history = actions(client, tokens["consulent"], case["id"])
         assert history.count("task_completed") == 1

@@ -59,7 +59,8 @@ def test_term_is_set_suspended_and_resumed(client: FlaskClient, tokens: dict[str
     assert field, "the resident's form for the missing information"
     prefix = field.group(1).split("-")[0]
     sent = client.post(f"/status/{token}/taken/{task['id']}", data={
-        f"{prefix}-csrf_token": csrf_token(page), field.group(1): "Hierbij de offerte van de wasmachine."})
+        f"{prefix}-csrf_token": csrf_token(page),
+        field.group(1): "Hierbij de offerte van de wasmachine."})
     assert sent.status_code == 302
     after = client.get(f"/api/v1/cases/{case['id']}", headers=bearer(tokens["consulent"]))
     body = after.get_json()
@@ -67,8 +68,8 @@ def test_term_is_set_suspended_and_resumed(client: FlaskClient, tokens: dict[str
     moved = datetime.fromisoformat(body["due_at"]) - due
     assert timedelta(days=3) <= moved < timedelta(days=3, minutes=5)
     history = actions(client, tokens["consulent"], case["id"])
-    assert ["deadline_set", "deadline_suspended", "deadline_resumed"] == [
-        a for a in history if a.startswith("deadline_")]
+    assert [a for a in history if a.startswith("deadline_")] == [
+        "deadline_set", "deadline_suspended", "deadline_resumed"]
 
 
 def test_extension_is_a_deviation_with_a_notice(client: FlaskClient,

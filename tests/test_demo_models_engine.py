@@ -7,9 +7,10 @@ Modeler documents (diagram, forms, properties). To be superseded by the platform
 """
 from __future__ import annotations
 
+import itertools
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,8 @@ FLOW_NODES = {
     "parallelGateway", "inclusiveGateway", "eventBasedGateway", "subProcess", "callActivity",
 }
 GROUPS = {"consulenten", "teamleiders", "vergunningverleners", "inwoner"}
-ISO_8601 = re.compile(r"^(R\d*/)?P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
+ISO_8601 = re.compile(
+    r"^(R\d*/)?P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
 
 
 # -- the engine, as thin as possible -----------------------------------------------------
@@ -127,8 +129,8 @@ def waiting_timer(workflow: BpmnWorkflow, bpmn_id: str) -> Any:
 def expire(workflow: BpmnWorkflow, bpmn_id: str, expected_term: timedelta) -> None:
     timer = waiting_timer(workflow, bpmn_id)
     due = datetime.fromisoformat(timer.internal_data["event_value"])
-    assert abs(due - (datetime.now(timezone.utc) + expected_term)) < timedelta(minutes=1)
-    timer.internal_data["event_value"] = (datetime.now(timezone.utc)
+    assert abs(due - (datetime.now(UTC) + expected_term)) < timedelta(minutes=1)
+    timer.internal_data["event_value"] = (datetime.now(UTC)
                                           - timedelta(seconds=1)).isoformat()
     workflow.refresh_timers()
     workflow.do_engine_steps()
@@ -145,10 +147,10 @@ def assert_finished(workflow: BpmnWorkflow, *end_events: str) -> None:
 # -- bijzondere bijstand -----------------------------------------------------------------
 
 def aanvraag(**overrides: Any) -> dict[str, Any]:
-    form = dict(naam="Fatima el Amrani", email="fatima@example.nl", telefoon="06 12345678",
-                geboortedatum="1985-04-12", woonsituatie="eenoudergezin",
-                kosten_omschrijving="Nieuwe wasmachine, de oude is kapot gegaan.",
-                bedrag=450.0, netto_inkomen=1350.0, vermogen=800.0, toestemming=True)
+    form = {"naam": "Fatima el Amrani", "email": "fatima@example.nl", "telefoon": "06 12345678",
+                "geboortedatum": "1985-04-12", "woonsituatie": "eenoudergezin",
+                "kosten_omschrijving": "Nieuwe wasmachine, de oude is kapot gegaan.",
+                "bedrag": 450.0, "netto_inkomen": 1350.0, "vermogen": 800.0, "toestemming": True}
     form.update(overrides)
     return form
 
@@ -261,9 +263,9 @@ def test_draagkracht_decision_table(netto_inkomen: float, vermogen: float, bedra
 
 # -- kapvergunning -----------------------------------------------------------------------
 
-KAP = dict(naam="Jan de Vries", email="jan@example.nl", adres="Dorpsstraat 12, Lutjebroek",
-           boomsoort="populier", stamdiameter=65, reden="De wortels drukken de fundering op.",
-           herplant=True)
+KAP = {"naam": "Jan de Vries", "email": "jan@example.nl", "adres": "Dorpsstraat 12, Lutjebroek",
+       "boomsoort": "populier", "stamdiameter": 65,
+       "reden": "De wortels drukken de fundering op.", "herplant": True}
 
 
 def kap_until_decision() -> BpmnWorkflow:
@@ -386,7 +388,7 @@ def test_diagram_is_complete_and_laid_out(path: Path) -> None:
         assert len(points) >= 2
         assert _on_border(points[0], box[flow.get("sourceRef")]), f"{fid} start"
         assert _on_border(points[-1], box[flow.get("targetRef")]), f"{fid} end"
-        for p, q in zip(points, points[1:]):
+        for p, q in itertools.pairwise(points):
             assert p[0] == q[0] or p[1] == q[1], f"{fid} is not orthogonal"
             for other in plain:
                 if other not in (flow.get("sourceRef"), flow.get("targetRef")):
@@ -414,7 +416,7 @@ def test_process_conventions(path: Path) -> None:
     assert props["maatwerk:decisionTerm"] == "P8W"
     assert props["maatwerk:description"]
 
-    for task in process.iter("{%s}userTask" % NS["bpmn"]):
+    for task in process.iter("{{{}}}userTask".format(NS["bpmn"])):
         groups = task.get(CAMUNDA + "candidateGroups", "").split(",")
         assert groups and set(groups) <= GROUPS, task.get("id")
         assert (task.findtext("bpmn:documentation", namespaces=NS) or "").strip(), task.get("id")
@@ -428,7 +430,7 @@ def test_process_conventions(path: Path) -> None:
             assert task_props.get("maatwerk:suspendsDeadline") == "true"
 
     by_id = {el.get("id"): el for el in process.iter() if el.get("id")}
-    for gateway in process.iter("{%s}exclusiveGateway" % NS["bpmn"]):
+    for gateway in process.iter("{{{}}}exclusiveGateway".format(NS["bpmn"])):
         outgoing = [by_id[o.text] for o in gateway.iterfind("bpmn:outgoing", NS)]
         if len(outgoing) > 1:
             for flow in outgoing:
@@ -436,7 +438,7 @@ def test_process_conventions(path: Path) -> None:
                 assert flow.get("id") == gateway.get("default") or (
                     condition is not None and condition.text.startswith("${")), flow.get("id")
 
-    for expression in process.iter("{%s}timeDuration" % NS["bpmn"]):
+    for expression in process.iter("{{{}}}timeDuration".format(NS["bpmn"])):
         assert ISO_8601.match(expression.text), expression.text
 
 

@@ -8,8 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from conftest import csrf_token, login
-from helpers import (BIJSTAND_AANVRAAG, KAP_AANVRAAG, actions, bearer, complete, open_task,
-                     start)
+from helpers import BIJSTAND_AANVRAAG, KAP_AANVRAAG, actions, bearer, complete, open_task, start
 
 REASON = "De beleidsregel pakt voor deze inwoner onevenredig uit door hoge zorgkosten."
 NOTICE = "We hebben meer tijd nodig om het advies van de arts af te wachten."

@@ -16,8 +16,15 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from conftest import csrf_token, login
-from helpers import (BIJSTAND_AANVRAAG, KAP_AANVRAAG, bearer, complete, fill_bijstand_form,
-                     open_task, start)
+from helpers import (
+    BIJSTAND_AANVRAAG,
+    KAP_AANVRAAG,
+    bearer,
+    complete,
+    fill_bijstand_form,
+    open_task,
+    start,
+)
 from maatwerk.domain.documents import MAX_FILE_BYTES, MAX_SUBMISSION_BYTES
 from maatwerk.persistence.database import Database
 from maatwerk.persistence.models import AuditEvent, Case, Document
@@ -117,7 +124,7 @@ def test_resident_sends_files_with_the_application(client: FlaskClient, database
     case = _case(client, tokens["consulent"], stored[0].case_id)
     refs = case["data"]["bewijsstukken"]
     assert sorted(r["filename"] for r in refs) == ["offerte.JPG", "rekening.pdf"]
-    assert {r["document_id"] for r in refs} == set(by_name[n].id for n in by_name)
+    assert {r["document_id"] for r in refs} == {by_name[n].id for n in by_name}
     assert {r["size"] for r in refs} == {len(PDF), len(JPEG)}
     assert all(set(r) == {"document_id", "filename", "size", "content_type"} for r in refs)
     assert base64.b64encode(PDF).decode()[:20] not in json.dumps(case)
@@ -289,7 +296,7 @@ def test_the_resident_sends_files_with_their_task(client: FlaskClient, database:
     page = client.get(status_url).get_data(as_text=True)
     form = re.search(r'<form[^>]*action="([^"]*/taken/[^"]+)"[^>]*>', page)
     assert form and 'enctype="multipart/form-data"' in form.group(0)
-    prefix = re.search(r'name="(t[0-9a-f]{8})-aanvulling"', page).group(1)  # type: ignore
+    prefix = re.search(r'name="(t[0-9a-f]{8})-aanvulling"', page).group(1)
     response = client.post(form.group(1), data={
         f"{prefix}-csrf_token": csrf_token(page),
         f"{prefix}-aanvulling": "Hierbij mijn bankafschriften van drie maanden.",
@@ -476,7 +483,8 @@ def test_the_api_lists_and_downloads_documents(client: FlaskClient, database: Da
 @LARGE_BODIES
 @pytest.mark.parametrize(("value", "expected"), [
     ([_b64(HTML, "rekening.pdf")], "is geen PDF, PNG of JPEG"),
-    ([{"filename": "rekening.pdf", "content_base64": "%%% geen base64 %%%"}], "geen geldige base64"),
+    ([{"filename": "rekening.pdf", "content_base64": "%%% geen base64 %%%"}],
+     "geen geldige base64"),
     ([{"filename": "rekening.pdf"}], "'filename' en 'content_base64'"),
     ("rekening.pdf", "'filename' en 'content_base64'"),
     ([_b64(b"%PDF-1.4\n" + b"0" * MAX_FILE_BYTES, "groot.pdf")], "groter dan 10 MB"),
@@ -608,7 +616,8 @@ def test_names_are_cleaned_and_fit_the_content(name: str, content: bytes,
 
 
 def test_a_form_designer_learns_at_upload_what_a_file_field_cannot_do() -> None:
-    from maatwerk.forms.definition import FormDefinitionError, parse_formjs
+    from maatwerk.forms.formjs import parse_formjs
+    from maatwerk.forms.model import FormDefinitionError
 
     def form(component: dict[str, Any]) -> str:
         return json.dumps({"id": "f", "type": "default", "components": [

@@ -73,7 +73,7 @@ def test_a_case_whose_loop_ran_2000_times_still_works(client: FlaskClient,
     for n in range(1, ROUNDS + 1):
         with UnitOfWork(database) as uow:  # one step, as one request does it
             stored = tasks.complete(uow, task_id, {"opnieuw": True, "opmerking": f"ronde {n}"},
-                                    actor)
+                                    actor).case
             assert stored.status == "open"
             (task,) = cases.open_tasks(uow, case_id)
             assert task.element_id == "Task_Beoordelen" and task.id != task_id

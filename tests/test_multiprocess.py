@@ -54,8 +54,18 @@ from maatwerk.persistence.database import Database
 from maatwerk.persistence.models import Case, Task, utcnow
 from maatwerk.persistence.uow import UnitOfWork
 from maatwerk.services import accounts, audit, cases, demo, process_models, timers
-from processes import (BIN, ROOT, AppProcess, WorkerProcess, pid_with_local_port, process_env,
-                       race, request, upload, wait_for)
+from processes import (
+    BIN,
+    ROOT,
+    AppProcess,
+    WorkerProcess,
+    pid_with_local_port,
+    process_env,
+    race,
+    request,
+    upload,
+    wait_for,
+)
 
 DATA = Path(__file__).parent / "data"
 TEST_URL = os.environ.get("MAATWERK_TEST_DATABASE_URL", "")
@@ -191,7 +201,7 @@ class RowLock:
             try:
                 probe.execute(text("SELECT id FROM cases WHERE id = :id FOR UPDATE"),
                               {"id": case_id})
-            except Exception as exc:  # noqa: BLE001 - the lock timeout is the answer
+            except Exception as exc:
                 probe.rollback()
                 return "lock timeout" in str(exc)
             probe.rollback()
@@ -436,7 +446,7 @@ def in_background(call: Any) -> Any:
     def run() -> None:
         try:
             box.append(call())
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+        except BaseException as exc:
             box.append(exc)
 
     thread = threading.Thread(target=run, daemon=True)

@@ -176,8 +176,8 @@ def test_refusals_read_in_dutch_on_pages(client: FlaskClient, demo_loaded: list[
     (409, "This task is no longer open: it was cancelled.",
      "Deze taak staat niet meer open: hij is vervallen."),
     (403, "This task is claimed by consulent2; ask them or a team lead to release it first.",
-     "Deze taak is opgepakt door consulent2. Vraag hen of een teamleider om de taak vrij te "
-     "geven."),
+     ("Deze taak is opgepakt door consulent2. Vraag hen of een teamleider om de taak vrij te "
+     "geven.")),
     (409, "This request was already rejected.", "Over dit verzoek is al beslist: afgewezen."),
     (409, "First complete the step that was added before this one: 'Bel de inwoner'.",
      "Rond eerst de stap af die ervoor is toegevoegd: 'Bel de inwoner'."),

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from conftest import ROOT, csrf_token, row_counts, settings_without_rate_limits
 from helpers import BIJSTAND_AANVRAAG, bearer, start
 from maatwerk.config import Settings
-from maatwerk.forms.definition import FormDefinition, FormField
+from maatwerk.forms.model import FormDefinition, FormField
 from maatwerk.persistence.database import Database
 from maatwerk.persistence.models import Case
 from maatwerk.persistence.uow import UnitOfWork
@@ -273,8 +273,9 @@ def _check_stored(definition: FormDefinition, fields: dict[str, Value],
         elif fd.type == "date":
             assert stored is None or re.fullmatch(r"\d{4}-\d{2}-\d{2}", stored), stored
             if verdict == VALID and sent is not MISSING:
+                as_dutch = dt.datetime.strptime  # only the date part is used
                 assert stored == (sent if sent[4] == "-" else
-                                  dt.datetime.strptime(sent, "%d-%m-%Y").date().isoformat())
+                                  as_dutch(sent, "%d-%m-%Y").date().isoformat())
         elif fd.type == "checklist":
             assert isinstance(stored, list) and set(stored) <= set(fd.option_values())
         elif fd.type in ("select", "radio"):

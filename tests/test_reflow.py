@@ -212,7 +212,7 @@ def test_tables_scroll_in_a_region_and_nothing_else_does(live_server: str, brows
     claim = page.get_by_role("button", name="Oppakken")
     claim.scroll_into_view_if_needed()
     box = claim.bounding_box()
-    assert box and 0 <= box["x"] and box["x"] + box["width"] <= VIEWPORT["width"]
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= VIEWPORT["width"]
     page.set_viewport_size({"width": 1280, "height": 800})
     assert region.evaluate("el => el.scrollWidth <= el.clientWidth")
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")

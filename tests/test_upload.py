@@ -20,7 +20,7 @@ ATTACKS = sorted((DATA / "attacks").glob("*.bpmn"))
 assert len(MIWG) == 21 and len(ATTACKS) == 3, "test data is missing"
 
 
-def _upload(client: FlaskClient, token: str, files: list[tuple[str, bytes]]):  # type: ignore
+def _upload(client: FlaskClient, token: str, files: list[tuple[str, bytes]]):
     data = {"files": [(io.BytesIO(content), name) for name, content in files]}
     return client.post("/api/v1/process-models", data=data, headers=bearer(token),
                        content_type="multipart/form-data")
@@ -75,7 +75,7 @@ def test_every_problem_is_listed_at_once_with_file_and_element(
     assert "broken" not in [m["key"] for m in models.get_json()["models"]]
 
 
-@pytest.mark.parametrize("name,content,expected", [
+@pytest.mark.parametrize(("name", "content", "expected"), [
     ("notes.txt", b"hello", "unknown file type"),
     ("model.bpmn", b"not xml at all", "not XML"),
     ("model.bpmn", b"<bpmn:definitions xmlns:bpmn='x'><unclosed>", "malformed"),

@@ -3,7 +3,7 @@ workflow plus the last StepResult, continued from the stored state after a devia
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,7 @@ class EngineCase:
         return self
 
     def expire(self, element: str) -> EngineCase:
-        past = datetime.now(timezone.utc) - timedelta(seconds=1)
+        past = datetime.now(UTC) - timedelta(seconds=1)
         assert runtime.set_timer_due(self.wf, past, element) == 1
         self.result = runtime.fire_timers(self.wf)
         assert self.result.failure is None

@@ -5,12 +5,12 @@ round trip, the open tasks, the timers, and refusals that leave the state byte-i
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from driver import BIJSTAND, WORKFLOWS, EngineCase, bundle
 from SpiffWorkflow.util.task import TaskState
 
-from driver import BIJSTAND, WORKFLOWS, EngineCase, bundle
 from maatwerk.engine import deviations, runtime
 from maatwerk.engine.deviations import DeviationNotApplicable
 from maatwerk.engine.runtime import SpecBundle
@@ -44,7 +44,7 @@ class Case(EngineCase):
 
 
 def near(moment: datetime, term: timedelta) -> bool:
-    return abs(moment - (datetime.now(timezone.utc) + term)) < timedelta(minutes=1)
+    return abs(moment - (datetime.now(UTC) + term)) < timedelta(minutes=1)
 
 
 def no_stale_events(case: Case) -> None:

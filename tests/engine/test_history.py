@@ -9,13 +9,13 @@ rounds of a loop with a boundary timer (a RecursionError in Task.is_descendant_o
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from driver import BIJSTAND, DATA, WORKFLOWS, EngineCase, bundle
 from SpiffWorkflow.util.task import TaskState
 
-from driver import BIJSTAND, DATA, WORKFLOWS, EngineCase, bundle
 from maatwerk.engine import deviations, history, runtime, serialization, tasktree
 from maatwerk.engine.deviations import DeviationNotApplicable
 from maatwerk.engine.runtime import SpecBundle
@@ -281,8 +281,8 @@ def test_return_to_a_step_in_the_window_works(steps: SpecBundle) -> None:
 def test_return_to_a_step_cut_from_the_history_is_refused(steps: SpecBundle) -> None:
     case = _long_steps_case(steps, 300)
     before = serialization.dump(case.wf)
-    with pytest.raises(DeviationNotApplicable, match="Task_Intake was last done too long "
-                       "ago.*case history"):
+    with pytest.raises(DeviationNotApplicable, match=r"Task_Intake was last done too long "
+                       r"ago.*case history"):
         deviations.return_to(case.wf, "Task_Intake")
     assert serialization.dump(case.wf) == before
     assert "Task_Intake" not in deviations.completed_elements(case.wf)
@@ -330,7 +330,7 @@ def test_a_retry_inside_the_subprocess_keeps_the_decision_term(bijstand: SpecBun
     """The engine's reset_from_task_id reset the enclosing subprocess with its boundary
     events: the 8-week term started again from the moment of the retry."""
     case = Case(bijstand, BIJSTAND)
-    due = (datetime.now(timezone.utc) + timedelta(days=3)).replace(microsecond=0)
+    due = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
     assert runtime.set_timer_due(case.wf, due, "Event_Beslistermijn") == 1
     found = [t.id for t in case.result.ready if t.element_id == "Task_Volledigheid"]
     case.result = runtime.complete(case.wf, found[0], {"volledig": "weet niet"})

@@ -1,4 +1,4 @@
-"""Tests for maatwerk.forms.definition: form-js and camunda:formData parsing."""
+"""Tests for the form model and its parsers: form-js and camunda:formData."""
 
 from __future__ import annotations
 
@@ -8,15 +8,10 @@ from typing import Any
 
 import pytest
 
-from maatwerk.forms.definition import (
-    FormDefinition,
-    FormDefinitionError,
-    FormField,
-    Option,
-    from_camunda_form_data,
-    parse_formjs,
-    render_text,
-)
+from maatwerk.forms.camunda_form_data import from_camunda_form_data
+from maatwerk.forms.formjs import parse_formjs
+from maatwerk.forms.model import FormDefinition, FormDefinitionError, FormField, Option
+from maatwerk.forms.text import render_text
 
 DATA = Path(__file__).parent / "data"
 
@@ -566,7 +561,7 @@ def test_to_dict_shape() -> None:
 
 
 def test_unknown_field_type_is_rejected() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown form field type 'slider'"):
         FormField(key="k", type="slider", label="K")
 
 

@@ -1,4 +1,4 @@
-"""Tests for maatwerk.forms.wtf and the forms/_fields.html macros."""
+"""Tests for maatwerk.web.form_classes and the forms/_fields.html macros."""
 
 from __future__ import annotations
 
@@ -15,15 +15,10 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 
-from maatwerk.forms.definition import (
-    RESERVED_KEYS,
-    FormDefinition,
-    FormField,
-    Option,
-    parse_formjs,
-)
+from maatwerk.forms.formjs import parse_formjs
+from maatwerk.forms.model import RESERVED_KEYS, FormDefinition, FormField, Option
 from maatwerk.forms.validation import validate_submission
-from maatwerk.forms.wtf import (
+from maatwerk.web.form_classes import (
     DutchDateField,
     DutchNumberField,
     MultiCheckboxField,
@@ -49,17 +44,17 @@ def make_app(csrf: bool = False) -> Flask:
     return app
 
 
-@pytest.fixture()
+@pytest.fixture
 def app() -> Flask:
     return make_app()
 
 
-@pytest.fixture()
+@pytest.fixture
 def parkeren() -> FormDefinition:
     return parse_formjs((DATA / "aanvraag-parkeervergunning.form").read_bytes())
 
 
-@pytest.fixture()
+@pytest.fixture
 def beoordeling() -> FormDefinition:
     return parse_formjs((DATA / "beoordeling-bijzondere-bijstand.form").read_bytes())
 
@@ -141,7 +136,7 @@ def test_form_class_is_cached(parkeren: FormDefinition) -> None:
 def test_reserved_keys_cover_form_attributes() -> None:
     public = {name for name in dir(FlaskForm) if not name.startswith("_")}
     assert public <= RESERVED_KEYS
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="clashes with a form attribute"):
         build_form_class(
             FormDefinition(id="X", fields=(FormField(key="errors", type="textfield", label="E"),))
         )
@@ -244,7 +239,7 @@ def test_missing_inputs(app: Flask, parkeren: FormDefinition) -> None:
             "ingangsdatum": ["Dit veld is verplicht."],
             "akkoord": ["Vink dit aan om verder te gaan."],
         }
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="not valid"):
             form_data(form, parkeren)
 
 

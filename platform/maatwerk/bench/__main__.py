@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine import baseline
-from . import http_runs, inbox, long_running, setup
+from . import http_runs, inbox, long_running, round_trips, setup
 
 MODEL = Path(__file__).with_name("ten_tasks.bpmn")
 
@@ -66,13 +66,13 @@ def repeated(measure: Any, runs: int, raw_instances: int) -> dict[str, Any]:
 
 def bench_database(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     env = setup.prepare(url, MODEL)
-    result: dict[str, Any] = {"database": name}
+    result: dict[str, Any] = {"database": name, "round_trips": round_trips.run(url, env)}
     near = max(20, args.raw_instances // 4)
     result["services"] = repeated(lambda: setup.services_run(url, env, args.cases),
                                   args.runs, near)
     for workers in (1, 4):
         result[f"http_{workers}_worker"] = repeated(
-            lambda: http_runs.run(url, env, workers=workers, cases=args.cases, clients=workers),
+            lambda n=workers: http_runs.run(url, env, workers=n, cases=args.cases, clients=n),
             args.runs, near)
     if not args.skip_long_running:
         print(f"{name}: long-running case ...", file=sys.stderr)
@@ -112,15 +112,15 @@ def report(results: dict[str, Any]) -> str:
     raw = results["raw_engine"]
     base = raw["serialize_per_task"]["ms_per_task"]
     lines = ["", "Maatwerk benchmark " + results["machine"]["date"], "",
-             f"raw engine, in memory:            {raw['in_memory']['ms_per_task']:8.3f} ms/task"
-             f"  ({raw['in_memory']['instances_per_second']:.0f} ten-task cases/s)",
-             f"raw engine, serialize per task:   {base:8.3f} ms/task"
-             f"  ({raw['serialize_per_task']['instances_per_second']:.0f} cases/s)", ""]
-    lines += ["per task: median and p95; cases/s: ten-task cases (start + 10 completions) per "
-              "second;", "x raw: median / the raw engine's serialize-per-task cost measured "
-              "just before and after that run (raw ms)", ""]
-    header = f"{'database':<11}{'layer':<16}{'median ms':>10}{'p95 ms':>9}{'cases/s':>9}" \
-             f"{'raw ms':>8}{'x raw':>7}{'RSS MiB/worker':>16}"
+             (f"raw engine, in memory:            {raw['in_memory']['ms_per_task']:8.3f} ms/task"
+             f"  ({raw['in_memory']['instances_per_second']:.0f} ten-task cases/s)"),
+             (f"raw engine, serialize per task:   {base:8.3f} ms/task"
+             f"  ({raw['serialize_per_task']['instances_per_second']:.0f} cases/s)"), ""]
+    lines += [("per task: median and p95; cases/s: ten-task cases (start + 10 completions) per "
+              "second;"), ("x raw: median / the raw engine's serialize-per-task cost measured "
+              "just before and after that run (raw ms)"), ""]
+    header = (f"{'database':<11}{'layer':<16}{'median ms':>10}{'p95 ms':>9}{'cases/s':>9}"
+              f"{'raw ms':>8}{'x raw':>7}{'RSS MiB/worker':>16}")
     lines += [header, "-" * len(header)]
     for db in results["databases"]:
         for layer in ("services", "http_1_worker", "http_4_worker"):
@@ -135,8 +135,13 @@ def report(results: dict[str, Any]) -> str:
                 lines.append(f"{'':<27}runs: " + ", ".join(
                     f"{r['median_ms']:.2f} ms / {r['cases_per_second']:.1f} cases/s / "
                     f"x{r['median_ms'] / r['raw_ms_per_task']:.1f}" for r in row["runs"]))
-    lines += ["", f"{'database':<11}{'inbox (100k open tasks, 20 groups)':<40}{'median':>8}"
-                  f"{'p95 ms':>8}"]
+    lines += ["", "statements per HTTP task completion (each a round trip on PostgreSQL):"]
+    for db in results["databases"]:
+        trips = db["round_trips"]
+        lines.append(f"{db['database']:<11}{trips['per_completion']:>3}  " + ", ".join(
+            f"{kind} {count}" for kind, count in sorted(trips["by_kind"].items())))
+    lines += ["", (f"{'database':<11}{'inbox (100k open tasks, 20 groups)':<40}{'median':>8}"
+                  f"{'p95 ms':>8}")]
     for db in results["databases"]:
         for key, label in (("query", "the page's query"), ("query_deadline", "query, by deadline"),
                            ("page", "full HTTP page (gunicorn)")):
@@ -144,15 +149,15 @@ def report(results: dict[str, Any]) -> str:
             lines.append(f"{db['database']:<11}{label:<40}{row['median_ms']:>8.2f}"
                          f"{row['p95_ms']:>8.2f}")
     if any("variants" in db["inbox"] for db in results["databases"]):
-        lines += ["", f"{'database':<11}{'inbox view (p95 ms, target 50 / 150)':<40}"
-                      f"{'query':>8}{'page':>8}"]
+        lines += ["", (f"{'database':<11}{'inbox view (p95 ms, target 50 / 150)':<40}"
+                      f"{'query':>8}{'page':>8}")]
         for db in results["databases"]:
             for name, row in db["inbox"].get("variants", {}).items():
                 lines.append(f"{db['database']:<11}{name:<40}{row['query']['p95_ms']:>8.2f}"
                              f"{row['page']['p95_ms']:>8.2f}")
     if any("long_running" in db for db in results["databases"]):
-        lines += ["", "long-running case: one step (service layer, one unit of work) after n "
-                      "rounds of its loop", long_running.HEADER]
+        lines += ["", ("long-running case: one step (service layer, one unit of work) after n "
+                      "rounds of its loop"), long_running.HEADER]
         for db in results["databases"]:
             if "long_running" in db:
                 lines += long_running.report_lines(db["database"], db["long_running"])

@@ -5,12 +5,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-
 from ..domain.process_model import UploadedFile
 from ..persistence.database import Database
 from ..persistence.migrate import recreate
 from ..persistence.uow import UnitOfWork
 from ..services import accounts, cases, process_models, tasks
+from ..web import serializers
 
 PASSWORD = "bench-password"
 
@@ -43,13 +43,13 @@ def services_run(url: str, env: dict[str, Any], count: int) -> dict[str, Any]:
         with UnitOfWork(database) as uow:
             actor = accounts.principal_by_username(uow, "bench")
             assert actor is not None
-            case = cases.start_case(uow, env["process_key"], {}, "online", actor).case
-            answer = cases.case_to_dict(uow, case, after_step=uow)
+            answer = serializers.case(
+                cases.start_case(uow, env["process_key"], {}, "online", actor).outcome)
         while answer["open_tasks"]:
             t0 = time.perf_counter()
             with UnitOfWork(database) as uow:
-                case = tasks.complete(uow, answer["open_tasks"][0]["id"], {}, actor)
-                answer = cases.case_to_dict(uow, case, after_step=uow)
+                answer = serializers.case(
+                    tasks.complete(uow, answer["open_tasks"][0]["id"], {}, actor))
             latencies.append(1000 * (time.perf_counter() - t0))
     elapsed = time.perf_counter() - started
     database.dispose()

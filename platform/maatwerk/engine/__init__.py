@@ -3,5 +3,13 @@ from .model_compiler import compile_model
 from .runtime import AutomaticStep, ReadyTask, SpecBundle, StepResult, TaskNotOpen
 from .serialization import STATE_VERSION, UnknownStateVersion
 
-__all__ = ["compile_model", "AutomaticStep", "ReadyTask", "SpecBundle", "StepResult",
-           "TaskNotOpen", "STATE_VERSION", "UnknownStateVersion"]
+__all__ = [
+           "STATE_VERSION",
+           "AutomaticStep",
+           "ReadyTask",
+           "SpecBundle",
+           "StepResult",
+           "TaskNotOpen",
+           "UnknownStateVersion",
+           "compile_model",
+]

@@ -53,7 +53,7 @@ class DecisionTaskParser(BusinessRuleTaskParser):
 
 
 class MaatwerkParser(CamundaParser):
-    OVERRIDE_PARSER_CLASSES = dict(CamundaParser.OVERRIDE_PARSER_CLASSES)
+    OVERRIDE_PARSER_CLASSES = dict(CamundaParser.OVERRIDE_PARSER_CLASSES)  # noqa: RUF012
     OVERRIDE_PARSER_CLASSES[full_tag("businessRuleTask")] = (DecisionTaskParser, DecisionTask)
     # joins that count only this round's tokens inside a loop (joins.py)
     OVERRIDE_PARSER_CLASSES[full_tag("parallelGateway")] = (GatewayParser, LoopSafeParallelGateway)

@@ -12,8 +12,8 @@ from functools import lru_cache
 
 from . import juel, sandbox
 
-_ISO_DURATION = r"P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?" \
-                r"(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?"
+_ISO_DURATION = (r"P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?"
+                 r"(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?")
 _ISO_DATETIME = r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?"
 _ISO_PART = f"(?:{_ISO_DURATION}|{_ISO_DATETIME})"
 _ISO_VALUE = re.compile(rf"^(?:R\d*/{_ISO_PART}(?:/{_ISO_PART})?|{_ISO_PART})$", re.IGNORECASE)
@@ -37,8 +37,8 @@ def to_python(expression: str) -> str:
 def problems_in_expression(expression: str) -> list[str]:
     """Why this expression can't be used (empty when it can), for refusing at upload."""
     if expression.strip().startswith("="):
-        return ["this is a FEEL expression (Camunda 8); write JUEL such as ${approved == true}"
-                " or a Python expression"]
+        return [("this is a FEEL expression (Camunda 8); write JUEL such as ${approved == true}"
+                " or a Python expression")]
     try:
         python = to_python(expression)
     except juel.JuelError as exc:
@@ -52,9 +52,9 @@ def problems_in_timer(expression: str) -> list[str]:
         return ["the timer has no value; give an ISO 8601 duration (P14D), date or cycle"]
     problems = problems_in_expression(text)
     if problems:
-        return [f"'{text}' is not an ISO 8601 duration (P14D, PT2H), date "
+        return [(f"'{text}' is not an ISO 8601 duration (P14D, PT2H), date "
                 f"(2027-01-01T09:00:00Z) or cycle (R3/PT1H), nor a valid expression "
-                f"({problems[0]})"]
+                f"({problems[0]})")]
     return []
 
 

@@ -33,12 +33,13 @@ def round_scope(spec: Any, my_task: SpiffTask) -> list[SpiffTask]:
     node = my_task.parent
     while node is not None:
         if node.task_spec is spec:
-            return node.children
+            children: list[SpiffTask] = node.children
+            return children
         node = node.parent
     return [my_task.workflow.task_tree]
 
 
-class LoopSafeParallelGateway(ParallelGateway):  # type: ignore[misc]
+class LoopSafeParallelGateway(ParallelGateway):
 
     def _check_threshold_unstructured(self, my_task: SpiffTask) -> bool:
         tasks = [t for start in round_scope(self, my_task)
@@ -64,7 +65,7 @@ class LoopSafeParallelGateway(ParallelGateway):  # type: ignore[misc]
         return len(waiting_inputs) == 0
 
 
-class LoopSafeInclusiveGateway(InclusiveGateway):  # type: ignore[misc]
+class LoopSafeInclusiveGateway(InclusiveGateway):
 
     def _check_threshold_unstructured(self, my_task: SpiffTask) -> bool:
         # The engine's method with the search limited to this round (see the docstring).

@@ -203,7 +203,8 @@ def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
 
 def _plain(data: dict[str, Any]) -> dict[str, Any]:
     """A deep, JSON-safe copy: task data must never share nested values between steps."""
-    return json.loads(json.dumps(data, default=str))
+    plain: dict[str, Any] = json.loads(json.dumps(data, default=str))
+    return plain
 
 
 def set_timer_due(workflow: BpmnWorkflow, due: datetime, element_id: str | None = None) -> int:

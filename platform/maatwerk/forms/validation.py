@@ -3,7 +3,7 @@
 :func:`clean_value` encodes every rule (required, type, length, pattern,
 e-mail, phone, number range and decimals, allowed options, dates).  It is used
 directly by :func:`validate_submission` (JSON API) and, through one WTForms
-validator, by :mod:`maatwerk.forms.wtf` (HTML forms), so both paths always
+validator, by :mod:`maatwerk.web.form_classes` (HTML forms), so both paths always
 agree.
 
 Empty-value rule
@@ -65,7 +65,7 @@ from maatwerk.domain.documents import (
     size_text,
     too_large,
 )
-from maatwerk.forms.definition import FormDefinition, FormField
+from maatwerk.forms.model import FormDefinition, FormField
 
 __all__ = [
     "MESSAGES",

@@ -10,7 +10,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..domain.audit import GENESIS_HASH, AuditEntry, canonical_content, chain_hash
-from .models import AuditEvent, Base, utcnow
+from . import bulk
+from .models import AuditEvent, Base, table_of, utcnow
 
 
 class AuditHead(Base):
@@ -54,19 +55,31 @@ def append(session: Session, entries: list[AuditEntry]) -> int:
             case_id=row["case_id"], task_id=row["task_id"], result=row["result"],
             channel=row["channel"], details=row["details"]))
         rows.append(row)
-    conn.execute(_INSERT_EVENTS, rows)
-    conn.execute(_MOVE_HEAD, {"b_last": next_id, "b_hash": prev})
+    if conn.dialect.name == "postgresql":  # one round trip: the head moves with the events
+        conn.execute(_EVENTS_WITH_HEAD, {"b_last": next_id, "b_hash": prev,
+                                         **bulk.as_arrays(rows, _EVENT_COLUMNS, "e")})
+    else:
+        conn.execute(_INSERT_EVENTS, rows)
+        conn.execute(_MOVE_HEAD, {"b_last": next_id, "b_hash": prev})
     return len(rows)
 
 
 # Built once, run on the session's connection: composing a statement (and the ORM's
 # handling of one) costs more than the database takes to run it.
-_heads = AuditHead.__table__
+_heads = table_of(AuditHead)
 _HEAD = select(_heads.c.last_event_id, _heads.c.last_hash).where(_heads.c.id == 1) \
     .with_for_update()
-_INSERT_EVENTS = insert(AuditEvent.__table__)
+_INSERT_EVENTS = insert(table_of(AuditEvent))
 _MOVE_HEAD = update(_heads).where(_heads.c.id == 1).values(
     last_event_id=bindparam("b_last"), last_hash=bindparam("b_hash"))
+
+
+_EVENT_COLUMNS = ("id", "occurred_at", "actor", "action", "case_id", "task_id", "result",
+                  "channel", "details", "prev_hash", "hash")
+# the events' INSERT with the head's UPDATE, in one statement of constant shape
+_EVENTS_WITH_HEAD = insert(table_of(AuditEvent)).from_select(
+    _EVENT_COLUMNS, bulk.unnest_select(table_of(AuditEvent), _EVENT_COLUMNS, "e")) \
+    .add_cte(_MOVE_HEAD.cte("head"))
 
 
 def _locked_head(conn: Connection) -> Any:
@@ -81,7 +94,8 @@ def _locked_head(conn: Connection) -> Any:
 
 
 def _jsonable(details: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(json.dumps(details, default=str))
+    plain: dict[str, Any] = json.loads(json.dumps(details, default=str))
+    return plain
 
 
 @dataclass

@@ -16,7 +16,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                                **kwargs)
         _configure_sqlite(engine)
         return engine
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    # No ping before each checkout (a round trip per request): a connection the server
+    # dropped fails its request once, and SQLAlchemy then replaces every pooled connection
+    # (it invalidates the pool on a disconnect error); pool_recycle retires connections
+    # before servers or firewalls drop idle ones.
+    options: dict[str, Any] = {"pool_recycle": 1800}
     if "poolclass" not in kwargs:
         options.update(pool_size=10, max_overflow=10)
     return create_engine(url, **options, **kwargs)
@@ -106,6 +110,8 @@ def _take_writer_lock(info: dict[str, Any], path: str) -> None:
     handle = info.get("writer_lock_file")
     if handle is None:
         handle = info["writer_lock_file"] = _LockFile(path)
+    if handle.fd is None:  # closed with its connection: never the case while it is in use
+        raise RuntimeError("the writer lock file of a live connection was closed")
     fcntl.flock(handle.fd, fcntl.LOCK_EX)
     holds.holding = True
     info["writer_lock_holds"] = holds

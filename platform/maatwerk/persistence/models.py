@@ -1,11 +1,21 @@
 """SQLAlchemy 2 typed models: the tables behind cases, tasks, models and the audit record."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, cast
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -16,7 +26,7 @@ BigIntId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -30,16 +40,23 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given where a UTC datetime is required")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: UtcDateTime}
+    # SQLAlchemy reads these class attributes as configuration
+    type_annotation_map = {  # noqa: RUF012
+        dict[str, Any]: JSON, list[Any]: JSON, datetime: UtcDateTime}
+
+
+def table_of(model: type[Base]) -> Table:
+    """A mapped class's table, for Core statements (typed as the Table it is)."""
+    return cast(Table, model.__table__)
 
 
 class User(Base):
@@ -128,7 +145,7 @@ class Case(Base):
     row_version: Mapped[int] = mapped_column(Integer, default=1)
     process_model: Mapped[ProcessModel] = relationship(lazy="joined")
 
-    __mapper_args__ = {"version_id_col": row_version}
+    __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012 - SQLAlchemy config
 
 
 class Task(Base):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -19,8 +18,6 @@ class UnitOfWork:
         self.readonly = readonly
         self._session: Session | None = None
         self._audit: list[AuditEntry] = []
-        # case id -> its open task rows as a step in this unit left them (case_steps)
-        self.open_after_step: dict[int, list[Any]] = {}
 
     @property
     def session(self) -> Session:
@@ -47,7 +44,6 @@ class UnitOfWork:
             session.close()
             self._session = None
             self._audit = []
-            self.open_after_step.clear()
 
     def commit(self) -> None:
         if self.readonly:
@@ -69,6 +65,5 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self._audit = []
-        self.open_after_step.clear()
         self.session.rollback()
 

@@ -14,7 +14,7 @@ from ..persistence.uow import UnitOfWork
 from .errors import InvalidInput, NotFound
 
 # werkzeug's default (scrypt); the test suite lowers the cost to stay fast
-PASSWORD_METHOD = "scrypt"
+PASSWORD_METHOD = "scrypt"  # noqa: S105 - a hash method, not a password
 # A hash to compare against when the user does not exist, so timing does not tell.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -35,14 +35,15 @@ def create_user(uow: UnitOfWork, username: str, roles: list[str], groups: list[s
     if not roles or unknown:
         errors["role"] = f"Choose one or more of: {', '.join(ROLES)}."
     if len(password) < 8:
-        errors["password"] = "The password must be at least 8 characters."
+        errors["password"] = "The password must be at least 8 characters."  # noqa: S105
     if errors:
         raise InvalidInput("The account can't be created.", errors)
     if uow.session.scalar(select(User).where(User.username == username)):
         raise InvalidInput("The account can't be created.",
                            {"username": f"'{username}' already exists."})
     user = User(username=username, display_name=display_name or username,
-                password_hash=generate_password_hash(password, PASSWORD_METHOD), roles=",".join(roles))
+                password_hash=generate_password_hash(password, PASSWORD_METHOD),
+                roles=",".join(roles))
     user.groups = [UserGroup(group_name=g) for g in dict.fromkeys(groups)]
     uow.session.add(user)
     uow.session.flush()

@@ -1,55 +1,28 @@
-"""Applying what the engine did in one step to the case, its task rows and the audit record."""
+"""Writing what the engine did in one step: the case row, its task rows, the decision term
+and the audit record (the last part of the step pipeline, services/steps.py)."""
 from __future__ import annotations
 
 from typing import Any
-
-from sqlalchemy import Connection, bindparam, select
 
 from ..domain.audit import AuditEntry
 from ..domain.principal import ANY_CASEWORKER
 from ..engine import StepResult
 from ..engine.expressions import evaluate
-from ..persistence import task_rows
+from ..persistence import step_writes, task_rows
 from ..persistence.models import Case, ProcessModel, utcnow
-from ..persistence.uow import UnitOfWork
+from ..persistence.step_writes import Closing
+from ..persistence.task_rows import TaskRow
 from . import deadlines
+from .step import Step
 
 
-# Built once: composing a statement costs more than SQLite takes to run it.
-# PostgreSQL: what this transaction read of the case before taking the lock may have
-# changed since, so the locked row overwrites it. SQLite's write transaction began before
-# any read, so everything read in it is current.
-_CASE = select(Case).where(Case.id == bindparam("case_id"))
-_CASE_LOCKED = _CASE.with_for_update(of=Case).execution_options(populate_existing=True)
+def apply_step(step: Step, result: StepResult) -> list[TaskRow]:
+    """Store the engine state and bring the task rows and case status in line with it;
+    the case's open task rows afterwards, oldest first.
 
-
-_CASE_OF_TASK = select(Case).where(Case.id == task_rows.CASE_OF_TASK)
-_CASE_OF_TASK_LOCKED = _CASE_OF_TASK.with_for_update(of=Case).execution_options(
-    populate_existing=True)
-
-
-def lock_case(uow: UnitOfWork, case_id: int) -> Case | None:
-    """Take the case for one step: a row lock on PostgreSQL (SQLite's write transaction
-    already excludes other writers); the row version column is the safety net."""
-    query = _CASE_LOCKED if uow.is_postgresql else _CASE
-    return uow.session.scalar(query, {"case_id": case_id})
-
-
-def lock_case_of_task(uow: UnitOfWork, task_id: str) -> Case | None:
-    """lock_case for the case a task belongs to (None: no such task)."""
-    query = _CASE_OF_TASK_LOCKED if uow.is_postgresql else _CASE_OF_TASK
-    return uow.session.scalar(query, {"task_id": task_id})
-
-
-def apply_step(uow: UnitOfWork, case: Case, model: ProcessModel, result: StepResult,
-               actor: str, channel: str | None = None,
-               still_open: list[Any] | None = None) -> None:
-    """Store the engine state and bring the task rows and case status in line with it.
-
-    `still_open`: the case's open rows as the caller already read them (saves a query).
     Written with plain statements (persistence/task_rows.py); raises StaleDataError when
     another transaction changed the case since it was read."""
-    rows = task_rows.open_rows(uow.session, case.id) if still_open is None else still_open
+    uow, case, model, actor, channel = step.uow, step.case, step.model, step.actor, step.channel
     conn = task_rows.begin_step(uow.session)
     now = utcnow()
     values: dict[str, Any] = {"engine_state": result.state, "data": result.data,
@@ -61,15 +34,24 @@ def apply_step(uow: UnitOfWork, case: Case, model: ProcessModel, result: StepRes
         values.update(status="completed", error=None, completed_at=now)
     else:
         values.update(status="open", error=None)
-    task_rows.update_case(conn, case, values)
-    for step in result.steps:
-        uow.record(AuditEntry(actor, "timer_fired" if step.kind == "timer" else "automatic_step",
+    for auto in result.steps:
+        uow.record(AuditEntry(actor, "timer_fired" if auto.kind == "timer" else "automatic_step",
                               case_id=case.id, channel=channel, details={
-                                  "element_id": step.element_id, "name": step.name,
-                                  "type": step.kind, **({"result": step.detail}
-                                                        if step.detail else {})}))
-    still = _sync_tasks(uow, conn, case, model, result, actor,
-                        [r for r in rows if r.state == "open"])
+                                  "element_id": auto.element_id, "name": auto.name,
+                                  "type": auto.kind, **({"result": auto.detail}
+                                                        if auto.detail else {})}))
+    closed_now = {c.task_id for c in step.closing}
+    still, cancelled, opened = _sync_tasks(
+        case, model, result, [r for r in step.open_rows if r.id not in closed_now])
+    step_writes.write_step(conn, case, values, [
+        *step.closing, *(Closing(row.id, "cancelled", None) for row in cancelled)], opened)
+    for row in cancelled:
+        uow.record(AuditEntry(actor, "task_cancelled", case_id=case.id, task_id=row.id,
+                              details={"element_id": row.element_id, "name": row.name}))
+    for new in opened:
+        uow.record(AuditEntry(actor, "task_opened", case_id=case.id, task_id=new.id, details={
+            "element_id": new.element_id, "name": new.name,
+            "candidate_groups": new.candidate_groups, "assignee": new.assignee}))
     if result.failure is not None:
         element_id, message = result.failure
         uow.record(AuditEntry(actor, "automatic_step_failed", case_id=case.id, result="error",
@@ -77,34 +59,26 @@ def apply_step(uow: UnitOfWork, case: Case, model: ProcessModel, result: StepRes
     elif result.completed:
         uow.record(AuditEntry(actor, "case_completed", case_id=case.id, channel=channel))
     deadlines.sync(uow, case, model, still)
-    uow.open_after_step[case.id] = sorted(still, key=lambda t: (t.created_at, t.id))
+    return sorted(still, key=lambda t: (t.created_at, t.id))
 
 
-def _sync_tasks(uow: UnitOfWork, conn: Connection, case: Case, model: ProcessModel,
-                result: StepResult, actor: str, rows: list[Any]) -> list[Any]:
-    """Cancel the rows of tasks the engine no longer has ready, insert rows for the tasks it
-    made ready; the case's open tasks afterwards."""
+def _sync_tasks(case: Case, model: ProcessModel, result: StepResult, rows: list[TaskRow]
+                ) -> tuple[list[TaskRow], list[TaskRow], list[task_rows.NewTask]]:
+    """Which of the case's open rows stay open and which the step cancels (the engine no
+    longer has them ready), and the rows of the tasks it made ready; then the open rows."""
     ready_ids = {r.id for r in result.ready}
-    still: list[Any] = []
-    model_ids = set()
+    still: list[TaskRow] = []
+    cancelled: list[TaskRow] = []
+    known = set()
     for row in rows:
         if row.kind != "bpmn":
             still.append(row)
             continue
-        model_ids.add(row.engine_task_id)
-        if row.engine_task_id in ready_ids:
-            still.append(row)
-        elif task_rows.close_task(conn, row.id, "cancelled", None):
-            uow.record(AuditEntry(actor, "task_cancelled", case_id=case.id, task_id=row.id,
-                                  details={"element_id": row.element_id, "name": row.name}))
+        known.add(row.engine_task_id)
+        (still if row.engine_task_id in ready_ids else cancelled).append(row)
     opened = [_new_task(case, model, ready.id, ready.element_id, ready.name, ready.data)
-              for ready in result.ready if ready.id not in model_ids]
-    task_rows.insert_tasks(conn, case.process_model_id, opened)
-    for row in opened:
-        uow.record(AuditEntry(actor, "task_opened", case_id=case.id, task_id=row.id, details={
-            "element_id": row.element_id, "name": row.name,
-            "candidate_groups": row.candidate_groups, "assignee": row.assignee}))
-    return still + opened
+              for ready in result.ready if ready.id not in known]
+    return still + [row.row() for row in opened], cancelled, opened
 
 
 def _new_task(case: Case, model: ProcessModel, task_id: str, element_id: str, name: str,

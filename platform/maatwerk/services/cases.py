@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,26 +11,31 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defer
 
 from ..config import CHANNELS
-from ..domain.audit import AuditEntry
 from ..domain.principal import Principal
-from ..engine import STATE_VERSION, runtime
-from ..forms.definition import FormDefinition
-from ..forms.validation import validate_submission
+from ..engine import STATE_VERSION, StepResult, runtime
 from ..persistence import task_rows
 from ..persistence.models import AuditEvent, Case, ProcessModel, Task, utcnow
+from ..persistence.task_rows import TaskRow
 from ..persistence.uow import UnitOfWork
 from . import deadlines, documents, process_models
-from .case_steps import apply_step, lock_case
+from .case_access import get_case, may_see_case
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .steps import Step, StepOutcome, case_by_id, new_case, run_step
+from .submissions import submitted_data
+
+__all__ = ["StartedCase", "get_case", "may_see_case", "open_task_rows", "retry", "start_case"]
 
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-MAX_FREE_DATA_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
 class StartedCase:
-    case: Case
+    outcome: StepOutcome
     status_token: str  # shown once: the resident's private link
+
+    @property
+    def case(self) -> Case:
+        return self.outcome.case
 
 
 def _new_reference(model: ProcessModel, now: datetime) -> str:
@@ -55,42 +59,13 @@ def start_case(uow: UnitOfWork, process_key: str, data: Any, channel: str,
     model = process_models.latest(uow, process_key)
     form = process_models.form_of(model, model.start_form_key)
     clean, files = documents.take_files(form, submitted_data(form, data))
-    started = _create(uow, model, clean, channel, actor, files)
-    uow.commit()
-    return started
-
-
-def submitted_data(form: FormDefinition | None, data: Any) -> dict[str, Any]:
-    """What a start or task form accepts of the input: typed form fields, or (without a
-    form) plain variables; anything else is refused with the field named."""
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise InvalidInput("The data must be an object.", {"data": "Expected a JSON object."})
-    if form is None:
-        return free_data(data)
-    clean, errors = validate_submission(form, data)
-    if errors:
-        raise InvalidInput("Not every field is filled in correctly.", errors)
-    return clean
-
-
-def free_data(data: dict[str, Any]) -> dict[str, Any]:
-    bad = [k for k in data if not isinstance(k, str) or not k.isidentifier() or k.startswith("_")]
-    if bad:
-        raise InvalidInput("Invalid variable names.",
-                           {k: "Use letters, digits and '_' (not first)." for k in map(str, bad)})
-    if len(json.dumps(data, default=str)) > MAX_FREE_DATA_BYTES:
-        raise InvalidInput("Too much data.", {"data": "At most 256 KiB."})
-    result: dict[str, Any] = json.loads(json.dumps(data, default=str))
-    return result
+    return _create(uow, model, clean, channel, actor, files)
 
 
 def _create(uow: UnitOfWork, model: ProcessModel, data: dict[str, Any], channel: str,
             actor: Principal | None,
             files: list[documents.PendingDocument] | None = None) -> StartedCase:
-    bundle = process_models.spec_bundle(uow, model)
-    _, result = runtime.start(bundle, data)
+    """Insert the case, run the model to its first wait and commit: one step."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
     case = Case(reference=_new_reference(model, now), process_model_id=model.id, status="open",
@@ -99,15 +74,15 @@ def _create(uow: UnitOfWork, model: ProcessModel, data: dict[str, Any], channel:
                 engine_state="", engine_version=STATE_VERSION, created_at=now, updated_at=now,
                 due_at=deadlines.first_due_date(model, now))
     case.process_model = model
-    uow.session.add(case)
-    uow.session.flush()
     who = actor.username if actor else "inwoner"
-    uow.record(AuditEntry(who, "case_started", case_id=case.id, channel=channel, details={
-        "reference": case.reference, "process_key": model.key, "version": model.version}))
-    documents.store(uow, case.id, None, files or [], who, channel)
-    deadlines.started(uow, case, model)
-    apply_step(uow, case, model, result, "systeem", channel, still_open=[])
-    return StartedCase(case, token)
+
+    def act(step: Step) -> StepResult:
+        step.record(who, "case_started", details={
+            "reference": case.reference, "process_key": model.key, "version": model.version})
+        documents.store(uow, case.id, None, files or [], who, channel)
+        deadlines.started(uow, case, model)
+        return runtime.start(process_models.spec_bundle(uow, model), data)[1]
+    return StartedCase(run_step(uow, new_case(case, channel), act), token)
 
 
 def _resident_name(data: dict[str, Any]) -> str | None:
@@ -115,18 +90,6 @@ def _resident_name(data: dict[str, Any]) -> str | None:
         if isinstance(data.get(key), str) and data[key].strip():
             return str(data[key]).strip()[:200]
     return None
-
-
-def get_case(uow: UnitOfWork, case_id: int, actor: Principal) -> Case:
-    case = uow.session.get(Case, case_id)
-    if case is None or not may_see_case(uow, case, actor):
-        raise NotFound("There is no such case, or you may not see it.")
-    return case
-
-
-def may_see_case(uow: UnitOfWork, case: Case, actor: Principal) -> bool:
-    """Staff who work cases see all cases (a municipality's team works the whole queue)."""
-    return actor.works_tasks or actor.has_role("clerk") or actor.username == case.started_by
 
 
 def case_by_token(uow: UnitOfWork, token: str) -> Case:
@@ -177,47 +140,25 @@ def cases_by_id(uow: UnitOfWork, ids: set[int]) -> dict[int, Case]:
         .where(Case.id.in_(ids)))}
 
 
-def case_to_dict(uow: UnitOfWork, case: Case, after_step: UnitOfWork | None = None
-                 ) -> dict[str, Any]:
-    """The case as the API shows it. `after_step`: the unit of work that just ran a step on
-    the case, which knows its open tasks without a query."""
-    model = case.process_model
-    known = after_step.open_after_step.get(case.id) if after_step is not None else None
-    open_rows = known if known is not None else task_rows.open_rows(uow.session, case.id)
-    return {
-        "id": case.id, "reference": case.reference, "status": case.status,
-        "process_key": model.key, "process_version": model.version,
-        "process_name": model.name, "channel": case.channel, "data": case.data,
-        "error": case.error,
-        "created_at": case.created_at.isoformat(),
-        "completed_at": case.completed_at.isoformat() if case.completed_at else None,
-        "next_timer_at": case.next_timer_at.isoformat() if case.next_timer_at else None,
-        "due_at": case.due_at.isoformat() if case.due_at else None,
-        "deadline_suspended": case.suspended_since is not None,
-        "open_tasks": [{"id": t.id, "element_id": t.element_id, "name": t.name,
-                        "candidate_groups": _split(t.candidate_groups),
-                        "assignee": t.assignee}
-                       for t in open_rows],
-    }
+def open_task_rows(uow: UnitOfWork, case_id: int) -> list[TaskRow]:
+    """The case's open task rows (what its summary shows), oldest first."""
+    return task_rows.open_rows(uow.session, case_id)
 
 
-def _split(value: str) -> list[str]:
-    return [v for v in value.split(",") if v]
+def as_it_is(uow: UnitOfWork, case_id: int, actor: Principal) -> StepOutcome:
+    """The case with its open tasks as they are now (as a step would have left them)."""
+    case = get_case(uow, case_id, actor)
+    return StepOutcome(case, open_task_rows(uow, case_id))
 
 
-def retry(uow: UnitOfWork, case_id: int, actor: Principal) -> Case:
+def retry(uow: UnitOfWork, case_id: int, actor: Principal) -> StepOutcome:
     """Run a stuck case's failed automatic step again (e.g. after the model's cause went)."""
     if not actor.has_role("caseworker", "teamlead"):
         raise Forbidden("Only caseworkers and team leads may retry a case.")
-    case = lock_case(uow, case_id)
-    if case is None:
-        raise NotFound("There is no such case, or you may not see it.")
-    if case.status != "error":
-        raise Conflict("This case is not stuck; there is nothing to retry.")
-    model = case.process_model
-    workflow = runtime.load(process_models.spec_bundle(uow, model), case.engine_state)
-    uow.record(AuditEntry(actor.username, "case_retried", case_id=case.id,
-                          details={"error": case.error}))
-    apply_step(uow, case, model, runtime.retry(workflow), "systeem")
-    uow.commit()
-    return case
+
+    def act(step: Step) -> StepResult:
+        if step.case.status != "error":
+            raise Conflict("This case is not stuck; there is nothing to retry.")
+        step.record(actor.username, "case_retried", details={"error": step.case.error})
+        return runtime.retry(step.workflow())
+    return run_step(uow, case_by_id(case_id), act)

@@ -46,7 +46,8 @@ def sync(uow: UnitOfWork, case: Case, model: ProcessModel, open_tasks: list[Any]
 
 
 def _resume(uow: UnitOfWork, case: Case, now: datetime) -> None:
-    assert case.suspended_since is not None
+    if case.suspended_since is None:
+        return  # not suspended: nothing to resume
     stood_still = now - case.suspended_since
     open_period = uow.session.scalar(select(DeadlineSuspension).where(
         DeadlineSuspension.case_id == case.id, DeadlineSuspension.ended_at.is_(None)))

@@ -20,11 +20,11 @@ from sqlalchemy.orm import undefer
 from ..domain.audit import AuditEntry
 from ..domain.documents import BY_CONTENT_TYPE, CheckedFile, size_text
 from ..domain.principal import RESIDENT, Principal
-from ..forms.definition import FormDefinition
+from ..forms.model import FormDefinition
 from ..forms.validation import files_of
 from ..persistence.models import Case, Document, Task
 from ..persistence.uow import UnitOfWork
-from . import cases
+from .case_access import get_case
 from .errors import NotFound
 
 START_STEP = "Aanvraag"  # what the list says for files sent with the start form
@@ -135,7 +135,7 @@ def _infos(uow: UnitOfWork, case_id: int, resident_only: bool = False) -> list[D
 
 def for_case(uow: UnitOfWork, case_id: int, actor: Principal) -> list[DocumentInfo]:
     """The documents of a case, for whoever may see the case (the same rule as its page)."""
-    cases.get_case(uow, case_id, actor)
+    get_case(uow, case_id, actor)
     return _infos(uow, case_id)
 
 
@@ -143,7 +143,7 @@ def download(uow: UnitOfWork, case_id: int, document_id: str, actor: Principal,
              channel: str | None = None) -> Document:
     """One document with its content, for whoever may see the case; who looked at it is on
     record (personal data: the resident may ask who saw their documents)."""
-    cases.get_case(uow, case_id, actor)
+    get_case(uow, case_id, actor)
     document = _document(uow, case_id, document_id)
     _record_view(uow, document, actor.username, channel)
     return document

@@ -1,6 +1,7 @@
 """Uploading process models as new versions, and finding them again."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,9 +11,12 @@ from ..domain.audit import AuditEntry
 from ..domain.principal import Principal
 from ..domain.process_model import ModelRefused, UploadedFile
 from ..engine import compile_model
-from ..engine.spec_cache import bundle_for
+from ..engine.model_upload import ParsedForm
 from ..engine.runtime import SpecBundle
-from ..forms.definition import FormDefinition
+from ..engine.spec_cache import bundle_for
+from ..forms.camunda_form_data import from_camunda_form_data
+from ..forms.formjs import parse_formjs
+from ..forms.model import FormDefinition, FormDefinitionError
 from ..persistence.models import Case, ModelFile, ProcessModel, Task
 from ..persistence.uow import UnitOfWork
 from .errors import Forbidden, NotFound
@@ -46,7 +50,7 @@ def upload(uow: UnitOfWork, actor: Principal, files: list[UploadedFile],
     if not actor.has_role("designer"):
         raise Forbidden("Only process designers may upload models.")
     try:
-        compiled = compile_model(files)
+        compiled = compile_model(files, FORM_PARSER)
     except ModelRefused as refused:
         uow.rollback()
         uow.record(AuditEntry(actor.username, "model_upload_refused", result="refused", details={
@@ -73,6 +77,27 @@ def upload(uow: UnitOfWork, actor: Principal, files: list[UploadedFile],
         "files": [f[0] for f in compiled.files]}))
     uow.commit()
     return summary(model)
+
+
+class _FormParser:
+    """Reads the forms of an upload for the model compiler, which does not know forms."""
+
+    def form_file(self, text: str) -> ParsedForm:
+        return _parsed(lambda: parse_formjs(text))
+
+    def form_data(self, element_id: str, fields: list[dict[str, Any]]) -> ParsedForm:
+        return _parsed(lambda: from_camunda_form_data(element_id, fields))
+
+
+def _parsed(parse: Callable[[], FormDefinition]) -> ParsedForm:
+    try:
+        definition = parse()
+    except FormDefinitionError as exc:
+        return ParsedForm(exc.form_id, None, tuple(exc.problems))
+    return ParsedForm(definition.id, definition.to_dict())
+
+
+FORM_PARSER = _FormParser()
 
 
 def latest_versions(uow: UnitOfWork) -> list[ProcessModel]:
@@ -146,13 +171,13 @@ class ModelUsage:
 
 
 def usage(uow: UnitOfWork, model: ProcessModel) -> ModelUsage:
-    by_status = {status: count for status, count in uow.session.execute(
+    by_status = dict(uow.session.execute(
         select(Case.status, func.count()).where(Case.process_model_id == model.id)
-        .group_by(Case.status))}
-    by_element = {element_id: count for element_id, count in uow.session.execute(
+        .group_by(Case.status)).all())
+    by_element = dict(uow.session.execute(
         select(Task.element_id, func.count()).join(Case, Case.id == Task.case_id)
         .where(Case.process_model_id == model.id, Task.state == "open")
-        .group_by(Task.element_id))}
+        .group_by(Task.element_id)).all())
     return ModelUsage(by_status, by_element)
 
 

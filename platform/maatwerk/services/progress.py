@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..domain.principal import RESIDENT_GROUP
+from ..engine import runtime
 from ..persistence.models import Case, Task
 from ..persistence.uow import UnitOfWork
-from ..engine import runtime
-from . import cases, deviations, process_models
+from . import cases, deviation_register, process_models
 
 RESIDENT_TEXT = "maatwerk:residentText"
 # what residents see of the history: plain milestones, never internal comments or data
@@ -52,7 +52,7 @@ def resident_view(uow: UnitOfWork, case: Case) -> ResidentView:
         view.expected_by = case.due_at
         view.suspended_since = case.suspended_since
     view.milestones, view.outcome = _milestones(uow, case)
-    for at, text in deviations.resident_notes(uow, case.id):
+    for at, text in deviation_register.resident_notes(uow, case.id):
         view.custom_decisions.append(Milestone(at, text))
     return view
 

@@ -1,9 +1,6 @@
 """The public JSON API, /api/v1 (Bearer tokens)."""
 from __future__ import annotations
 
-import csv
-import io
-import json
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +8,9 @@ from flask import Blueprint, Response, jsonify, request
 
 from ..domain.process_model import ModelRefused, UploadedFile
 from ..services import audit, cases, deviations, documents, process_models, tasks
+from ..services import deviation_register as registers
 from ..services.errors import Forbidden, InvalidInput
+from . import serializers
 from .context import me, uow, uow_after_write
 from .documents import send_document
 from .input_guard import MAX_ID
@@ -65,33 +64,30 @@ def list_models() -> Response:
 @bp.post("/cases")
 def start_case() -> tuple[Response, int]:
     body = _json_body()
-    unit = uow()
-    started = cases.start_case(unit, str(body.get("process_key", "")), body.get("data", {}),
+    started = cases.start_case(uow(), str(body.get("process_key", "")), body.get("data", {}),
                                str(body.get("channel") or "online"), me())
-    result = cases.case_to_dict(uow_after_write(), started.case, after_step=unit)
+    result = serializers.case(started.outcome)
     result["status_url"] = f"/status/{started.status_token}"
     return jsonify(result), 201
 
 
 @bp.get("/cases/<int:case_id>")
 def get_case(case_id: int) -> Response:
-    unit = uow(readonly=True)
-    return jsonify(cases.case_to_dict(unit, cases.get_case(unit, case_id, me())))
+    return jsonify(serializers.case(cases.as_it_is(uow(readonly=True), case_id, me())))
 
 
 @bp.post("/cases/<int:case_id>/retry")
 def retry_case(case_id: int) -> Response:
     unit = uow()
     cases.get_case(unit, case_id, me())
-    case = cases.retry(unit, case_id, me())
-    return jsonify(cases.case_to_dict(uow_after_write(), case, after_step=unit))
+    return jsonify(serializers.case(cases.retry(unit, case_id, me())))
 
 
 @bp.get("/cases/<int:case_id>/audit")
 def case_audit(case_id: int) -> Response:
     unit = uow(readonly=True)
     cases.get_case(unit, case_id, me())
-    return jsonify({"events": [_event(e) for e in cases.history(unit, case_id)]})
+    return jsonify({"events": [serializers.event(e) for e in cases.history(unit, case_id)]})
 
 
 @bp.get("/cases/<int:case_id>/documents")
@@ -106,13 +102,6 @@ def case_document(case_id: int, document_id: str) -> Response:
     return send_document(documents.download(uow(), case_id, document_id, me()))
 
 
-def _event(event: Any) -> dict[str, Any]:
-    return {"id": event.id, "at": event.occurred_at.isoformat(), "actor": event.actor,
-            "action": event.action, "case_id": event.case_id, "task_id": event.task_id,
-            "result": event.result, "channel": event.channel, "details": event.details,
-            "hash": event.hash}
-
-
 @bp.get("/tasks")
 def list_tasks() -> Response:
     case_id = request.args.get("case_id")
@@ -123,12 +112,12 @@ def list_tasks() -> Response:
                             element_id=request.args.get("element_id") or None,
                             mine_only=request.args.get("mine") == "1")
     found = tasks.visible_tasks(uow(readonly=True), me(), flt)
-    return jsonify({"tasks": [tasks.task_to_dict(t) for t in found]})
+    return jsonify({"tasks": [serializers.task(t) for t in found]})
 
 
 @bp.get("/tasks/<task_id>")
 def get_task(task_id: str) -> Response:
-    return jsonify(tasks.task_to_dict(tasks.get_task(uow(readonly=True), task_id, me())))
+    return jsonify(serializers.task(tasks.get_task(uow(readonly=True), task_id, me())))
 
 
 @bp.post("/tasks/<task_id>/claim")
@@ -149,9 +138,8 @@ def complete_task(task_id: str) -> Response:
     data = body.get("data", {}) if isinstance(body, dict) else None
     if body is not None and not isinstance(body, dict):
         raise InvalidInput("Send a JSON object.", {"body": "Expected a JSON object."})
-    unit = uow()
-    case = tasks.complete(unit, task_id, data if data is not None else {}, me())
-    return jsonify(cases.case_to_dict(uow_after_write(), case, after_step=unit))
+    outcome = tasks.complete(uow(), task_id, data if data is not None else {}, me())
+    return jsonify(serializers.case(outcome))
 
 
 @bp.get("/audit/verify")
@@ -164,8 +152,7 @@ def verify_audit() -> Response:
 
 def _case_answer(case_id: int) -> dict[str, Any]:
     """The case as it is after this request's change."""
-    unit = uow_after_write()
-    return cases.case_to_dict(unit, cases.get_case(unit, case_id, me()))
+    return serializers.case(cases.as_it_is(uow_after_write(), case_id, me()))
 
 
 def _optional_body() -> dict[str, Any]:
@@ -197,35 +184,36 @@ def request_deviation(case_id: int) -> tuple[Response, int]:
         values=values, citation=text["citation"] or None,
         resident_message=text["resident_message"] or None)
     deviation = deviations.request(uow(), case_id, me(), req)
-    return jsonify(deviations.to_dict(deviation)), 201
+    return jsonify(serializers.deviation(deviation)), 201
 
 
 @bp.get("/deviations/<int:deviation_id>")
 def get_deviation(deviation_id: int) -> Response:
-    return jsonify(deviations.to_dict(deviations.get(uow(readonly=True), deviation_id, me())))
+    return jsonify(serializers.deviation(deviations.get(uow(readonly=True), deviation_id,
+                                                         me())))
 
 
 @bp.post("/deviations/<int:deviation_id>/approve")
 def approve_deviation(deviation_id: int) -> Response:
     comment = _texts(_optional_body(), "comment")["comment"]
-    deviation = deviations.approve(uow(), deviation_id, me(), comment)
-    result = deviations.to_dict(deviation)
-    result["case"] = _case_answer(deviation.case_id)
+    approval = deviations.approve(uow(), deviation_id, me(), comment)
+    result = serializers.deviation(approval.deviation)
+    result["case"] = serializers.case(approval.outcome)
     return jsonify(result)
 
 
 @bp.post("/deviations/<int:deviation_id>/reject")
 def reject_deviation(deviation_id: int) -> Response:
     comment = _texts(_optional_body(), "comment")["comment"]
-    return jsonify(deviations.to_dict(deviations.reject(uow(), deviation_id, me(), comment)))
+    return jsonify(serializers.deviation(deviations.reject(uow(), deviation_id, me(), comment)))
 
 
 @bp.post("/deviations/<int:deviation_id>/withdraw")
 def withdraw_deviation(deviation_id: int) -> Response:
-    return jsonify(deviations.to_dict(deviations.withdraw(uow(), deviation_id, me())))
+    return jsonify(serializers.deviation(deviations.withdraw(uow(), deviation_id, me())))
 
 
-def register_filter(args: dict[str, str]) -> deviations.RegisterFilter:
+def register_filter(args: dict[str, str]) -> registers.RegisterFilter:
     def day(name: str) -> datetime | None:
         value = args.get(name)
         if not value:
@@ -235,32 +223,17 @@ def register_filter(args: dict[str, str]) -> deviations.RegisterFilter:
         except ValueError:
             raise InvalidInput("Dates are YYYY-MM-DD.", {name: "Use YYYY-MM-DD."}) from None
         return parsed if parsed.tzinfo else parsed.astimezone()
-    return deviations.RegisterFilter(
+    return registers.RegisterFilter(
         process_key=args.get("process_key") or None, element_id=args.get("element_id") or None,
         type=args.get("type") or None, legal_basis=args.get("legal_basis") or None,
         status=args.get("status") or None, date_from=day("from"), date_to=day("to"))
 
 
-CSV_COLUMNS = ["id", "case_reference", "process_key", "element_id", "type", "status",
-               "legal_basis", "citation", "reason", "requested_by", "requested_at",
-               "decided_by", "decided_at", "before", "after"]
-
-
-def register_csv(items: list[dict[str, object]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
-    writer.writeheader()
-    for item in items:
-        writer.writerow({k: (v if not isinstance(v, dict) else json.dumps(v))
-                         for k, v in item.items()})
-    return buffer.getvalue()
-
-
 @bp.get("/deviations")
 def deviation_register() -> Response:
-    found = deviations.register(uow(readonly=True), me(), register_filter(request.args))
-    items = [deviations.to_dict(d) for d in found.items]
+    found = registers.register(uow(readonly=True), me(), register_filter(request.args))
+    items = [serializers.deviation(d) for d in found.items]
     if request.args.get("format") == "csv":
-        return Response(register_csv(items), mimetype="text/csv", headers={
+        return Response(serializers.register_csv(items), mimetype="text/csv", headers={
             "Content-Disposition": "attachment; filename=afwijkingenregister.csv"})
     return jsonify({"counts": found.counts, "deviations": items})

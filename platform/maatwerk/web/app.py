@@ -8,12 +8,31 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..config import Settings
-from ..persistence.database import Database
-from . import (api, assets, auth, deviations, designer, documents, errors, input_guard,
-               ratelimit, resident, work)
+from ..services import unit_of_work
+from . import (
+    api,
+    assets,
+    auth,
+    designer,
+    deviations,
+    documents,
+    errors,
+    input_guard,
+    ratelimit,
+    resident,
+    work,
+)
 from .context import close_units, current_principal
-from .i18n import (LANGUAGE_COOKIE, LABELS, action_label, current_language, deviation_label,
-                   dutch_datetime, status_label, translate)
+from .i18n import (
+    LABELS,
+    LANGUAGE_COOKIE,
+    action_label,
+    current_language,
+    deviation_label,
+    dutch_datetime,
+    status_label,
+    translate,
+)
 
 csrf = CSRFProtect()
 
@@ -35,7 +54,7 @@ def build_app(settings: Settings) -> Flask:
     if hops := settings.trusted_proxies:  # the client's address and scheme, as the proxy saw
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops)
-    app.extensions["maatwerk.db"] = Database(settings.database_url)
+    app.extensions["maatwerk.db"] = unit_of_work.open_database(settings)
     app.extensions["maatwerk.settings"] = settings
     app.before_request(documents.allow_documents)  # before the CSRF check reads the form
     csrf.init_app(app)

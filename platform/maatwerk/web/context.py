@@ -10,9 +10,8 @@ from typing import Any, TypeVar
 from flask import abort, current_app, g, redirect, request, session, url_for
 
 from ..domain.principal import Principal
-from ..persistence.database import Database
-from ..persistence.uow import UnitOfWork
-from ..services import accounts
+from ..services import accounts, unit_of_work
+from ..services.unit_of_work import Database, UnitOfWork
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,9 +25,7 @@ def uow(readonly: bool = False) -> UnitOfWork:
     """This request's unit of work (one for reading, one for writing); closed at its end."""
     units: dict[bool, UnitOfWork] = g.setdefault("units", {})
     if readonly not in units:
-        unit = UnitOfWork(database(), readonly=readonly)
-        unit.__enter__()
-        units[readonly] = unit
+        units[readonly] = unit_of_work.begin(database(), readonly=readonly)
     return units[readonly]
 
 
@@ -43,7 +40,7 @@ def uow_after_write() -> UnitOfWork:
 
 def close_units(_exc: BaseException | None = None) -> None:
     for unit in g.pop("units", {}).values():
-        unit.__exit__(None, None, None)
+        unit_of_work.end(unit)
 
 
 # API tokens seen recently, so a busy client costs no lookup per request. A revoked token or

@@ -1,8 +1,7 @@
 """Pages for process designers: the models, uploading a new version, one model's use."""
 from __future__ import annotations
 
-from flask import (Blueprint, Response, abort, flash, g, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from werkzeug.wrappers import Response as WerkzeugResponse

@@ -4,36 +4,28 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..domain.deviation import LABELS, MAX_EXTENSION_DAYS, DeviationType
-from ..services import cases, deviations
+from ..services import cases, deviation_register, deviations
 from ..services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from .api import register_csv, register_filter
+from . import serializers
+from .api import register_filter
 from .auth import safe_next
 from .context import login_required, me, uow
 from .errors import for_people
-
-try:  # WTForms >= 3.3 deprecates tuple choices
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # pragma: no cover - older WTForms
-    SelectChoice = None  # type: ignore[assignment,misc]
+from .form_classes import choice
 
 bp = Blueprint("deviations", __name__, url_prefix="/werk")
 
 
-def _choice(value: str, label: str) -> Any:
-    return SelectChoice(value=value, label=label) if SelectChoice is not None else (value, label)
-
-
 class DeviationForm(FlaskForm):
     type = RadioField("Soort afwijking",
-                      choices=[_choice(t.value, LABELS[t]) for t in DeviationType],
+                      choices=[choice(t.value, LABELS[t]) for t in DeviationType],
                       validators=[DataRequired("Kies de soort afwijking.")])
     task_id = SelectField("Open taak waar het om gaat", validators=[Optional()])
     target_element_id = SelectField("Stap in het proces", validators=[Optional()])
@@ -108,16 +100,16 @@ def request_deviation(case_id: int) -> str | WerkzeugResponse | tuple[str, int]:
     form = DeviationForm()
     open_tasks = cases.open_tasks(unit, case.id)
     elements = case.process_model.elements
-    form.task_id.choices = [_choice("", "— geen —")] + [
-        _choice(t.id, t.name) for t in open_tasks]
-    form.target_element_id.choices = [_choice("", "— geen —")] + [
-        _choice(*item) for item in sorted(
+    form.task_id.choices = [choice("", "— geen —")] + [
+        choice(t.id, t.name) for t in open_tasks]
+    form.target_element_id.choices = [choice("", "— geen —")] + [
+        choice(*item) for item in sorted(
             ((eid, f"{e['name']} ({eid})") for eid, e in elements.items()
              if e["type"] in deviations.TASK_TYPES | deviations.DECISION_TYPES),
             key=lambda item: item[1])]
     bases = deviations.legal_bases(unit)
-    form.legal_basis.choices = [_choice("", "Kies een grondslag")] + [
-        _choice(b.text, b.text) for b in bases]
+    form.legal_basis.choices = [choice("", "Kies een grondslag")] + [
+        choice(b.text, b.text) for b in bases]
     if request.method == "GET" and request.args.get("taak"):
         form.task_id.data = request.args["taak"]
     status = 200
@@ -208,7 +200,7 @@ def withdraw(deviation_id: int) -> WerkzeugResponse:
 @bp.get("/goedkeuren")
 @login_required("teamlead")
 def approvals() -> str:
-    pending = deviations.pending_for(uow(readonly=True), me())
+    pending = deviation_register.pending_for(uow(readonly=True), me())
     return render_template("deviations/approvals.html", pending=pending,
                            title="Afwijkingen goedkeuren")
 
@@ -216,9 +208,11 @@ def approvals() -> str:
 @bp.get("/afwijkingen")
 @login_required("caseworker", "teamlead", "designer")
 def register() -> str | Response:
-    found = deviations.register(uow(readonly=True), me(), register_filter(request.args))
+    found = deviation_register.register(uow(readonly=True), me(),
+                                        register_filter(request.args))
     if request.args.get("format") == "csv":
-        return Response(register_csv([deviations.to_dict(d) for d in found.items]),
+        return Response(serializers.register_csv([serializers.deviation(d)
+                                                  for d in found.items]),
                         mimetype="text/csv", headers={
                             "Content-Disposition": "attachment; filename=afwijkingen.csv"})
     return render_template("deviations/register.html", register=found, args=request.args,

@@ -6,11 +6,11 @@ to have, ``nosniff`` and a sandboxing policy: a browser never renders it as a pa
 from __future__ import annotations
 
 import io
+from typing import Protocol
 
 from flask import Blueprint, Response, abort, g, request, send_file
 
 from ..domain.documents import MAX_REQUEST_BYTES
-from ..persistence.models import Document
 from ..services import cases, documents
 from ..services.errors import NotFound
 from .context import login_required, me, uow
@@ -30,7 +30,20 @@ def allow_documents() -> None:
         request.max_content_length = max(MAX_REQUEST_BYTES, request.max_content_length or 0)
 
 
-def send_document(document: Document) -> Response:
+class Downloadable(Protocol):
+    """What sending a document reads of it (the services hand out stored documents)."""
+
+    @property
+    def content(self) -> bytes: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def filename(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
+
+
+def send_document(document: Downloadable) -> Response:
     response = send_file(io.BytesIO(document.content), mimetype=document.content_type,
                          as_attachment=True, download_name=document.filename,
                          etag=document.sha256, max_age=0)

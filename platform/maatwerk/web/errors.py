@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from ..domain.documents import MAX_SUBMISSION_BYTES, size_text
@@ -30,33 +29,33 @@ _STATES = {"completed": "afgerond", "cancelled": "vervallen", "skipped": "overge
 _DUTCH_TEXTS: tuple[tuple[str, str | Callable[..., str]], ...] = (
     (r"^There is no such (task|case|deviation|document)",
      "Dit bestaat niet (meer), of u mag het niet zien."),
-    (r"^This link is not valid", "Deze link is niet geldig. Gebruik de hele link uit uw "
-                                 "bevestiging."),
+    (r"^This link is not valid", ("Deze link is niet geldig. Gebruik de hele link uit uw "
+                                 "bevestiging.")),
     (r"^This task was already claimed by (.+)\.$", "Deze taak is al opgepakt door {0}."),
-    (r"^This task is claimed by (.+?);", "Deze taak is opgepakt door {0}. Vraag hen of een "
-                                          "teamleider om de taak vrij te geven."),
+    (r"^This task is claimed by (.+?);", ("Deze taak is opgepakt door {0}. Vraag hen of een "
+                                          "teamleider om de taak vrij te geven.")),
     (r"^This task is no longer open: it was (\w+)(?: by (.+))?\.$",
      lambda state, by: f"Deze taak staat niet meer open: hij is {state}"
                        + (f" door {by}." if by else ".")),
     (r"^This task is no longer open in the case", "Deze taak staat in de zaak niet meer open."),
     (r"^First complete the step that was added before this one: (.+)\.$",
      "Rond eerst de stap af die ervoor is toegevoegd: {0}."),
-    (r"^The case was changed by someone else", "Iemand anders wijzigde de zaak op hetzelfde "
-     "moment; er is niets opgeslagen. Laad de pagina opnieuw en probeer het nog eens."),
+    (r"^The case was changed by someone else", ("Iemand anders wijzigde de zaak op hetzelfde "
+     "moment; er is niets opgeslagen. Laad de pagina opnieuw en probeer het nog eens.")),
     (r"^This request was already (\w+)\.$", "Over dit verzoek is al beslist: {0}."),
-    (r"^You asked for this deviation yourself", "U vroeg deze afwijking zelf aan; een andere "
-     "teamleider moet beslissen (vier-ogenprincipe)."),
-    (r"^Only a team lead", "Alleen een teamleider met mandaat mag over een afwijking "
-                           "beslissen."),
-    (r"^Only the person who asked can withdraw", "Alleen wie het verzoek deed, kan het "
-                                                 "intrekken."),
+    (r"^You asked for this deviation yourself", ("U vroeg deze afwijking zelf aan; een andere "
+     "teamleider moet beslissen (vier-ogenprincipe).")),
+    (r"^Only a team lead", ("Alleen een teamleider met mandaat mag over een afwijking "
+                           "beslissen.")),
+    (r"^Only the person who asked can withdraw", ("Alleen wie het verzoek deed, kan het "
+                                                 "intrekken.")),
     (r"^The case has moved on since the request: (.+)\. Nothing was changed",
-     "De zaak is sinds het verzoek verder gegaan ({0}). Er is niets gewijzigd; vraag zo "
-     "nodig een nieuwe afwijking aan."),
-    (r"^This case is not stuck", "Deze zaak is niet vastgelopen; er is niets opnieuw te "
-                                 "proberen."),
-    (r"^Only the person who claimed the task", "Alleen wie de taak oppakte (of een "
-                                               "teamleider) kan hem vrijgeven."),
+     ("De zaak is sinds het verzoek verder gegaan ({0}). Er is niets gewijzigd; vraag zo "
+     "nodig een nieuwe afwijking aan.")),
+    (r"^This case is not stuck", ("Deze zaak is niet vastgelopen; er is niets opnieuw te "
+                                 "proberen.")),
+    (r"^Only the person who claimed the task", ("Alleen wie de taak oppakte (of een "
+                                               "teamleider) kan hem vrijgeven.")),
     (r"^Say why the request is rejected", "Geef aan waarom het verzoek wordt afgewezen."),
 )
 _DUTCH = [(re.compile(pattern), text) for pattern, text in _DUTCH_TEXTS]
@@ -111,11 +110,6 @@ def register(app: Flask) -> None:
     def _service_error(exc: ServiceError) -> tuple[Response | str, int]:
         return _answer(_status_of(exc), str(exc), getattr(exc, "errors", None))
 
-    @app.errorhandler(StaleDataError)
-    def _stale(_exc: StaleDataError) -> tuple[Response | str, int]:
-        return _answer(409, "The case was changed by someone else at the same moment; "
-                            "reload and try again.")
-
     @app.errorhandler(CSRFError)
     def _csrf(_exc: CSRFError) -> tuple[Response | str, int]:  # forms only: the API has none
         return _answer(400, "This form expired or did not come from this site; nothing was "
@@ -139,5 +133,5 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[Response | str, int]:
-        app.logger.exception("unexpected error")
+        app.logger.error("unexpected error", exc_info=exc)
         return _answer(500, "Something went wrong on our side; nothing was changed.")

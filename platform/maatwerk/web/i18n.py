@@ -29,7 +29,8 @@ ACTIONS = {
     "deviation_requested": "Afwijking aangevraagd", "deviation_approved": "Afwijking goedgekeurd",
     "deviation_rejected": "Afwijking afgewezen", "deviation_withdrawn": "Afwijking ingetrokken",
     "legal_basis_added": "Grondslag toegevoegd", "deadline_set": "Beslistermijn vastgesteld",
-    "deadline_suspended": "Beslistermijn opgeschort", "deadline_resumed": "Beslistermijn loopt weer",
+    "deadline_suspended": "Beslistermijn opgeschort",
+    "deadline_resumed": "Beslistermijn loopt weer",
     "deadline_extended": "Beslistermijn verlengd", "case_retried": "Opnieuw geprobeerd",
     "document_received": "Document ontvangen", "document_viewed": "Document ingezien",
 }

@@ -115,7 +115,7 @@ _FORM_DATA = {"type": "object", "description": "The form's fields by key. A file
 
 
 def openapi_document() -> dict[str, Any]:
-    case = _json(_ref("Case"))
+    """The whole OpenAPI 3.1 document that /api/v1/openapi.json serves."""
     return {
         "openapi": "3.1.0",
         "info": {"title": "Maatwerk API", "version": "1",
@@ -124,108 +124,145 @@ def openapi_document() -> dict[str, Any]:
         "components": {"schemas": SCHEMAS, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearer": []}],
-        "paths": {
-            "/process-models": {
-                "get": _op("List process model versions", {"200": _json({
-                    "type": "object", "properties": {"models": {
-                        "type": "array", "items": _ref("ProcessModel")}}})}),
-                "post": _op("Upload .bpmn, .dmn and .form files as a new version", {
-                    "201": _json(_ref("ProcessModel"), "Stored as a new version"),
-                    "422": _json(_ref("ModelProblems"), "Refused; every problem listed")},
-                    requestBody={"required": True, "content": {"multipart/form-data": {
-                        "schema": {"type": "object", "properties": {"files": {
-                            "type": "array", "items": {"type": "string",
-                                                       "format": "binary"}}}}}}}),
-            },
-            "/cases": {"post": _op("Start a case", {
-                "201": _json(_ref("Case"), "Started"),
-                "404": _json(_ref("Error"), "Unknown process"),
-                "422": _json(_ref("Error"), "Field errors")},
-                requestBody=_body({"type": "object", "required": ["process_key"], "properties": {
-                    "process_key": {"type": "string"}, "data": _FORM_DATA,
-                    "channel": {"type": "string",
-                                "enum": ["online", "balie", "telefoon", "post"]}}}))},
-            "/cases/{case_id}": {"get": _op("A case", {"200": case, "404": _json(
-                _ref("Error"))}, parameters=_path_id("case_id"))},
-            "/cases/{case_id}/retry": {"post": _op("Run a stuck case's failed step again", {
-                "200": case, "409": _json(_ref("Error"), "The case is not stuck")},
-                parameters=_path_id("case_id"))},
-            "/cases/{case_id}/audit": {"get": _op("A case's audit events, in order", {
-                "200": _json({"type": "object", "properties": {"events": {
-                    "type": "array", "items": _ref("AuditEvent")}}})},
-                parameters=_path_id("case_id"))},
-            "/cases/{case_id}/documents": {"get": _op(
-                "The documents sent with the case's forms (for whoever may see the case)", {
-                    "200": _json({"type": "object", "properties": {"documents": {
-                        "type": "array", "items": _ref("Document")}}}),
-                    "404": _json(_ref("Error"), "No such case, or not yours to see")},
-                parameters=_path_id("case_id"))},
-            "/cases/{case_id}/documents/{document_id}": {"get": _op(
-                "Download one document: its bytes as an attachment, with the content type "
-                "its content was checked to have", {
-                    "200": {"description": "The file", "content": {
-                        t: {"schema": {"type": "string", "format": "binary"}}
-                        for t in ("application/pdf", "image/png", "image/jpeg")}},
-                    "404": _json(_ref("Error"), "No such document in this case")},
-                parameters=_path_id("case_id") + _path_id("document_id", "string"))},
-            "/tasks": {"get": _op("Open tasks the caller may see", {"200": _json({
-                "type": "object", "properties": {"tasks": {
-                    "type": "array", "items": _ref("Task")}}})}, parameters=[
-                {"name": "case_id", "in": "query", "schema": {"type": "integer"}},
-                {"name": "element_id", "in": "query", "schema": {"type": "string"}},
-                {"name": "mine", "in": "query", "schema": {"type": "string", "enum": ["1"]}}])},
-            "/tasks/{task_id}": {"get": _op("One task", {"200": _json(_ref("Task")),
-                                                         "404": _json(_ref("Error"))},
-                                            parameters=_path_id("task_id", "string"))},
-            "/tasks/{task_id}/claim": {"post": _op("Claim a task", {
-                "200": case, "409": _json(_ref("Error"), "Claimed by another or not open")},
-                parameters=_path_id("task_id", "string"))},
-            "/tasks/{task_id}/unclaim": {"post": _op("Release a claim", {"200": case},
-                                                     parameters=_path_id("task_id", "string"))},
-            "/tasks/{task_id}/complete": {"post": _op("Complete a task with its form data", {
-                "200": case, "409": _json(_ref("Error"), "No longer open"),
-                "422": _json(_ref("Error"), "Field errors")},
-                parameters=_path_id("task_id", "string"),
-                requestBody=_body({"type": "object", "properties": {"data": _FORM_DATA}}))},
-            "/cases/{case_id}/deviations": {"post": _op("Request a deviation", {
-                "201": _json(_ref("Deviation"), "Requested"),
-                "422": _json(_ref("Error"), "Invalid, or the element forbids it")},
-                parameters=_path_id("case_id"),
-                requestBody=_body({"type": "object", "required": ["type", "reason",
-                                                                  "legal_basis"],
-                                   "properties": {
-                    "type": {"type": "string"}, "task_id": {"type": "string"},
-                    "target_element_id": {"type": "string"}, "values": {"type": "object"},
-                    "reason": {"type": "string"}, "legal_basis": {"type": "string"},
-                    "citation": {"type": "string"}, "resident_message": {"type": "string"}}}))},
-            "/deviations": {"get": _op("The deviation register: counts and the list", {
-                "200": _json({"type": "object", "properties": {
-                    "counts": {"type": "object"},
-                    "deviations": {"type": "array", "items": _ref("Deviation")}}})},
-                parameters=[{"name": n, "in": "query", "schema": {"type": "string"}} for n in (
-                    "process_key", "element_id", "type", "legal_basis", "status", "from", "to",
-                    "format")])},
-            "/deviations/{deviation_id}": {"get": _op("One deviation", {
-                "200": _json(_ref("Deviation"))}, parameters=_path_id("deviation_id"))},
-            "/deviations/{deviation_id}/approve": {"post": _op(
-                "Approve (another team lead) and execute", {
-                    "200": _json(_ref("Deviation")),
-                    "409": _json(_ref("Error"), "The case has moved on; nothing changed")},
-                parameters=_path_id("deviation_id"),
-                requestBody=_body({"type": "object", "properties": {
-                    "comment": {"type": "string"}}}))},
-            "/deviations/{deviation_id}/reject": {"post": _op("Reject, with a comment", {
-                "200": _json(_ref("Deviation"))}, parameters=_path_id("deviation_id"),
-                requestBody=_body({"type": "object", "properties": {
-                    "comment": {"type": "string"}}}))},
-            "/deviations/{deviation_id}/withdraw": {"post": _op("Withdraw (the requester)", {
-                "200": _json(_ref("Deviation"))}, parameters=_path_id("deviation_id"))},
-            "/audit/verify": {"get": _op("Recompute the audit hash chain", {"200": _json({
-                "type": "object", "properties": {"ok": {"type": "boolean"},
-                                                 "checked": {"type": "integer"},
-                                                 "first_broken": {"type": ["integer",
-                                                                           "null"]}}})})},
-            "/openapi.json": {"get": {"summary": "This document", "security": [],
-                                      "responses": {"200": {"description": "OK"}}}},
+        "paths": {**_process_model_paths(), **_case_paths(), **_document_paths(),
+                  **_task_paths(), **_deviation_paths(), **_audit_paths()},
+    }
+
+
+def _process_model_paths() -> dict[str, Any]:
+    """Listing and uploading process model versions."""
+    return {
+        "/process-models": {
+            "get": _op("List process model versions", {"200": _json({
+                "type": "object", "properties": {"models": {
+                    "type": "array", "items": _ref("ProcessModel")}}})}),
+            "post": _op("Upload .bpmn, .dmn and .form files as a new version", {
+                "201": _json(_ref("ProcessModel"), "Stored as a new version"),
+                "422": _json(_ref("ModelProblems"), "Refused; every problem listed")},
+                requestBody={"required": True, "content": {"multipart/form-data": {
+                    "schema": {"type": "object", "properties": {"files": {
+                        "type": "array", "items": {"type": "string",
+                                                   "format": "binary"}}}}}}}),
         },
+    }
+
+
+def _case_paths() -> dict[str, Any]:
+    """Starting a case, reading it, retrying its failed step and its audit events."""
+    case = _json(_ref("Case"))
+    return {
+        "/cases": {"post": _op("Start a case", {
+            "201": _json(_ref("Case"), "Started"),
+            "404": _json(_ref("Error"), "Unknown process"),
+            "422": _json(_ref("Error"), "Field errors")},
+            requestBody=_body({"type": "object", "required": ["process_key"], "properties": {
+                "process_key": {"type": "string"}, "data": _FORM_DATA,
+                "channel": {"type": "string",
+                            "enum": ["online", "balie", "telefoon", "post"]}}}))},
+        "/cases/{case_id}": {"get": _op("A case", {"200": case, "404": _json(
+            _ref("Error"))}, parameters=_path_id("case_id"))},
+        "/cases/{case_id}/retry": {"post": _op("Run a stuck case's failed step again", {
+            "200": case, "409": _json(_ref("Error"), "The case is not stuck")},
+            parameters=_path_id("case_id"))},
+        "/cases/{case_id}/audit": {"get": _op("A case's audit events, in order", {
+            "200": _json({"type": "object", "properties": {"events": {
+                "type": "array", "items": _ref("AuditEvent")}}})},
+            parameters=_path_id("case_id"))},
+    }
+
+
+def _document_paths() -> dict[str, Any]:
+    """The documents sent with a case's forms: the list and one file's bytes."""
+    return {
+        "/cases/{case_id}/documents": {"get": _op(
+            "The documents sent with the case's forms (for whoever may see the case)", {
+                "200": _json({"type": "object", "properties": {"documents": {
+                    "type": "array", "items": _ref("Document")}}}),
+                "404": _json(_ref("Error"), "No such case, or not yours to see")},
+            parameters=_path_id("case_id"))},
+        "/cases/{case_id}/documents/{document_id}": {"get": _op(
+            "Download one document: its bytes as an attachment, with the content type "
+            "its content was checked to have", {
+                "200": {"description": "The file", "content": {
+                    t: {"schema": {"type": "string", "format": "binary"}}
+                    for t in ("application/pdf", "image/png", "image/jpeg")}},
+                "404": _json(_ref("Error"), "No such document in this case")},
+            parameters=_path_id("case_id") + _path_id("document_id", "string"))},
+    }
+
+
+def _task_paths() -> dict[str, Any]:
+    """Open tasks: listing, reading, claiming, releasing and completing them."""
+    case = _json(_ref("Case"))
+    return {
+        "/tasks": {"get": _op("Open tasks the caller may see", {"200": _json({
+            "type": "object", "properties": {"tasks": {
+                "type": "array", "items": _ref("Task")}}})}, parameters=[
+            {"name": "case_id", "in": "query", "schema": {"type": "integer"}},
+            {"name": "element_id", "in": "query", "schema": {"type": "string"}},
+            {"name": "mine", "in": "query", "schema": {"type": "string", "enum": ["1"]}}])},
+        "/tasks/{task_id}": {"get": _op("One task", {"200": _json(_ref("Task")),
+                                                     "404": _json(_ref("Error"))},
+                                        parameters=_path_id("task_id", "string"))},
+        "/tasks/{task_id}/claim": {"post": _op("Claim a task", {
+            "200": case, "409": _json(_ref("Error"), "Claimed by another or not open")},
+            parameters=_path_id("task_id", "string"))},
+        "/tasks/{task_id}/unclaim": {"post": _op("Release a claim", {"200": case},
+                                                 parameters=_path_id("task_id", "string"))},
+        "/tasks/{task_id}/complete": {"post": _op("Complete a task with its form data", {
+            "200": case, "409": _json(_ref("Error"), "No longer open"),
+            "422": _json(_ref("Error"), "Field errors")},
+            parameters=_path_id("task_id", "string"),
+            requestBody=_body({"type": "object", "properties": {"data": _FORM_DATA}}))},
+    }
+
+
+def _deviation_paths() -> dict[str, Any]:
+    """Requesting a deviation on a case, the deviation register, and deciding on or
+    withdrawing one deviation."""
+    comment = _body({"type": "object", "properties": {"comment": {"type": "string"}}})
+    return {
+        "/cases/{case_id}/deviations": {"post": _op("Request a deviation", {
+            "201": _json(_ref("Deviation"), "Requested"),
+            "422": _json(_ref("Error"), "Invalid, or the element forbids it")},
+            parameters=_path_id("case_id"),
+            requestBody=_body({"type": "object", "required": ["type", "reason",
+                                                              "legal_basis"],
+                               "properties": {
+                "type": {"type": "string"}, "task_id": {"type": "string"},
+                "target_element_id": {"type": "string"}, "values": {"type": "object"},
+                "reason": {"type": "string"}, "legal_basis": {"type": "string"},
+                "citation": {"type": "string"}, "resident_message": {"type": "string"}}}))},
+        "/deviations": {"get": _op("The deviation register: counts and the list", {
+            "200": _json({"type": "object", "properties": {
+                "counts": {"type": "object"},
+                "deviations": {"type": "array", "items": _ref("Deviation")}}})},
+            parameters=[{"name": n, "in": "query", "schema": {"type": "string"}} for n in (
+                "process_key", "element_id", "type", "legal_basis", "status", "from", "to",
+                "format")])},
+        "/deviations/{deviation_id}": {"get": _op("One deviation", {
+            "200": _json(_ref("Deviation"))}, parameters=_path_id("deviation_id"))},
+        "/deviations/{deviation_id}/approve": {"post": _op(
+            "Approve (another team lead) and execute", {
+                "200": _json(_ref("Deviation")),
+                "409": _json(_ref("Error"), "The case has moved on; nothing changed")},
+            parameters=_path_id("deviation_id"), requestBody=comment)},
+        "/deviations/{deviation_id}/reject": {"post": _op("Reject, with a comment", {
+            "200": _json(_ref("Deviation"))}, parameters=_path_id("deviation_id"),
+            requestBody=comment)},
+        "/deviations/{deviation_id}/withdraw": {"post": _op("Withdraw (the requester)", {
+            "200": _json(_ref("Deviation"))}, parameters=_path_id("deviation_id"))},
+    }
+
+
+def _audit_paths() -> dict[str, Any]:
+    """Checking the audit hash chain, and this document itself."""
+    return {
+        "/audit/verify": {"get": _op("Recompute the audit hash chain", {"200": _json({
+            "type": "object", "properties": {"ok": {"type": "boolean"},
+                                             "checked": {"type": "integer"},
+                                             "first_broken": {"type": ["integer",
+                                                                       "null"]}}})})},
+        "/openapi.json": {"get": {"summary": "This document", "security": [],
+                                  "responses": {"200": {"description": "OK"}}}},
     }

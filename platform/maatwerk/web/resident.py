@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from ..domain.principal import RESIDENT
-from ..forms.wtf import ask_files_again, build_form_class, form_data
 from ..services import cases, documents, process_models, progress, tasks
 from ..services.errors import InvalidInput, NotFound
 from .context import uow
+from .form_classes import ask_files_again, build_form_class, form_data
 
 bp = Blueprint("resident", __name__)
 
@@ -70,7 +71,7 @@ def _prefix(task_id: str) -> str:
 
 
 @bp.post("/status/<token>/taken/<task_id>")
-def complete_task(token: str, task_id: str) -> str | Response:
+def complete_task(token: str, task_id: str) -> ResponseReturnValue:
     g.private_page = True
     unit = uow()
     try:

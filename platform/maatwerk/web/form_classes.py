@@ -1,5 +1,8 @@
 """Server-side (JavaScript-free) HTML forms built from a :class:`FormDefinition`.
 
+This is the web layer's half of the forms: Flask-WTF form classes.  Everything below
+``web/`` stays free of Flask, so it lives here and not in :mod:`maatwerk.forms`.
+
 Each input field of the definition becomes a WTForms field named after its
 key.  All rules are enforced by one validator per field,
 :class:`DefinitionRules`, which delegates to
@@ -22,7 +25,7 @@ that had a good file says so and asks to choose it again (:func:`ask_files_again
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -38,6 +41,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+
+# WTForms 3.3 deprecates tuple choices; types-WTForms (3.2) does not know SelectChoice yet
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined,unused-ignore]
 from wtforms.validators import StopValidation
 from wtforms.widgets import (
     CheckboxInput,
@@ -49,7 +55,7 @@ from wtforms.widgets import (
 )
 
 from maatwerk.domain.documents import MAX_FILE_BYTES, Upload, display_name, html_accept
-from maatwerk.forms.definition import RESERVED_KEYS, FormDefinition, FormField
+from maatwerk.forms.model import RESERVED_KEYS, FormDefinition, FormField
 from maatwerk.forms.validation import (
     MESSAGES,
     clean_value,
@@ -58,18 +64,13 @@ from maatwerk.forms.validation import (
     parse_number,
 )
 
-try:  # WTForms >= 3.3 deprecates tuple choices
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # pragma: no cover - older WTForms
-    SelectChoice = None  # type: ignore[assignment,misc]
-
 __all__ = [
+    "PLACEHOLDER_LABEL",
     "DefinitionRules",
     "DocumentField",
     "DutchDateField",
     "DutchNumberField",
     "MultiCheckboxField",
-    "PLACEHOLDER_LABEL",
     "ask_files_again",
     "build_form_class",
     "form_data",
@@ -80,10 +81,9 @@ __all__ = [
 PLACEHOLDER_LABEL = "Maak een keuze"
 
 
-def _choice(value: str, label: str) -> Any:
-    if SelectChoice is not None:
-        return SelectChoice(value=value, label=label)
-    return (value, label)  # pragma: no cover
+def choice(value: str, label: str) -> Any:
+    """One choice of a select or radio field."""
+    return SelectChoice(value=value, label=label)
 
 
 # --------------------------------------------------------------------------
@@ -91,7 +91,7 @@ def _choice(value: str, label: str) -> Any:
 # --------------------------------------------------------------------------
 
 
-class DutchNumberField(StringField):
+class DutchNumberField(Field):
     """A text input for numbers that accepts a Dutch decimal comma (``12,50``).
 
     ``data`` is an ``int``/``float`` (or ``None`` when empty or unparsable);
@@ -168,7 +168,8 @@ class DocumentField(Field):
     """
 
     def __init__(self, *args: Any, multiple: bool = False, **kwargs: Any) -> None:
-        super().__init__(*args, widget=FileInput(multiple=multiple), **kwargs)
+        kwargs["widget"] = FileInput(multiple=multiple)
+        super().__init__(*args, **kwargs)
         self.uploads: list[Upload] | None = None
 
     def process_formdata(self, valuelist: list[Any]) -> None:
@@ -249,7 +250,7 @@ class DefinitionRules:
         )
         if error is not None:
             raise StopValidation(error)
-        field.clean_data = value
+        field.clean_data = value  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------
@@ -258,11 +259,18 @@ class DefinitionRules:
 
 
 def _make_field(fd: FormField) -> Any:
+    make = _FIELD_MAKERS.get(fd.type)
+    if make is None:  # pragma: no cover - FormField.__post_init__ guards the type
+        raise ValueError(f"unsupported field type {fd.type!r}")
     kwargs: dict[str, Any] = {
         "label": fd.label or fd.key,
         "description": fd.description,
         "validators": [DefinitionRules(fd)],
     }
+    return make(fd, _render_kw(fd), kwargs)
+
+
+def _render_kw(fd: FormField) -> dict[str, Any]:
     render_kw: dict[str, Any] = {}
     if fd.type in {"textfield", "textarea", "number", "date"}:
         if fd.readonly:
@@ -272,57 +280,86 @@ def _make_field(fd: FormField) -> Any:
     elif fd.readonly or fd.disabled:
         # Checkboxes, radios and selects have no `readonly` in HTML.
         render_kw["disabled"] = True
+    return render_kw
 
-    if fd.type == "textfield":
-        widget: Any = TextInput()
-        if fd.validation_type == "email":
-            widget = EmailInput()
-            render_kw.setdefault("autocomplete", "email")
-            render_kw.setdefault("spellcheck", "false")
-        elif fd.validation_type == "phone":
-            widget = TelInput()
-            render_kw.setdefault("autocomplete", "tel")
-        field = StringField(widget=widget, render_kw=render_kw or None, **kwargs)
-    elif fd.type == "textarea":
-        field = TextAreaField(render_kw=render_kw or None, **kwargs)
-    elif fd.type == "number":
-        render_kw["inputmode"] = "numeric" if fd.decimal_digits == 0 else "decimal"
-        field = DutchNumberField(render_kw=render_kw, **kwargs)
-    elif fd.type == "checkbox":
-        field = BooleanField(render_kw=render_kw or None, **kwargs)
-    elif fd.type == "checklist":
-        field = MultiCheckboxField(
-            choices=[_choice(o.value, o.label) for o in fd.options],
-            validate_choice=False,
-            render_kw=render_kw or None,
-            **kwargs,
-        )
-    elif fd.type == "radio":
-        field = RadioField(
-            choices=[_choice(o.value, o.label) for o in fd.options],
-            validate_choice=False,
-            render_kw=render_kw or None,
-            **kwargs,
-        )
-    elif fd.type == "select":
-        # Always offer an empty first choice, also for required selects, so
-        # nothing is silently pre-selected; `required` makes the browser and
-        # the server refuse the empty choice.
-        field = SelectField(
-            choices=[_choice("", PLACEHOLDER_LABEL)]
-            + [_choice(o.value, o.label) for o in fd.options],
-            validate_choice=False,
-            render_kw=render_kw or None,
-            **kwargs,
-        )
-    elif fd.type == "date":
-        field = DutchDateField(render_kw=render_kw or None, **kwargs)
-    elif fd.type == "filepicker":
-        render_kw["accept"] = html_accept(fd.accept)
-        field = DocumentField(multiple=fd.multiple, render_kw=render_kw, **kwargs)
-    else:  # pragma: no cover - FormField.__post_init__ guards the type
-        raise ValueError(f"unsupported field type {fd.type!r}")
-    return field
+
+def _text_field(fd: FormField, render_kw: dict[str, Any], kwargs: dict[str, Any]) -> Field:
+    widget: Any = TextInput()
+    if fd.validation_type == "email":
+        widget = EmailInput()
+        render_kw.setdefault("autocomplete", "email")
+        render_kw.setdefault("spellcheck", "false")
+    elif fd.validation_type == "phone":
+        widget = TelInput()
+        render_kw.setdefault("autocomplete", "tel")
+    return StringField(widget=widget, render_kw=render_kw or None, **kwargs)
+
+
+def _textarea_field(fd: FormField, render_kw: dict[str, Any], kwargs: dict[str, Any]) -> Field:
+    return TextAreaField(render_kw=render_kw or None, **kwargs)
+
+
+def _number_field(fd: FormField, render_kw: dict[str, Any], kwargs: dict[str, Any]) -> Field:
+    render_kw["inputmode"] = "numeric" if fd.decimal_digits == 0 else "decimal"
+    return DutchNumberField(render_kw=render_kw, **kwargs)
+
+
+def _checkbox_field(fd: FormField, render_kw: dict[str, Any], kwargs: dict[str, Any]) -> Field:
+    return BooleanField(render_kw=render_kw or None, **kwargs)
+
+
+def _checklist_field(fd: FormField, render_kw: dict[str, Any], kwargs: dict[str, Any]) -> Field:
+    return MultiCheckboxField(
+        choices=[choice(o.value, o.label) for o in fd.options],
+        validate_choice=False,
+        render_kw=render_kw or None,
+        **kwargs,
+    )
+
+
+def _radio_field(fd: FormField, render_kw: dict[str, Any], kwargs: dict[str, Any]) -> Field:
+    return RadioField(
+        choices=[choice(o.value, o.label) for o in fd.options],
+        validate_choice=False,
+        render_kw=render_kw or None,
+        **kwargs,
+    )
+
+
+def _select_field(fd: FormField, render_kw: dict[str, Any], kwargs: dict[str, Any]) -> Field:
+    # Always offer an empty first choice, also for required selects, so
+    # nothing is silently pre-selected; `required` makes the browser and
+    # the server refuse the empty choice.
+    return SelectField(
+        choices=[choice("", PLACEHOLDER_LABEL)]
+        + [choice(o.value, o.label) for o in fd.options],
+        validate_choice=False,
+        render_kw=render_kw or None,
+        **kwargs,
+    )
+
+
+def _date_field(fd: FormField, render_kw: dict[str, Any], kwargs: dict[str, Any]) -> Field:
+    return DutchDateField(render_kw=render_kw or None, **kwargs)
+
+
+def _file_field(fd: FormField, render_kw: dict[str, Any], kwargs: dict[str, Any]) -> Field:
+    render_kw["accept"] = html_accept(fd.accept)
+    return DocumentField(multiple=fd.multiple, render_kw=render_kw, **kwargs)
+
+
+#: The WTForms field of each input type (static ``text`` has none).
+_FIELD_MAKERS: dict[str, Callable[[FormField, dict[str, Any], dict[str, Any]], Field]] = {
+    "textfield": _text_field,
+    "textarea": _textarea_field,
+    "number": _number_field,
+    "checkbox": _checkbox_field,
+    "checklist": _checklist_field,
+    "radio": _radio_field,
+    "select": _select_field,
+    "date": _date_field,
+    "filepicker": _file_field,
+}
 
 
 @lru_cache(maxsize=256)
@@ -379,7 +416,7 @@ def prefill(definition: FormDefinition, data: Mapping[str, Any]) -> dict[str, An
     """
     result: dict[str, Any] = {}
     for fd in definition.input_fields():
-        value = data[fd.key] if fd.key in data else fd.default
+        value = data.get(fd.key, fd.default)
         if value is None or fd.type == "filepicker":  # a file input is never filled in
             continue
         if fd.type == "date":

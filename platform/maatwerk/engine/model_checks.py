@@ -1,0 +1,297 @@
+"""The checks of an upload's DMN decisions and BPMN processes, element by element.
+
+Every problem is collected on the :class:`ModelUpload`; nothing stops at the first one.
+"""
+from __future__ import annotations
+
+from lxml import etree
+
+from ..domain.process_model import ElementFacts
+from . import sandbox
+from .camunda import CAMUNDA, NS
+from .expressions import problems_in_expression, problems_in_timer
+from .model_forms import form_key
+from .model_upload import ModelUpload
+
+BPMN = "{" + NS["bpmn"] + "}"
+RESERVED_IDS = {"Start", "End", "Root"}  # names of the engine's own internal tasks
+
+FLOW_NODES = {
+    "startEvent", "endEvent", "userTask", "manualTask", "task", "scriptTask",
+    "businessRuleTask", "exclusiveGateway", "parallelGateway", "inclusiveGateway",
+    "eventBasedGateway", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
+    "subProcess", "callActivity", "transaction",
+}
+ALLOWED_OTHER = {
+    "sequenceFlow", "textAnnotation", "association", "dataObject", "dataObjectReference",
+    "laneSet", "lane", "flowNodeRef", "childLaneSet", "extensionElements", "documentation",
+    "incoming", "outgoing", "conditionExpression", "script", "timerEventDefinition",
+    "timeDuration", "timeDate", "timeCycle", "errorEventDefinition", "escalationEventDefinition",
+    "signalEventDefinition", "terminateEventDefinition", "conditionalEventDefinition",
+    "condition", "linkEventDefinition", "compensateEventDefinition",
+    "multiInstanceLoopCharacteristics",
+    "loopCardinality", "completionCondition", "standardLoopCharacteristics", "property",
+    "dataInputAssociation", "dataOutputAssociation", "sourceRef", "targetRef", "ioSpecification",
+    "dataInput", "dataOutput", "inputSet", "outputSet", "dataInputRefs", "dataOutputRefs",
+    "text", "category", "categoryValue", "group", "inputSetRefs", "outputSetRefs",
+    "optionalInputRefs", "whileExecutingInputRefs", "assignment", "from", "to",
+}
+REFUSED = {
+    "serviceTask": "service tasks call code on a server, which Maatwerk does not run; "
+                   "use a user task or a Python script task",
+    "sendTask": "send tasks are not supported; use a user task",
+    "receiveTask": "receive tasks (waiting for a message) are not supported",
+    "complexGateway": "complex gateways are not supported; use exclusive or inclusive gateways",
+    "adHocSubProcess": "ad-hoc subprocesses are not supported",
+    "messageEventDefinition": "message events are not supported yet",
+    "dataStoreReference": "data stores are not supported",
+    "callChoreography": "choreographies are not executable",
+    "subChoreography": "choreographies are not executable",
+    "choreographyTask": "choreographies are not executable",
+    "potentialOwner": "BPMN resource roles are not used for assignment; set candidate groups "
+                      "(camunda:candidateGroups) on the task instead",
+    "humanPerformer": "BPMN resource roles are not used for assignment; set candidate groups "
+                      "(camunda:candidateGroups) on the task instead",
+    "performer": "BPMN resource roles are not used for assignment; set candidate groups "
+                 "(camunda:candidateGroups) on the task instead",
+}
+IGNORED_INSIDE = {"potentialOwner", "humanPerformer", "performer", "extensionElements"}
+CAMUNDA_REFUSED = {
+    "inputOutput": "input/output mappings are not supported; use a script task",
+    "executionListener": "execution listeners run code on the server and are not supported",
+    "taskListener": "task listeners run code on the server and are not supported",
+    "connector": "connectors are not supported",
+    "in": "call activity variable mappings are not supported",
+    "out": "call activity variable mappings are not supported",
+}
+
+
+# -- DMN ---------------------------------------------------------------------------------
+
+def check_dmn(upload: ModelUpload, filename: str, root: etree._Element) -> None:
+    ns = {"dmn": etree.QName(root).namespace or ""}
+    for decision in root.iterfind("dmn:decision", ns):
+        decision_id = decision.get("id", "")
+        upload.decisions.add(decision_id)
+        tables = decision.findall("dmn:decisionTable", ns)
+        if len(tables) != 1:
+            upload.problem(filename, decision_id, "a decision needs exactly one decision table "
+                                                  "(literal expressions are not supported)")
+            continue
+        _check_table(upload, filename, decision_id, tables[0], ns)
+
+
+def _check_table(upload: ModelUpload, filename: str, decision_id: str, table: etree._Element,
+                 ns: dict[str, str]) -> None:
+    policy = table.get("hitPolicy", "UNIQUE")
+    if policy not in ("UNIQUE", "FIRST", "ANY", "COLLECT") or table.get("aggregation"):
+        upload.problem(filename, decision_id, f"hit policy '{policy}"
+                       f"{' ' + table.get('aggregation', '') if table.get('aggregation') else ''}'"
+                       " is not supported; use UNIQUE, FIRST, ANY or COLLECT")
+    for expression in table.iterfind("dmn:input/dmn:inputExpression/dmn:text", ns):
+        for message in problems_in_expression(expression.text or ""):
+            upload.problem(filename, decision_id,
+                           f"input expression '{expression.text}': {message}")
+    for rule in table.iterfind("dmn:rule", ns):
+        rule_id = rule.get("id", decision_id)
+        for entry in rule.iterfind("dmn:inputEntry/dmn:text", ns):
+            text = (entry.text or "").strip()
+            if text and text != "-" and sandbox.check_expression(text) \
+                    and sandbox.check_expression(f"v {text}"):
+                upload.problem(filename, rule_id, f"input entry '{text}' can't be read; write "
+                               "a value (\"ja\", 12) or a comparison (< 1000, >= 18)")
+        for entry in rule.iterfind("dmn:outputEntry/dmn:text", ns):
+            text = (entry.text or "").strip()
+            for message in (problems_in_expression(text) if text else []):
+                upload.problem(filename, rule_id, f"output entry '{text}': {message}")
+
+
+# -- BPMN --------------------------------------------------------------------------------
+
+def check_process(upload: ModelUpload, filename: str, process: etree._Element,
+                   elements: dict[str, ElementFacts]) -> None:
+    process_id = process.get("id", "")
+    if process.get("isExecutable") != "true":
+        return
+    all_ids = {el.get("id") for el in process.iter() if el.get("id")}
+    for element in process.iter():
+        if not isinstance(element.tag, str) or _inside_ignored(element, process):
+            continue
+        qname = etree.QName(element)
+        element_id = _nearest_id(element)
+        if qname.namespace == NS["camunda"]:
+            if qname.localname in CAMUNDA_REFUSED:
+                upload.problem(filename, element_id, CAMUNDA_REFUSED[qname.localname])
+            continue
+        if qname.namespace != NS["bpmn"]:
+            continue
+        local = qname.localname
+        if local in REFUSED:
+            upload.problem(filename, element_id, REFUSED[local])
+        elif local in FLOW_NODES:
+            facts = _check_flow_node(upload, filename, process_id, element, all_ids)
+            if facts.element_id in elements:
+                upload.problem(filename, facts.element_id, "two elements share this id")
+            elements[facts.element_id] = facts
+        elif local == "sequenceFlow":
+            _check_sequence_flow(upload, filename, element)
+        elif local not in ALLOWED_OTHER and element is not process:
+            upload.problem(filename, element_id, f"the element '{local}' is not supported")
+
+
+def _inside_ignored(element: etree._Element, process: etree._Element) -> bool:
+    """Vendor extensions and resource roles: only their outer element is looked at
+    (camunda:* children of extensionElements are checked where they are used)."""
+    parent = element.getparent()
+    while parent is not None and parent is not process:
+        if etree.QName(parent).localname in IGNORED_INSIDE and \
+                not (etree.QName(parent).localname == "extensionElements"
+                     and etree.QName(element).namespace == NS["camunda"]):
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def _nearest_id(element: etree._Element) -> str | None:
+    node: etree._Element | None = element
+    while node is not None:
+        if node.get("id"):
+            return node.get("id")
+        node = node.getparent()
+    return None
+
+
+def _check_flow_node(upload: ModelUpload, filename: str, process_id: str, element: etree._Element,
+                     all_ids: set[str | None]) -> ElementFacts:
+    local = etree.QName(element).localname
+    element_id = element.get("id") or ""
+    if element_id in RESERVED_IDS:
+        upload.problem(filename, element_id, f"the id '{element_id}' is reserved by the engine; "
+                                             "give the element another id in Camunda Modeler")
+    facts = ElementFacts(
+        element_id=element_id, type=local, name=element.get("name") or element_id,
+        process_id=process_id, documentation=_documentation(element),
+        properties=extension_properties(element))
+    for attr in ("class", "delegateExpression", "expression", "type", "topic"):
+        if element.get(CAMUNDA + attr) and local != "businessRuleTask":
+            upload.problem(filename, element_id, f"camunda:{attr} implementations run code on a "
+                                                 "server and are not supported")
+    if local in ("userTask", "startEvent"):
+        _read_assignment(facts, element)
+        facts.form_key = form_key(upload, filename, element)
+    if local == "scriptTask":
+        _check_script(upload, filename, element)
+    elif local == "businessRuleTask":
+        _check_business_rule(upload, filename, element)
+        facts.result_variable = element.get(CAMUNDA + "resultVariable") or None
+    elif local in ("exclusiveGateway", "inclusiveGateway"):
+        _check_gateway(upload, filename, element)
+    elif local == "callActivity":
+        if not element.get("calledElement"):
+            upload.problem(filename, element_id, "the call activity names no process to call")
+    elif local == "boundaryEvent" and element.get("attachedToRef") not in all_ids:
+        upload.problem(filename, element_id, "the boundary event is not attached to a task")
+    if local == "boundaryEvent":
+        facts.attached_to = element.get("attachedToRef")
+    for timer in element.iterfind("bpmn:timerEventDefinition", NS):
+        _check_timer(upload, filename, element_id, timer)
+        values = [c for c in timer if isinstance(c.tag, str)]
+        facts.timer = (values[0].text or "").strip() if values else None
+    for condition in element.iterfind("bpmn:conditionalEventDefinition/bpmn:condition", NS):
+        for message in problems_in_expression(condition.text or ""):
+            upload.problem(filename, element_id, f"condition: {message}")
+    return facts
+
+
+def _documentation(element: etree._Element) -> str:
+    docs = element.findall("bpmn:documentation", NS)
+    return "\n".join((d.text or "").strip() for d in docs).strip()
+
+
+def extension_properties(element: etree._Element) -> dict[str, str]:
+    return {p.get("name", ""): p.get("value", "") for p in element.iterfind(
+        "bpmn:extensionElements/camunda:properties/camunda:property", NS)}
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _read_assignment(facts: ElementFacts, element: etree._Element) -> None:
+    facts.candidate_groups = _split(element.get(CAMUNDA + "candidateGroups"))
+    facts.candidate_users = _split(element.get(CAMUNDA + "candidateUsers"))
+    facts.assignee = element.get(CAMUNDA + "assignee") or None
+
+
+def _check_script(upload: ModelUpload, filename: str, element: etree._Element) -> None:
+    element_id = element.get("id")
+    language = (element.get("scriptFormat") or "python").lower()
+    if language not in ("python", "py", "python3"):
+        upload.problem(filename, element_id, f"script format '{language}' is not supported; "
+                                             "write the script in Python")
+        return
+    if element.get(CAMUNDA + "resource"):
+        upload.problem(filename, element_id, "external script resources are not supported")
+        return
+    script = element.find("bpmn:script", NS)
+    if script is None or not (script.text or "").strip():
+        upload.problem(filename, element_id, "the script task has no script")
+        return
+    for message in sandbox.check_script(script.text or ""):
+        upload.problem(filename, element_id, f"script: {message}")
+
+
+def _check_business_rule(upload: ModelUpload, filename: str, element: etree._Element) -> None:
+    element_id = element.get("id")
+    ref = element.get(CAMUNDA + "decisionRef")
+    if not ref:
+        upload.problem(filename, element_id, "the business rule task names no decision "
+                                             "(camunda:decisionRef)")
+    elif ref not in upload.decisions:
+        upload.problem(filename, element_id, f"decision '{ref}' (camunda:decisionRef) was not "
+                                             "uploaded; add its .dmn file")
+    mapping = element.get(CAMUNDA + "mapDecisionResult")
+    if mapping and mapping not in ("singleEntry", "singleResult"):
+        upload.problem(filename, element_id, f"mapDecisionResult '{mapping}' is not supported; "
+                                             "use singleEntry or singleResult")
+    if mapping and not element.get(CAMUNDA + "resultVariable"):
+        upload.problem(filename, element_id, "mapDecisionResult needs a result variable")
+
+
+def _check_gateway(upload: ModelUpload, filename: str, element: etree._Element) -> None:
+    process = element.getparent()
+    outgoing = [f for f in process.iterfind("bpmn:sequenceFlow", NS)
+                if f.get("sourceRef") == element.get("id")] if process is not None else []
+    if len(outgoing) < 2:
+        return
+    default = element.get("default")
+    for flow in outgoing:
+        if flow.get("id") != default and flow.find("bpmn:conditionExpression", NS) is None:
+            upload.problem(filename, flow.get("id"), f"this path out of gateway "
+                           f"'{element.get('name') or element.get('id')}' has no condition and "
+                           "is not the default path")
+
+
+def _check_sequence_flow(upload: ModelUpload, filename: str, flow: etree._Element) -> None:
+    condition = flow.find("bpmn:conditionExpression", NS)
+    if condition is None:
+        return
+    language = (condition.get("language") or "").lower()
+    if language and language not in ("python", "juel", "py"):
+        upload.problem(filename, flow.get("id"), f"condition language '{language}' is not "
+                                                 "supported; use JUEL (${...}) or Python")
+        return
+    for message in problems_in_expression(condition.text or ""):
+        upload.problem(filename, flow.get("id"), f"condition '{(condition.text or '').strip()}': "
+                                                 f"{message}")
+
+
+def _check_timer(upload: ModelUpload, filename: str, element_id: str,
+                 timer: etree._Element) -> None:
+    values = [child for child in timer if isinstance(child.tag, str)]
+    if len(values) != 1:
+        upload.problem(filename, element_id, "the timer needs exactly one of duration, date or "
+                                             "cycle")
+        return
+    for message in problems_in_timer(values[0].text or ""):
+        upload.problem(filename, element_id, f"timer: {message}")

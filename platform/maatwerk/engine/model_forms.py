@@ -1,0 +1,69 @@
+"""The forms of an upload: .form files, and the form each user task or start event shows.
+
+The compiler reads the sources and where they are used; the :class:`FormParser` it was
+given reads the forms themselves. Forms are stored by key: ``ref:<form id>`` for a .form
+file (``camunda:formRef``), ``inline:<element id>`` for ``camunda:formData``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+
+from .camunda import CAMUNDA, NS
+from .model_upload import ModelUpload
+
+
+def read_form_file(upload: ModelUpload, name: str, text: str, sha: str) -> None:
+    parsed = upload.form_parser.form_file(text)
+    if parsed.definition is None:
+        for where, message in parsed.problems:
+            upload.problem(name, where or None, message)
+        return
+    key = f"ref:{parsed.form_id}"
+    if key in upload.forms:
+        upload.problem(name, parsed.form_id, f"form id '{parsed.form_id}' is in two uploaded "
+                                             f"files ({upload.form_files[key]} and {name})")
+        return
+    upload.forms[key] = parsed.definition
+    upload.form_files[key] = name
+    upload.texts.append((name, "form", text, sha))
+
+
+def form_key(upload: ModelUpload, filename: str, element: etree._Element) -> str | None:
+    """The key of the form a user task or start event shows (None: it shows none)."""
+    element_id = element.get("id", "")
+    form_ref = element.get(CAMUNDA + "formRef")
+    form_key_attr = element.get(CAMUNDA + "formKey")
+    fields = element.findall("bpmn:extensionElements/camunda:formData/camunda:formField", NS)
+    if form_ref:
+        key = f"ref:{form_ref}"
+        if key not in upload.forms:
+            upload.problem(filename, element_id, f"the form '{form_ref}' (camunda:formRef) was "
+                                                 "not uploaded; add its .form file")
+        return key
+    if fields:
+        parsed = upload.form_parser.form_data(element_id, [_form_field(f) for f in fields])
+        if parsed.definition is None:
+            for where, message in parsed.problems:
+                upload.problem(filename, element_id, f"form field '{where}': {message}")
+            return None
+        key = f"inline:{element_id}"
+        upload.forms[key] = parsed.definition
+        return key
+    if form_key_attr:
+        upload.problem(filename, element_id, f"form key '{form_key_attr}' points at a web page "
+                       "Maatwerk can't show; use a Camunda Form (formRef) or form fields")
+    return None
+
+
+def _form_field(node: etree._Element) -> dict[str, Any]:
+    return {
+        "id": node.get("id"), "label": node.get("label"), "type": node.get("type"),
+        "default_value": node.get("defaultValue"),
+        "validation": [(c.get("name"), c.get("config")) for c in
+                       node.iterfind("camunda:validation/camunda:constraint", NS)],
+        "options": [(v.get("id"), v.get("name")) for v in node.iterfind("camunda:value", NS)],
+        "properties": {p.get("id"): p.get("value") for p in
+                       node.iterfind("camunda:properties/camunda:property", NS)},
+    }

@@ -1,0 +1,53 @@
+"""What the model compiler collects while it checks an upload, and what it needs from outside.
+
+The engine does not know how forms are written: the service that uploads a model hands the
+compiler a :class:`FormParser`, which turns each form's source (a ``.form`` file, or the
+``camunda:formData`` fields of a task) into a :class:`ParsedForm`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from lxml import etree
+
+from ..domain.process_model import ModelProblem
+
+
+@dataclass(frozen=True)
+class ParsedForm:
+    """One form as the form parser read it: its stored definition, or why it can't be used.
+
+    ``problems`` are ``(where, sentence)``: the component id or field key the sentence is
+    about (may be empty), and what is wrong with it."""
+
+    form_id: str
+    definition: dict[str, Any] | None
+    problems: tuple[tuple[str, str], ...] = ()
+
+
+class FormParser(Protocol):
+    def form_file(self, text: str) -> ParsedForm:
+        """A form-js ("Camunda Forms") document, the text of an uploaded .form file."""
+        ...
+
+    def form_data(self, element_id: str, fields: list[dict[str, Any]]) -> ParsedForm:
+        """The inline camunda:formData fields of a user task or start event."""
+        ...
+
+
+@dataclass
+class ModelUpload:
+    """An upload being checked: every problem found so far, and what was read."""
+
+    form_parser: FormParser
+    problems: list[ModelProblem] = field(default_factory=list)
+    bpmn: list[tuple[str, etree._Element]] = field(default_factory=list)
+    dmn: list[tuple[str, etree._Element]] = field(default_factory=list)
+    forms: dict[str, dict[str, Any]] = field(default_factory=dict)
+    form_files: dict[str, str] = field(default_factory=dict)
+    decisions: set[str] = field(default_factory=set)
+    texts: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+    def problem(self, file: str, element_id: str | None, message: str) -> None:
+        self.problems.append(ModelProblem(file, element_id, message))

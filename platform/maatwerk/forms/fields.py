@@ -1,0 +1,163 @@
+"""What both form parsers share: collecting problems, the rules every field obeys, and
+building the :class:`FormField` once its source has been read.
+
+Problems are collected, never raised one by one, so a designer sees every
+problem of a form at once (see :class:`maatwerk.forms.model.FormDefinitionError`).
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from maatwerk.forms.model import RESERVED_KEYS, FormField, Option
+
+__all__ = [
+    "KEY_RE",
+    "FieldProblems",
+    "Problems",
+    "check_key",
+    "check_options",
+    "check_unique_keys",
+    "compile_pattern",
+    "describe",
+    "finish_field",
+]
+
+KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class Problems:
+    """Every problem of one form, as ``(component id or key, readable Dutch sentence)``."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []
+
+    def add(self, where: str, sentence: str) -> None:
+        self.items.append((where, sentence))
+
+    def of(self, where: str, subject: str) -> FieldProblems:
+        return FieldProblems(self, where, subject)
+
+
+@dataclass(frozen=True)
+class FieldProblems:
+    """The problems of one field: ``where`` they are reported, ``subject`` names the field
+    in the sentences (e.g. ``Onderdeel 'Field_1' (sleutel 'naam', type 'textfield')``)."""
+
+    problems: Problems
+    where: str
+    subject: str
+
+    def add(self, sentence: str) -> None:
+        self.problems.add(self.where, sentence)
+
+    @property
+    def count(self) -> int:
+        """How many problems the whole form has so far."""
+        return len(self.problems.items)
+
+
+def describe(component_id: str, key: str, ctype: str) -> str:
+    """E.g. ``Onderdeel 'Field_0x' (sleutel 'naam', type 'textfield')``."""
+    name = f"Onderdeel {component_id!r}" if component_id else "Onderdeel"
+    details = []
+    if key:
+        details.append(f"sleutel {key!r}")
+    if ctype:
+        details.append(f"type {ctype!r}")
+    return f"{name} ({', '.join(details)})" if details else name
+
+
+def check_key(key: str, report: FieldProblems) -> bool:
+    """A key becomes a data variable: a Python identifier that clashes with nothing."""
+    if not KEY_RE.fullmatch(key) or keyword.iskeyword(key) or key.startswith("_"):
+        report.add(
+            f"{report.subject} heeft sleutel {key!r}; een sleutel mag alleen letters, cijfers "
+            "en _ bevatten, mag niet met een cijfer of _ beginnen en mag geen "
+            "Python-sleutelwoord zijn.",
+        )
+        return False
+    if key in RESERVED_KEYS:
+        report.add(
+            f"{report.subject} gebruikt de gereserveerde sleutel {key!r}; kies een andere naam."
+        )
+        return False
+    return True
+
+
+def compile_pattern(pattern: str, report: FieldProblems) -> str | None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        report.add(f"{report.subject} heeft een ongeldig patroon {pattern!r}: {exc}.")
+        return None
+    return pattern
+
+
+def check_options(options: list[Option], report: FieldProblems) -> None:
+    if not options:
+        report.add(f"{report.subject} heeft geen keuzemogelijkheden.")
+        return
+    seen: set[str] = set()
+    for option in options:
+        if not option.value.strip():
+            report.add(
+                f"{report.subject} heeft een keuze zonder waarde (value); "
+                "elke keuze heeft een waarde nodig.",
+            )
+        if option.value in seen:
+            report.add(f"{report.subject} heeft keuze {option.value!r} meer dan één keer.")
+        seen.add(option.value)
+
+
+def _check_default(ff: FormField, report: FieldProblems) -> None:
+    """A default that can never be valid is a design error."""
+    if ff.default is None or not ff.options:
+        return
+    values = ff.option_values()
+    defaults = ff.default if isinstance(ff.default, tuple) else (ff.default,)
+    for value in defaults:
+        if value not in values:
+            report.add(
+                f"{report.subject} heeft standaardwaarde {value!r}, "
+                "maar dat is geen van de keuzes."
+            )
+
+
+def check_unique_keys(result: Iterable[FormField], problems: Problems) -> None:
+    first: dict[str, FormField] = {}
+    for ff in result:
+        if not ff.is_input:
+            continue
+        if ff.key in first:
+            other = first[ff.key]
+            problems.add(
+                ff.id or ff.key,
+                f"Sleutel {ff.key!r} wordt door meerdere onderdelen gebruikt "
+                f"({other.id or '?'!s} en {ff.id or '?'!s}); elke sleutel moet uniek zijn.",
+            )
+        else:
+            first[ff.key] = ff
+
+
+def finish_field(report: FieldProblems, problems_before: int,
+                 values: dict[str, Any]) -> FormField | None:
+    """The field once its source has been read into ``values`` (``FormField`` arguments).
+
+    When reading it found problems, only a bare field with its key remains (or nothing, when
+    the key itself is unusable), so duplicate keys are still found; otherwise the whole
+    field, with its default checked against its options.
+    """
+    if report.count > problems_before:
+        key = values["key"]
+        if key and KEY_RE.fullmatch(key):
+            return FormField(key=key, type=values["type"], label=values["label"],
+                             id=values["id"])
+        return None
+    ff = FormField(**values)
+    _check_default(ff, report)
+    return ff

@@ -1,0 +1,61 @@
+"""Reading deviations back: a case's deviations, the approvals queue, what the resident
+reads of them, and the register that feeds back to policy."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..domain.deviation import RESIDENT_TEXTS, DeviationStatus, DeviationType
+from ..domain.principal import Principal
+from ..persistence import deviation_queries
+from ..persistence.deviation_queries import RegisterFilter
+from ..persistence.models import Deviation
+from ..persistence.uow import UnitOfWork
+from .errors import Forbidden
+
+__all__ = ["Register", "RegisterFilter", "for_case", "pending_cases", "pending_for",
+           "register", "resident_notes"]
+
+
+def for_case(uow: UnitOfWork, case_id: int) -> list[Deviation]:
+    return deviation_queries.of_case(uow.session, case_id)
+
+
+def pending_for(uow: UnitOfWork, actor: Principal) -> list[Deviation]:
+    """The approvals queue: open requests a team lead may decide (not their own)."""
+    if not actor.has_role("teamlead"):
+        return []
+    return deviation_queries.waiting_for_others(uow.session, actor.username)
+
+
+def pending_cases(uow: UnitOfWork, case_ids: set[int]) -> set[int]:
+    """Which of these cases have a deviation request waiting for a decision."""
+    if not case_ids:
+        return set()
+    return deviation_queries.cases_with_request(uow.session, case_ids)
+
+
+def resident_notes(uow: UnitOfWork, case_id: int) -> list[tuple[datetime, str]]:
+    """What the resident reads of approved deviations: plain words, no internal comments."""
+    notes = []
+    for deviation in for_case(uow, case_id):
+        if deviation.status != DeviationStatus.APPROVED.value:
+            continue
+        text = deviation.resident_message or RESIDENT_TEXTS[DeviationType(deviation.type)]
+        if text and deviation.decided_at:
+            notes.append((deviation.decided_at, text))
+    return notes
+
+
+@dataclass
+class Register:
+    counts: dict[str, dict[str, int]]
+    items: list[Deviation]
+
+
+def register(uow: UnitOfWork, actor: Principal, flt: RegisterFilter, limit: int = 1000
+             ) -> Register:
+    if not (actor.works_tasks or actor.has_role("designer")):
+        raise Forbidden("You may not read the deviation register.")
+    counts, items = deviation_queries.register(uow.session, flt, limit)
+    return Register(counts, items)

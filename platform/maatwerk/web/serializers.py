@@ -1,0 +1,106 @@
+"""The API's JSON (and the register's CSV) of cases, tasks, deviations and audit events."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from ..services.steps import StepOutcome
+
+
+class OpenTask(Protocol):
+    """What a case's summary shows of each open task (a task row or a task)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def element_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def candidate_groups(self) -> str: ...
+    @property
+    def assignee(self) -> str | None: ...
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _split(value: str) -> list[str]:
+    return [v for v in value.split(",") if v]
+
+
+def case(outcome: StepOutcome) -> dict[str, Any]:
+    """The case as the API shows it, with its open tasks."""
+    found, model = outcome.case, outcome.case.process_model
+    return {
+        "id": found.id, "reference": found.reference, "status": found.status,
+        "process_key": model.key, "process_version": model.version,
+        "process_name": model.name, "channel": found.channel, "data": found.data,
+        "error": found.error, "created_at": found.created_at.isoformat(),
+        "completed_at": _iso(found.completed_at), "next_timer_at": _iso(found.next_timer_at),
+        "due_at": _iso(found.due_at), "deadline_suspended": found.suspended_since is not None,
+        "open_tasks": [open_task(t) for t in outcome.open_tasks],
+    }
+
+
+def open_task(task: OpenTask) -> dict[str, Any]:
+    return {"id": task.id, "element_id": task.element_id, "name": task.name,
+            "candidate_groups": _split(task.candidate_groups), "assignee": task.assignee}
+
+
+def task(found: Any) -> dict[str, Any]:
+    """A task (persistence Task) as the API shows it."""
+    return {"id": found.id, "case_id": found.case_id, "element_id": found.element_id,
+            "name": found.name, "state": found.state,
+            "candidate_groups": _split(found.candidate_groups),
+            "candidate_users": _split(found.candidate_users),
+            "assignee": found.assignee, "kind": found.kind,
+            "instructions": found.instructions, "blocks_task_id": found.blocks_task_id,
+            "created_at": found.created_at.isoformat()}
+
+
+def deviation(found: Any) -> dict[str, Any]:
+    """A deviation (persistence Deviation) with its case's reference and process."""
+    owner = found.case
+    return {
+        "id": found.id, "case_id": found.case_id,
+        "case_reference": owner.reference if owner is not None else None,
+        "process_key": owner.process_model.key if owner is not None else None,
+        "type": found.type, "status": found.status, "task_id": found.task_id,
+        "element_id": found.element_id, "target_element_id": found.target_element_id,
+        "values": found.values, "before": found.before, "after": found.after,
+        "reason": found.reason, "legal_basis": found.legal_basis,
+        "citation": found.citation, "resident_message": found.resident_message,
+        "requested_by": found.requested_by, "requested_at": _iso(found.requested_at),
+        "decided_by": found.decided_by, "decided_at": _iso(found.decided_at),
+        "decision_comment": found.decision_comment,
+    }
+
+
+def event(found: Any) -> dict[str, Any]:
+    """An audit event (persistence AuditEvent)."""
+    return {"id": found.id, "at": found.occurred_at.isoformat(), "actor": found.actor,
+            "action": found.action, "case_id": found.case_id, "task_id": found.task_id,
+            "result": found.result, "channel": found.channel, "details": found.details,
+            "hash": found.hash}
+
+
+REGISTER_COLUMNS = ["id", "case_reference", "process_key", "element_id", "type", "status",
+                    "legal_basis", "citation", "reason", "requested_by", "requested_at",
+                    "decided_by", "decided_at", "before", "after"]
+
+
+def register_csv(items: Sequence[dict[str, Any]]) -> str:
+    """The deviation register as CSV (objects as JSON in their cell)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=REGISTER_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for item in items:
+        writer.writerow({k: (v if not isinstance(v, dict) else json.dumps(v))
+                         for k, v in item.items()})
+    return buffer.getvalue()
