@@ -14,14 +14,14 @@ from .config import REPO_ROOT, Settings
 from .persistence.database import Database
 from .persistence.migrate import upgrade
 from .persistence.uow import UnitOfWork
-from .services import accounts, audit, demo, deviations, timers
-from .services.errors import ServiceError
+from .services import accounts, audit, demo, deviations, timers, unit_of_work
+from .services.errors import DatabaseBusy, ServiceError
 
 log = logging.getLogger("maatwerk")
 
 
 def _database() -> Database:
-    return Database(Settings().database_url)
+    return unit_of_work.open_database(Settings())
 
 
 def cmd_db_upgrade(_args: argparse.Namespace) -> int:
@@ -117,6 +117,8 @@ def run_worker_pass(database: Database, limit: int = 100) -> int:
         try:
             with UnitOfWork(database) as uow:
                 fired += timers.fire_due(uow, case_id)
+        except DatabaseBusy as exc:  # nothing was changed: the timer is still due next pass
+            log.warning("timers of case %s wait for the next pass: %s", case_id, exc)
         except Exception:  # one broken case must not stop the others
             log.exception("firing timers of case %s failed", case_id)
     return fired
@@ -177,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
         detail = "; ".join(f"{k}: {v}" for k, v in errors.items())
         print(f"error: {exc}{' (' + detail + ')' if detail else ''}", file=sys.stderr)
         return 2
+    except DatabaseBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
     return code
 
 

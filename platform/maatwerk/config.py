@@ -45,6 +45,12 @@ class Settings:
     # reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none); without
     # it, behind a proxy every client has the proxy's address and shares one rate limit
     trusted_proxies: int = int(os.environ.get("MAATWERK_TRUSTED_PROXIES", 0))
+    # seconds: the longest a change waits for another to let go of the database (SQLite's
+    # writer lock, PostgreSQL's lock_timeout); PostgreSQL's longest statement, and longest
+    # transaction left open by its client
+    db_busy_timeout: float = float(os.environ.get("MAATWERK_DB_BUSY_TIMEOUT", 15))
+    db_statement_timeout: float = float(os.environ.get("MAATWERK_DB_STATEMENT_TIMEOUT", 60))
+    db_idle_timeout: float = float(os.environ.get("MAATWERK_DB_IDLE_TIMEOUT", 60))
     testing: bool = False
 
     def __post_init__(self) -> None:
@@ -57,5 +63,10 @@ class Settings:
             raise ConfigError("MAATWERK_SECRET_KEY must be at least 16 characters")
         if not 0 <= self.trusted_proxies <= 5:
             raise ConfigError("MAATWERK_TRUSTED_PROXIES must be 0 (no proxy) up to 5")
+        if not 0 < self.db_busy_timeout < self.db_statement_timeout <= 24 * 3600:
+            raise ConfigError("MAATWERK_DB_BUSY_TIMEOUT must be more than 0 and shorter than "
+                              "MAATWERK_DB_STATEMENT_TIMEOUT (at most a day)")
+        if not 0 < self.db_idle_timeout <= 24 * 3600:
+            raise ConfigError("MAATWERK_DB_IDLE_TIMEOUT must be more than 0, at most a day")
         if self.max_upload_bytes < 1024:
             raise ConfigError("MAATWERK_MAX_UPLOAD_BYTES is too small")

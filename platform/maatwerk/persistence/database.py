@@ -4,17 +4,24 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 
+from .waits import DatabaseBusy, Timeouts, busy_error, caller_of_the_write
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+__all__ = ["Database", "DatabaseBusy", "Timeouts", "make_engine"]
+
+
+def make_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> Engine:
+    timeouts = timeouts or Timeouts()
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
-                               **kwargs)
-        _configure_sqlite(engine)
+        engine = create_engine(url, connect_args={"timeout": timeouts.busy,
+                                                  "check_same_thread": False}, **kwargs)
+        _configure_sqlite(engine, timeouts)
         return engine
     # No ping before each checkout (a round trip per request): a connection the server
     # dropped fails its request once, and SQLAlchemy then replaces every pooled connection
@@ -23,10 +30,47 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     options: dict[str, Any] = {"pool_recycle": 1800}
     if "poolclass" not in kwargs:
         options.update(pool_size=10, max_overflow=10)
-    return create_engine(url, **options, **kwargs)
+    engine = create_engine(url, connect_args={"options": timeouts.postgresql_options(),
+                                              "application_name": "maatwerk"},
+                           **options, **kwargs)
+    _configure_postgresql(engine, timeouts)
+    return engine
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_postgresql(engine: Engine, timeouts: Timeouts) -> None:
+    """A lock or statement timeout becomes DatabaseBusy. With `name_holder` (tests), each
+    transaction names its place in the code as the session's application_name (one more
+    statement), so the error can say where the change that holds the rows began."""
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> DatabaseBusy | None:
+        holder_of = (lambda: _postgresql_holders(engine)) if timeouts.name_holder else None
+        return busy_error(context, timeouts, holder_of)
+
+    if timeouts.name_holder:
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            where = f"{os.getpid()} {caller_of_the_write()}"[-63:]  # NAMEDATALEN
+            connection.exec_driver_sql("SELECT set_config('application_name', %(w)s, false)",
+                                       {"w": where})
+
+
+def _postgresql_holders(engine: Engine) -> str:
+    """The other sessions of this database in an open transaction, by where they began."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("SELECT application_name, state FROM pg_stat_activity WHERE "
+                       "datname = current_database() AND pid <> pg_backend_pid() AND "
+                       "xact_start IS NOT NULL AND state LIKE 'idle in transaction%'")
+        found = [f"pid/place {name} ({state})" for name, state in cursor.fetchall()]
+        raw.rollback()
+    finally:
+        raw.close()
+    return "; ".join(found) or "an unknown place"
+
+
+def _configure_sqlite(engine: Engine, timeouts: Timeouts) -> None:
     """Real transactions on SQLite: we issue BEGIN ourselves (pysqlite's own is lazy),
     IMMEDIATE for units of work that write, so two writers queue instead of deadlocking."""
 
@@ -36,17 +80,21 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(timeouts.busy * 1000)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     lock_path = _writer_lock_path(engine)
 
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> DatabaseBusy | None:
+        return busy_error(context, timeouts)
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
         if mode == "IMMEDIATE" and lock_path is not None:
-            _take_writer_lock(connection.info, lock_path)
+            _take_writer_lock(connection.info, lock_path, timeouts)
         try:
             connection.exec_driver_sql(f"BEGIN {mode}")
         except BaseException:
@@ -69,10 +117,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
 # Writers on SQLite queue on a file lock before BEGIN IMMEDIATE. SQLite's own wait for a
 # busy database polls with growing sleeps (up to 100 ms each), so with several gunicorn
-# workers one writer could sleep long after the other finished; a blocking flock() wakes
-# as soon as the holder lets go. One open file per connection: flock() locks belong to the
-# open file, so two threads' connections exclude each other too. The kernel drops the lock
-# of a process that dies.
+# workers one writer could sleep long after the other finished; this lock is polled every
+# 2 ms at most, and given up after `Timeouts.busy` (DatabaseBusy). One open file per
+# connection: flock() locks belong to the open file, so two threads' connections exclude
+# each other too. The kernel drops the lock of a process that dies. With `name_holder`,
+# the holder writes where it took the lock into the file, and the busy error names it.
 def _writer_lock_path(engine: Engine) -> str | None:
     database = engine.url.database
     if not database or database == ":memory:" or database.startswith("file:"):
@@ -101,7 +150,7 @@ class _LockFile:
 _this_thread = threading.local()
 
 
-def _take_writer_lock(info: dict[str, Any], path: str) -> None:
+def _take_writer_lock(info: dict[str, Any], path: str, timeouts: Timeouts) -> None:
     holds: _ThreadHolds = _this_thread.__dict__.setdefault("holds", _ThreadHolds())
     if holds.holding:
         # a second writer in a thread that already writes would wait for itself forever;
@@ -112,9 +161,41 @@ def _take_writer_lock(info: dict[str, Any], path: str) -> None:
         handle = info["writer_lock_file"] = _LockFile(path)
     if handle.fd is None:  # closed with its connection: never the case while it is in use
         raise RuntimeError("the writer lock file of a live connection was closed")
-    fcntl.flock(handle.fd, fcntl.LOCK_EX)
+    if not _flock_within(handle.fd, timeouts.busy):
+        raise DatabaseBusy(timeouts.busy, _read_holder(handle.fd) if timeouts.name_holder
+                           else None)
+    if timeouts.name_holder:
+        _write_holder(handle.fd)
     holds.holding = True
     info["writer_lock_holds"] = holds
+
+
+_LONGEST_PAUSE = 0.002  # seconds between two tries: the most a writer starts late
+
+
+def _flock_within(fd: int, seconds: float) -> bool:
+    """The lock, or False once `seconds` have passed (flock() itself has no time limit)."""
+    deadline = time.monotonic() + seconds
+    pause = 0.0001
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+        time.sleep(pause)
+        pause = min(pause * 2, _LONGEST_PAUSE)
+
+
+def _write_holder(fd: int) -> None:
+    place = f"{caller_of_the_write()} (process {os.getpid()})".encode()
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, place, 0)
+
+
+def _read_holder(fd: int) -> str:
+    return os.pread(fd, 2000, 0).decode(errors="replace") or "an unknown place"
 
 
 def _release_writer_lock(info: dict[str, Any]) -> None:
@@ -127,9 +208,10 @@ def _release_writer_lock(info: dict[str, Any]) -> None:
 class Database:
     """Owns the engine and hands out sessions for reading and for writing."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, timeouts: Timeouts | None = None) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.timeouts = timeouts or Timeouts()
+        self.engine = make_engine(url, self.timeouts)
         self.is_sqlite = url.startswith("sqlite")
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite \
             else self.engine

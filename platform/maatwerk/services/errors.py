@@ -1,6 +1,11 @@
 """Domain errors raised by services; only the web layer turns them into HTTP answers."""
 from __future__ import annotations
 
+from ..persistence.waits import DatabaseBusy
+
+__all__ = ["Conflict", "DatabaseBusy", "Forbidden", "InvalidInput", "NotFound",
+           "ServiceError"]
+
 
 class ServiceError(Exception):
     """Base for errors a user can act on; `str()` is a readable sentence."""

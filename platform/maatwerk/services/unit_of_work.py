@@ -7,15 +7,18 @@ layer itself. ``Database`` and ``UnitOfWork`` are re-exported so that it can nam
 from __future__ import annotations
 
 from ..config import Settings
-from ..persistence.database import Database
+from ..persistence.database import Database, Timeouts
 from ..persistence.uow import UnitOfWork
 
 __all__ = ["Database", "UnitOfWork", "begin", "end", "open_database"]
 
 
 def open_database(settings: Settings) -> Database:
-    """The database the settings name; connections are made when first needed."""
-    return Database(settings.database_url)
+    """The database the settings name, with their bounds on every wait; connections are
+    made when first needed. Under test, a busy error names where the holder began."""
+    return Database(settings.database_url, Timeouts(
+        busy=settings.db_busy_timeout, statement=settings.db_statement_timeout,
+        idle_in_transaction=settings.db_idle_timeout, name_holder=settings.testing))
 
 
 def begin(database: Database, *, readonly: bool = False) -> UnitOfWork:

@@ -9,13 +9,20 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..domain.documents import MAX_SUBMISSION_BYTES, size_text
-from ..services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
+from ..services.errors import (
+    Conflict,
+    DatabaseBusy,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    ServiceError,
+)
 
 _STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, InvalidInput: 422}
 _TITLES = {400: "Ongeldig verzoek", 401: "Niet ingelogd", 403: "Geen toegang",
            404: "Niet gevonden", 405: "Niet toegestaan", 409: "Al gewijzigd",
            413: "Bestand te groot", 422: "Controleer de invoer",
-           429: "Te veel pogingen", 500: "Er ging iets mis"}
+           429: "Te veel pogingen", 500: "Er ging iets mis", 503: "Even druk"}
 
 
 def _wants_json() -> bool:
@@ -109,6 +116,14 @@ def register(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError) -> tuple[Response | str, int]:
         return _answer(_status_of(exc), str(exc), getattr(exc, "errors", None))
+
+    @app.errorhandler(DatabaseBusy)
+    def _busy(exc: DatabaseBusy) -> tuple[Response | str, int, dict[str, str]]:
+        app.logger.warning("%s %s: %s", request.method, request.path, exc)
+        shown, status = _answer(503, str(exc).split(" It was taken at")[0], dutch_text=(
+            "Het is nu erg druk; uw wijziging is niet opgeslagen. Probeer het over een paar "
+            "seconden opnieuw."))
+        return shown, status, {"Retry-After": str(exc.retry_after)}
 
     @app.errorhandler(CSRFError)
     def _csrf(_exc: CSRFError) -> tuple[Response | str, int]:  # forms only: the API has none
