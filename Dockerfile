@@ -35,9 +35,12 @@ RUN useradd --system --create-home --home-dir /home/maatwerk --uid 10001 \
 WORKDIR /app
 # Editable install: the package stays in /app/platform, so the app finds workflows/,
 # forms/, migrations/, alembic.ini and node_modules/ beside it in /app, as in a checkout.
-COPY pyproject.toml alembic.ini ./
+# The dependencies at the versions the tests passed with (requirements/runtime.txt, with
+# hashes), then the package itself without resolving anything again.
+COPY pyproject.toml alembic.ini requirements/runtime.txt ./
+RUN pip install --require-hashes -r runtime.txt
 COPY platform ./platform
-RUN pip install -e . \
+RUN pip install --no-deps -e . \
     && find /app/platform -name __pycache__ -prune -exec rm -rf {} +
 COPY migrations ./migrations
 COPY workflows ./workflows

@@ -19,7 +19,7 @@ DB ?= all
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help venv assets run lint test bench clean
+.PHONY: help venv assets run lint test bench lock upgrade clean
 
 help: ## list the targets
 	@echo "Maatwerk - make targets:"
@@ -30,20 +30,41 @@ help: ## list the targets
 
 # --- Python ------------------------------------------------------------------------
 
-venv: $(VENV_STAMP) ## create .venv and install the package with its dev extra
+venv: $(VENV_STAMP) ## create .venv with the locked versions (requirements/dev.txt) and the package
 
-# Re-runs when pyproject.toml changes; recreates a .venv whose Python no longer runs
-# (e.g. one copied from another machine).
-$(VENV_STAMP): pyproject.toml
+# The versions the tests passed with: requirements/dev.txt (runtime and dev/test tools) and
+# requirements/runtime.txt (the Docker image), made by pip-compile from pyproject.toml with
+# hashes. `pip-sync` would remove what is not in the lock; a fresh venv needs no removal,
+# and `make clean` starts one. Re-runs when pyproject.toml or the lock changes; recreates a
+# .venv whose Python no longer runs (e.g. one copied from another machine).
+$(VENV_STAMP): pyproject.toml requirements/dev.txt
 	@if ! $(BIN)/python -c 'import sys' >/dev/null 2>&1; then
 	  echo "== creating $(VENV) with $$($(PYTHON) --version)"
 	  rm -rf $(VENV)
 	  $(PYTHON) -m venv $(VENV)
 	fi
-	echo "== installing maatwerk[dev] into $(VENV)"
+	echo "== installing the locked dependencies (requirements/dev.txt) into $(VENV)"
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
+
+# pip-tools lives in a venv of its own, so the project's venv holds exactly the lock.
+LOCK_VENV := .venv-lock
+PIP_COMPILE = $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
+	--strip-extras --no-emit-index-url --no-emit-find-links
+
+$(LOCK_VENV)/bin/pip-compile:
+	@$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet "pip-tools>=7.4"
+
+lock: $(LOCK_VENV)/bin/pip-compile ## lock pyproject.toml's dependencies again, keeping the locked versions where they still fit
+	@$(PIP_COMPILE) $(LOCK_ARGS) -o requirements/runtime.txt pyproject.toml
+	$(PIP_COMPILE) $(LOCK_ARGS) --extra dev -o requirements/dev.txt pyproject.toml
+	echo "== requirements/*.txt written; commit them with a green 'make test' and a 'make bench' run"
+
+upgrade: ## move every locked dependency to its newest version that pyproject.toml allows
+	@$(MAKE) --no-print-directory lock LOCK_ARGS=--upgrade
 
 # --- front-end packages (npm registry) ----------------------------------------------
 
@@ -130,6 +151,6 @@ bench: venv assets ## the benchmark, on SQLite and on a throw-away PostgreSQL
 
 clean: ## stop the test PostgreSQL; remove .venv, node_modules, caches and test output
 	@if [ -x scripts/test-postgres ]; then scripts/test-postgres stop || true; fi
-	rm -rf $(VENV) node_modules .tmp test-artifacts .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LOCK_VENV) node_modules .tmp test-artifacts .pytest_cache .mypy_cache .ruff_cache
 	find platform tests -name __pycache__ -type d -prune -exec rm -rf {} + 2>/dev/null || true
 	rm -rf platform/*.egg-info

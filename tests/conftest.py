@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 from maatwerk import create_app
 from maatwerk.config import Settings
 from maatwerk.persistence import metadata
-from maatwerk.persistence.database import Database
+from maatwerk.persistence.database import Database, Timeouts
 from maatwerk.persistence.migrate import recreate
 from maatwerk.persistence.models import (
     AuditEvent,
@@ -53,7 +53,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def database(database_url: str) -> Iterator[Database]:
-    db = Database(database_url)
+    # the tests' own connections may hold a lock while they line up other processes
+    db = Database(database_url, Timeouts(busy=240, statement=300, idle_in_transaction=300))
     yield db
     db.dispose()
 

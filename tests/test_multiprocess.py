@@ -50,7 +50,7 @@ from maatwerk.domain.process_model import UploadedFile
 from maatwerk.engine import runtime
 from maatwerk.persistence import audit_log
 from maatwerk.persistence.audit_log import AuditHead
-from maatwerk.persistence.database import Database
+from maatwerk.persistence.database import Database, DatabaseBusy
 from maatwerk.persistence.models import Case, Task, utcnow
 from maatwerk.persistence.uow import UnitOfWork
 from maatwerk.services import accounts, audit, cases, demo, process_models, timers
@@ -203,7 +203,7 @@ class RowLock:
                               {"id": case_id})
             except Exception as exc:
                 probe.rollback()
-                return "lock timeout" in str(exc)
+                return isinstance(exc, DatabaseBusy)  # its lock_timeout passed
             probe.rollback()
             return False
 

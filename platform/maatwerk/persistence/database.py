@@ -30,8 +30,7 @@ def make_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> En
     options: dict[str, Any] = {"pool_recycle": 1800}
     if "poolclass" not in kwargs:
         options.update(pool_size=10, max_overflow=10)
-    engine = create_engine(url, connect_args={"options": timeouts.postgresql_options(),
-                                              "application_name": "maatwerk"},
+    engine = create_engine(url, connect_args={"options": timeouts.postgresql_options()},
                            **options, **kwargs)
     _configure_postgresql(engine, timeouts)
     return engine
@@ -39,31 +38,32 @@ def make_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> En
 
 def _configure_postgresql(engine: Engine, timeouts: Timeouts) -> None:
     """A lock or statement timeout becomes DatabaseBusy. With `name_holder` (tests), each
-    transaction names its place in the code as the session's application_name (one more
-    statement), so the error can say where the change that holds the rows began."""
+    transaction notes where in the code it began, by its server process id (known to the
+    driver: no statement more), so the error can name the holder."""
+    began_at: dict[int, str] = {}
 
     @event.listens_for(engine, "handle_error")
     def _on_error(context: ExceptionContext) -> DatabaseBusy | None:
-        holder_of = (lambda: _postgresql_holders(engine)) if timeouts.name_holder else None
+        holder_of = (lambda: _postgresql_holders(engine, began_at)) \
+            if timeouts.name_holder else None
         return busy_error(context, timeouts, holder_of)
 
     if timeouts.name_holder:
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Any) -> None:
-            where = f"{os.getpid()} {caller_of_the_write()}"[-63:]  # NAMEDATALEN
-            connection.exec_driver_sql("SELECT set_config('application_name', %(w)s, false)",
-                                       {"w": where})
+            pid = connection.connection.dbapi_connection.info.backend_pid
+            began_at[pid] = caller_of_the_write()
 
 
-def _postgresql_holders(engine: Engine) -> str:
-    """The other sessions of this database in an open transaction, by where they began."""
+def _postgresql_holders(engine: Engine, began_at: dict[int, str]) -> str:
+    """The other sessions of this database with a transaction open and idle, by where they
+    began (when this process began them) or their server process id."""
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
-        cursor.execute("SELECT application_name, state FROM pg_stat_activity WHERE "
-                       "datname = current_database() AND pid <> pg_backend_pid() AND "
-                       "xact_start IS NOT NULL AND state LIKE 'idle in transaction%'")
-        found = [f"pid/place {name} ({state})" for name, state in cursor.fetchall()]
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'")
+        found = [began_at.get(pid, f"server process {pid}") for (pid,) in cursor.fetchall()]
         raw.rollback()
     finally:
         raw.close()
