@@ -329,6 +329,15 @@ MATRIX: dict[tuple[str, str], list[Call]] = {
     ("api.complete_task", "POST"): [Call(lambda w: f"/api/v1/tasks/{w.task_a}/complete",
                                          (401, 422, 404, 422, 422, 422, 404, 404),
                                          _json({"data": {}}))],
+    # Camunda 7's external-task API: worker accounts (and admins) only; a person's task
+    # is no external task
+    ("engine_rest.fetch_and_lock", "POST"): [Call(
+        lambda w: "/engine-rest/external-task/fetchAndLock",
+        (401, 200, 403, 403, 403, 403, 403, 403), _json({"workerId": "w", "topics": [
+            {"topicName": "geen-taken", "lockDuration": 1000}]}), mimetype="application/json")],
+    ("engine_rest.complete", "POST"): [Call(
+        lambda w: f"/engine-rest/external-task/{w.task_a}/complete",
+        (401, 404, 403, 403, 403, 403, 403, 403), _json({"workerId": "w"}))],
     ("api.verify_audit", "GET"): [Call(lambda w: "/api/v1/audit/verify",
                                        (401, 200, 403, 403, 403, 200, 403, 403))],
 }
@@ -346,7 +355,7 @@ def test_every_route_has_a_row_in_the_matrix(app: Flask) -> None:
 
 
 def _is_api(endpoint: str) -> bool:
-    return endpoint.startswith("api.")
+    return endpoint.startswith(("api.", "engine_rest."))
 
 
 def call(w: World, endpoint: str, method: str, the_call: Call, role: str,
@@ -621,7 +630,8 @@ def test_a_form_post_without_the_right_csrf_token_changes_nothing(
     extra = {"content_type": "multipart/form-data"} if form.multipart else {}
     signed_in = _signed_in(world, client)
     before = row_counts(world.database)
-    for token in (None, "", "not-a-token", foreign, own[:-2] + "xx"):
+    tampered = own[:-2] + ("yy" if own.endswith("xx") else "xx")  # never the token itself
+    for token in (None, "", "not-a-token", foreign, tampered):
         data = form.data(world)
         if token is not None:
             data["csrf_token"] = token

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-ROLES = ("admin", "designer", "caseworker", "teamlead", "clerk")
+# worker: a system that fetches and completes external tasks of the topics named by its
+# groups (services/external_tasks.py), and nothing else
+ROLES = ("admin", "designer", "caseworker", "teamlead", "clerk", "worker")
 RESIDENT_GROUP = "inwoner"
 ANY_CASEWORKER = "role:caseworker"
 WORKER_ROLES = frozenset({"caseworker", "teamlead", "admin"})

@@ -4,7 +4,12 @@ from __future__ import annotations
 from typing import Any
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
-from SpiffWorkflow.bpmn.parser.task_parsers import ConditionalGatewayParser, GatewayParser
+from SpiffWorkflow.bpmn.parser.task_parsers import (
+    ConditionalGatewayParser,
+    GatewayParser,
+    TaskParser,
+)
+from SpiffWorkflow.bpmn.specs.defaults import ManualTask
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, BusinessRuleTaskParser
 from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
@@ -59,3 +64,6 @@ class MaatwerkParser(CamundaParser):
     OVERRIDE_PARSER_CLASSES[full_tag("parallelGateway")] = (GatewayParser, LoopSafeParallelGateway)
     OVERRIDE_PARSER_CLASSES[full_tag("inclusiveGateway")] = (ConditionalGatewayParser,
                                                              LoopSafeInclusiveGateway)
+    # an external service task waits, like a user task, until its worker completes it; the
+    # upload refuses every other kind of service task (model_checks.py)
+    OVERRIDE_PARSER_CLASSES[full_tag("serviceTask")] = (TaskParser, ManualTask)

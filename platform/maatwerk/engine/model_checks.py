@@ -20,7 +20,7 @@ FLOW_NODES = {
     "startEvent", "endEvent", "userTask", "manualTask", "task", "scriptTask",
     "businessRuleTask", "exclusiveGateway", "parallelGateway", "inclusiveGateway",
     "eventBasedGateway", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
-    "subProcess", "callActivity", "transaction",
+    "subProcess", "callActivity", "transaction", "serviceTask",
 }
 ALLOWED_OTHER = {
     "sequenceFlow", "textAnnotation", "association", "dataObject", "dataObjectReference",
@@ -37,8 +37,6 @@ ALLOWED_OTHER = {
     "optionalInputRefs", "whileExecutingInputRefs", "assignment", "from", "to",
 }
 REFUSED = {
-    "serviceTask": "service tasks call code on a server, which Maatwerk does not run; "
-                   "use a user task or a Python script task",
     "sendTask": "send tasks are not supported; use a user task",
     "receiveTask": "receive tasks (waiting for a message) are not supported",
     "complexGateway": "complex gateways are not supported; use exclusive or inclusive gateways",
@@ -173,7 +171,7 @@ def _check_flow_node(upload: ModelUpload, filename: str, process_id: str, elemen
         process_id=process_id, documentation=_documentation(element),
         properties=extension_properties(element))
     for attr in ("class", "delegateExpression", "expression", "type", "topic"):
-        if element.get(CAMUNDA + attr) and local != "businessRuleTask":
+        if element.get(CAMUNDA + attr) and local not in ("businessRuleTask", "serviceTask"):
             upload.problem(filename, element_id, f"camunda:{attr} implementations run code on a "
                                                  "server and are not supported")
     if local in ("userTask", "startEvent"):
@@ -181,6 +179,8 @@ def _check_flow_node(upload: ModelUpload, filename: str, process_id: str, elemen
         facts.form_key = form_key(upload, filename, element)
     if local == "scriptTask":
         _check_script(upload, filename, element)
+    elif local == "serviceTask":
+        facts.topic = _external_topic(upload, filename, element)
     elif local == "businessRuleTask":
         _check_business_rule(upload, filename, element)
         facts.result_variable = element.get(CAMUNDA + "resultVariable") or None
@@ -201,6 +201,33 @@ def _check_flow_node(upload: ModelUpload, filename: str, process_id: str, elemen
         for message in problems_in_expression(condition.text or ""):
             upload.problem(filename, element_id, f"condition: {message}")
     return facts
+
+
+def _external_topic(upload: ModelUpload, filename: str, element: etree._Element) -> str | None:
+    """The topic of an external service task (the case waits until a worker that speaks
+    Camunda's external-task REST API completes it); other implementations are refused."""
+    element_id = element.get("id")
+    for attr in ("class", "delegateExpression", "expression"):
+        if element.get(CAMUNDA + attr):
+            upload.problem(filename, element_id, f"service tasks with camunda:{attr} are not "
+                           "supported yet; choose Implementation 'External' with a topic in "
+                           "Camunda Modeler, and let a worker do the task")
+            return None
+    if element.find("bpmn:extensionElements/camunda:connector", NS) is not None:
+        return None  # refused with the connector element itself
+    if element.get(CAMUNDA + "type") != "external":
+        upload.problem(filename, element_id, "the service task has no implementation; choose "
+                       "Implementation 'External' with a topic in Camunda Modeler")
+        return None
+    topic = (element.get(CAMUNDA + "topic") or "").strip()
+    if not topic:
+        upload.problem(filename, element_id, "the external service task has no topic")
+        return None
+    if "${" in topic or "#{" in topic or len(topic) > 255:
+        upload.problem(filename, element_id, "the topic must be a plain name of at most 255 "
+                       "characters, not an expression")
+        return None
+    return topic
 
 
 def _documentation(element: etree._Element) -> str:

@@ -84,9 +84,9 @@ def _from_inbox_entries(actor: Principal, flt: InboxFilter, postgresql: bool
 
 def _from_tasks(actor: Principal, flt: InboxFilter) -> Visible:
     """The tasks claimed by the person (an index range on the assignee), or, for an
-    administrator, every open task."""
+    administrator, every open task a person does (not those an external worker does)."""
     query = select(Task.id.label("task_id"), Task.due_at, Task.created_at) \
-        .where(Task.state == "open")
+        .where(Task.state == "open", Task.kind != "external")
     if flt.mine_only:
         query = query.where(Task.assignee == actor.username)
     if "admin" in actor.roles and RESIDENT_GROUP not in actor.groups:

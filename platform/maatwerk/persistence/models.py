@@ -295,3 +295,17 @@ class Document(Base):
     submitted_by: Mapped[str] = mapped_column(String(80))  # user name, or 'inwoner'
     channel: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ExternalTask(Base):
+    """An open task that a worker does (an external service task): its topic, and who has
+    it locked until when (Camunda 7's fetchAndLock)."""
+
+    __tablename__ = "external_tasks"
+    __table_args__ = (Index("ix_external_tasks_topic", "topic", "lock_expires_at"),)
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    topic: Mapped[str] = mapped_column(String(255))
+    worker_id: Mapped[str | None] = mapped_column(String(255))
+    lock_expires_at: Mapped[datetime | None] = mapped_column()

@@ -8,7 +8,7 @@ from ..domain.audit import AuditEntry
 from ..domain.principal import ANY_CASEWORKER
 from ..engine import StepResult
 from ..engine.expressions import evaluate
-from ..persistence import step_writes, task_rows
+from ..persistence import external_task_queries, step_writes, task_rows
 from ..persistence.models import Case, ProcessModel, utcnow
 from ..persistence.step_writes import Closing
 from ..persistence.task_rows import TaskRow
@@ -45,6 +45,9 @@ def apply_step(step: Step, result: StepResult) -> list[TaskRow]:
         case, model, result, [r for r in step.open_rows if r.id not in closed_now])
     step_writes.write_step(conn, case, values, [
         *step.closing, *(Closing(row.id, "cancelled", None) for row in cancelled)], opened)
+    external_task_queries.add(conn, [
+        {"task_id": new.id, "case_id": case.id, "topic": model.elements[new.element_id]["topic"]}
+        for new in opened if new.kind == "external"])
     for row in cancelled:
         uow.record(AuditEntry(actor, "task_cancelled", case_id=case.id, task_id=row.id,
                               details={"element_id": row.element_id, "name": row.name}))
@@ -71,7 +74,7 @@ def _sync_tasks(case: Case, model: ProcessModel, result: StepResult, rows: list[
     cancelled: list[TaskRow] = []
     known = set()
     for row in rows:
-        if row.kind != "bpmn":
+        if row.kind == "adhoc":  # outside the engine: only a person closes it
             still.append(row)
             continue
         known.add(row.engine_task_id)
@@ -84,6 +87,10 @@ def _sync_tasks(case: Case, model: ProcessModel, result: StepResult, rows: list[
 def _new_task(case: Case, model: ProcessModel, task_id: str, element_id: str, name: str,
               data: dict[str, Any]) -> task_rows.NewTask:
     facts = model.elements.get(element_id, {})
+    if facts.get("topic"):  # a worker does it: no one's inbox (external_tasks.py)
+        return task_rows.NewTask(case_id=case.id, engine_task_id=task_id,
+                                 element_id=element_id, name=name, principals=[],
+                                 due_at=case.due_at, kind="external")
     groups = [_resolve(g, data) for g in facts.get("candidate_groups", [])]
     users = [_resolve(u, data) for u in facts.get("candidate_users", [])]
     assignee = _resolve(facts["assignee"], data) if facts.get("assignee") else None

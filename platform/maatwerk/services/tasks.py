@@ -146,6 +146,9 @@ def _completable(step: Step, actor: Principal) -> TaskRow:
     if task is None or not _may_see_row(actor, task.principals, task.assignee):
         raise NotFound(NO_TASK)
     _ensure_open(task)
+    if task.kind == "external":
+        raise Conflict("This task is done by an external worker; it is completed through "
+                       "/engine-rest/external-task, not by a person.")
     if task.assignee and task.assignee != actor.username and actor is not RESIDENT:
         raise Forbidden(f"This task is claimed by {task.assignee}; ask them or a team lead "
                         "to release it first.")

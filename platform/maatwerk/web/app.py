@@ -16,6 +16,7 @@ from . import (
     designer,
     deviations,
     documents,
+    engine_rest,
     errors,
     input_guard,
     ratelimit,
@@ -59,9 +60,10 @@ def build_app(settings: Settings) -> Flask:
     app.before_request(documents.allow_documents)  # before the CSRF check reads the form
     csrf.init_app(app)
     csrf.exempt(api.bp)
+    csrf.exempt(engine_rest.bp)
     app.before_request(input_guard.refuse_unusable_input)
     for blueprint in (assets.bp, auth.bp, resident.bp, work.bp, deviations.bp, designer.bp,
-                      documents.bp, api.bp):
+                      documents.bp, api.bp, engine_rest.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     ratelimit.install(app, settings.login_limit, settings.form_limit)

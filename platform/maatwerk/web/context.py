@@ -1,6 +1,7 @@
 """Per-request plumbing: the unit of work, the signed-in person, the bearer token."""
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from collections.abc import Callable
@@ -67,6 +68,17 @@ def _principal_for_token(token: str) -> Principal | None:
     return principal
 
 
+def _principal_for_basic(encoded: str) -> Principal | None:
+    """HTTP Basic as the Camunda clients send it: the user name, and the token as the
+    password; both must belong to one account."""
+    try:
+        username, _, token = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    principal = _principal_for_token(token) if token else None
+    return principal if principal is not None and principal.username == username else None
+
+
 def current_principal() -> Principal | None:
     if "principal" in g:
         found: Principal | None = g.principal
@@ -75,8 +87,11 @@ def current_principal() -> Principal | None:
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         principal = _principal_for_token(header[7:].strip())
+    elif header.startswith("Basic ") and request.blueprint == "engine_rest":
+        principal = _principal_for_basic(header[6:].strip())
     # the API has no CSRF check, so a browser's session cookie is no key to it
-    elif request.blueprint != "api" and (username := session.get("username")):
+    elif request.blueprint not in ("api", "engine_rest") and \
+            (username := session.get("username")):
         principal = accounts.principal_by_username(uow(readonly=True), username)
     g.principal = principal
     return principal

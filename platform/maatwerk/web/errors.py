@@ -26,7 +26,8 @@ _TITLES = {400: "Ongeldig verzoek", 401: "Niet ingelogd", 403: "Geen toegang",
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    return request.path.startswith(("/api/", "/engine-rest/")) or \
+        request.accept_mimetypes.best == "application/json"
 
 
 # What people read on an error page is Dutch (the API answers in English): the messages

@@ -33,6 +33,8 @@ ACTIONS = {
     "deadline_resumed": "Beslistermijn loopt weer",
     "deadline_extended": "Beslistermijn verlengd", "case_retried": "Opnieuw geprobeerd",
     "document_received": "Document ontvangen", "document_viewed": "Document ingezien",
+    "external_task_locked": "Opgepakt door een extern systeem",
+    "external_task_completed": "Afgerond door een extern systeem",
 }
 CHANNELS = {"online": "Online", "balie": "Aan de balie", "telefoon": "Telefonisch",
             "post": "Per post"}

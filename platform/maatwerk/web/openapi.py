@@ -46,7 +46,9 @@ SCHEMAS: dict[str, Any] = {
     "TaskSummary": {"type": "object", "properties": {
         "id": {"type": "string"}, "element_id": {"type": "string"}, "name": {"type": "string"},
         "candidate_groups": {"type": "array", "items": {"type": "string"}},
-        "assignee": {"type": ["string", "null"]}}},
+        "assignee": {"type": ["string", "null"]},
+        "kind": {"type": "string", "enum": ["bpmn", "adhoc", "external"],
+                 "description": "external: a worker does it (/engine-rest/external-task)"}}},
     "Task": {"type": "object", "properties": {
         "id": {"type": "string"}, "case_id": {"type": "integer"},
         "element_id": {"type": "string"}, "name": {"type": "string"},

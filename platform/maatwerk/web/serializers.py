@@ -24,6 +24,8 @@ class OpenTask(Protocol):
     def candidate_groups(self) -> str: ...
     @property
     def assignee(self) -> str | None: ...
+    @property
+    def kind(self) -> str: ...
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -50,7 +52,8 @@ def case(outcome: StepOutcome) -> dict[str, Any]:
 
 def open_task(task: OpenTask) -> dict[str, Any]:
     return {"id": task.id, "element_id": task.element_id, "name": task.name,
-            "candidate_groups": _split(task.candidate_groups), "assignee": task.assignee}
+            "candidate_groups": _split(task.candidate_groups), "assignee": task.assignee,
+            "kind": task.kind}
 
 
 def task(found: Any) -> dict[str, Any]:

@@ -1,0 +1,166 @@
+"""External tasks: service tasks (camunda:type="external") that a worker does.
+
+A worker fetches and locks open tasks of the topics it may work on (its account's groups),
+then completes each with variables; completing is a step like any other (steps.py). A
+lock runs out after the duration the worker asked for, and another worker can then take
+the task. This is what Camunda 7's external-task REST API offers (web/engine_rest.py), so
+the workers that municipalities already run work here unchanged."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..domain.audit import AuditEntry
+from ..domain.principal import Principal
+from ..engine import StepResult, runtime
+from ..engine.runtime import TaskNotOpen
+from ..persistence import external_task_queries as queries
+from ..persistence.models import utcnow
+from ..persistence.uow import UnitOfWork
+from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .step import Step, StepOutcome
+from .steps import case_of_task, run_step
+
+NO_EXTERNAL_TASK = "There is no such external task, or you may not see it."
+LONGEST_LOCK = timedelta(days=7)
+LONGEST_POLL = 60.0  # seconds a fetch may wait for work (asyncResponseTimeout)
+POLL_PAUSE = 0.2  # seconds between two looks while a fetch waits
+
+
+@dataclass(frozen=True)
+class TopicRequest:
+    """One topic of a fetch: its name, how long its tasks stay locked, and which case
+    variables the worker wants (None: all)."""
+
+    name: str
+    lock_duration: timedelta
+    variables: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class LockedTask:
+    """An external task as the worker that locked it sees it."""
+
+    id: str
+    topic: str
+    worker_id: str
+    lock_expires_at: datetime
+    element_id: str
+    case_id: int
+    reference: str
+    process_key: str
+    process_model_id: int
+    version: int
+    variables: dict[str, Any]
+
+
+def may_work_on(worker: Principal, topics: list[str]) -> None:
+    """A worker account works on the topics named by its groups; an admin on any."""
+    if not worker.has_role("worker"):
+        raise Forbidden("Only worker accounts fetch and complete external tasks.")
+    if "admin" in worker.roles:
+        return
+    refused = [t for t in topics if t not in worker.groups]
+    if refused:
+        raise Forbidden(f"This worker may not work on the topic(s) {', '.join(refused)}.")
+
+
+def fetch_and_lock(uow: UnitOfWork, worker: Principal, worker_id: str,
+                   topics: list[TopicRequest], max_tasks: int,
+                   wait_seconds: float = 0.0) -> list[LockedTask]:
+    """Lock up to max_tasks open tasks of these topics for this worker, waiting up to
+    wait_seconds for one to come (long polling); every lock is on record."""
+    _check_fetch(worker, worker_id, topics, max_tasks)
+    deadline = time.monotonic() + min(max(wait_seconds, 0.0), LONGEST_POLL)
+    while True:
+        locked = _lock_some(uow, worker, worker_id, topics, max_tasks)
+        if locked or time.monotonic() >= deadline:
+            return locked
+        time.sleep(POLL_PAUSE)
+
+
+def _check_fetch(worker: Principal, worker_id: str, topics: list[TopicRequest],
+                 max_tasks: int) -> None:
+    if not worker_id.strip() or len(worker_id) > 255:
+        raise InvalidInput("Give a workerId of 1 to 255 characters.", {"workerId": "Required."})
+    if not topics or not 1 <= max_tasks <= 100:
+        raise InvalidInput("Ask for at least one topic and 1 to 100 tasks.",
+                           {"topics": "At least one.", "maxTasks": "1 to 100."})
+    for topic in topics:
+        if not timedelta(0) < topic.lock_duration <= LONGEST_LOCK:
+            raise InvalidInput(f"The lockDuration of topic '{topic.name}' must be more than 0 "
+                               "and at most 7 days.", {"lockDuration": "Out of range."})
+    may_work_on(worker, [t.name for t in topics])
+
+
+def _lock_some(uow: UnitOfWork, worker: Principal, worker_id: str,
+               topics: list[TopicRequest], max_tasks: int) -> list[LockedTask]:
+    now = utcnow()
+    by_name = {t.name: t for t in topics}
+    taken = queries.take(uow.session, list(by_name), now, max_tasks, uow.is_postgresql)
+    if not taken:
+        uow.rollback()  # let go of the database (SQLite's writer lock) while waiting
+        return []
+    for task_id, topic in taken:
+        queries.set_lock(uow.session, task_id, worker_id, now + by_name[topic].lock_duration)
+    rows = queries.described(uow.session, [task_id for task_id, _ in taken])
+    for row in rows:
+        uow.record(_entry(worker, "external_task_locked", row, {
+            "worker_id": worker_id, "lock_expires_at": row["lock_expires_at"].isoformat()}))
+    uow.commit()
+    return [_locked(row, by_name[row["topic"]].variables) for row in rows]
+
+
+def _entry(worker: Principal, action: str, row: dict[str, Any],
+           details: dict[str, Any]) -> AuditEntry:
+    return AuditEntry(worker.username, action, case_id=row["case_id"], task_id=row["task_id"],
+                      details={"element_id": row["element_id"], "topic": row["topic"],
+                               **details})
+
+
+def _locked(row: dict[str, Any], wanted: list[str] | None) -> LockedTask:
+    data = row["data"] or {}
+    variables = data if wanted is None else {k: data[k] for k in wanted if k in data}
+    return LockedTask(
+        id=row["task_id"], topic=row["topic"], worker_id=row["worker_id"],
+        lock_expires_at=row["lock_expires_at"], element_id=row["element_id"],
+        case_id=row["case_id"], reference=row["reference"], process_key=row["key"],
+        process_model_id=row["model_id"], version=row["version"], variables=variables)
+
+
+def complete(uow: UnitOfWork, worker: Principal, task_id: str, worker_id: str,
+             variables: dict[str, Any]) -> StepOutcome:
+    """The worker that holds the task's lock completes it; the case runs on."""
+    if not worker.has_role("worker"):
+        raise Forbidden("Only worker accounts fetch and complete external tasks.")
+
+    def act(step: Step) -> StepResult:
+        task, lock = _held_by(step, worker, task_id, worker_id)
+        try:
+            result = runtime.complete(step.workflow(), task.engine_task_id or "", variables)
+        except TaskNotOpen:
+            raise Conflict("This external task is no longer open in the case.") from None
+        step.close(task.id, "completed", worker.username)
+        step.record(worker.username, "external_task_completed", task_id=task.id, details={
+            "element_id": task.element_id, "topic": lock.topic, "worker_id": worker_id,
+            "data": variables})
+        return result
+    return run_step(uow, case_of_task(task_id, missing=NO_EXTERNAL_TASK), act)
+
+
+def _held_by(step: Step, worker: Principal, task_id: str, worker_id: str
+             ) -> tuple[Any, queries.Lock]:
+    task = step.task
+    lock = queries.lock_of(step.uow.session, task_id)
+    if task is None or task.kind != "external" or lock is None:
+        raise NotFound(NO_EXTERNAL_TASK)
+    may_work_on(worker, [lock.topic])
+    if task.state != "open":
+        raise NotFound(NO_EXTERNAL_TASK)
+    if lock.worker_id != worker_id:
+        holder = f"locked by worker '{lock.worker_id}'" if lock.worker_id else "not locked"
+        raise InvalidInput(f"External task {task_id} cannot be completed by worker "
+                           f"'{worker_id}'. It is {holder}.", {"workerId": holder})
+    return task, lock

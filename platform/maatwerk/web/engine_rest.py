@@ -1,0 +1,104 @@
+"""Camunda 7's REST API under /engine-rest, as far as Maatwerk offers it: the external-task
+calls that existing workers (e.g. camunda-external-task-client-python3) make, with
+Camunda's paths, bodies, variable format, status codes and error bodies.
+
+A token is sent as `Authorization: Bearer <token>`, or as HTTP Basic with the account's
+user name and the token as the password (what the Camunda clients' basic auth sends)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from ..services import external_tasks
+from ..services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
+from . import camunda_variables
+from .context import me, uow
+
+bp = Blueprint("engine_rest", __name__, url_prefix="/engine-rest")
+
+_STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, InvalidInput: 400}
+
+
+@bp.before_request
+def _authenticate() -> None:
+    me()
+
+
+@bp.errorhandler(ServiceError)
+def _service_error(exc: ServiceError) -> tuple[Response, int]:
+    """Camunda's error body: {"type", "message"}; a wrong request is 400 there."""
+    status = next((code for cls, code in _STATUS.items() if isinstance(exc, cls)), 400)
+    kind = "InvalidRequestException" if status == 400 else "RestException"
+    return jsonify({"type": kind, "message": str(exc)}), status
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("Send a JSON object (Content-Type: application/json).")
+    return body
+
+
+def _camunda_time(moment: datetime) -> str:
+    """Camunda's date format: 2026-12-06T21:14:05.000+0000."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}" + \
+        moment.strftime("%z")
+
+
+def _topics(body: dict[str, Any]) -> list[external_tasks.TopicRequest]:
+    topics = body.get("topics")
+    if not isinstance(topics, list) or not topics:
+        raise InvalidInput("'topics' must be a list of at least one topic.")
+    found = []
+    for topic in topics:
+        if not isinstance(topic, dict) or not isinstance(topic.get("topicName"), str):
+            raise InvalidInput("Each topic needs a 'topicName'.")
+        duration = topic.get("lockDuration")
+        if not isinstance(duration, int) or isinstance(duration, bool):
+            raise InvalidInput(f"Topic '{topic['topicName']}' needs a lockDuration in ms.")
+        wanted = topic.get("variables")
+        if wanted is not None and not (isinstance(wanted, list) and
+                                       all(isinstance(v, str) for v in wanted)):
+            raise InvalidInput("'variables' must be a list of variable names.")
+        found.append(external_tasks.TopicRequest(
+            topic["topicName"], timedelta(milliseconds=duration), wanted))
+    return found
+
+
+@bp.post("/external-task/fetchAndLock")
+def fetch_and_lock() -> Response:
+    body = _body()
+    max_tasks, wait = body.get("maxTasks", 1), body.get("asyncResponseTimeout") or 0
+    if not isinstance(max_tasks, int) or not isinstance(wait, int | float):
+        raise InvalidInput("'maxTasks' and 'asyncResponseTimeout' must be numbers.")
+    locked = external_tasks.fetch_and_lock(
+        uow(), me(), str(body.get("workerId") or ""), _topics(body), max_tasks, wait / 1000)
+    return jsonify([_locked_task(task) for task in locked])
+
+
+def _locked_task(task: external_tasks.LockedTask) -> dict[str, Any]:
+    definition = f"{task.process_key}:{task.version}:{task.process_model_id}"
+    return {
+        "id": task.id, "topicName": task.topic, "workerId": task.worker_id,
+        "lockExpirationTime": _camunda_time(task.lock_expires_at),
+        "activityId": task.element_id, "activityInstanceId": f"{task.element_id}:{task.id}",
+        "executionId": task.id, "processInstanceId": str(task.case_id),
+        "processDefinitionId": definition, "processDefinitionKey": task.process_key,
+        "processDefinitionVersionTag": None, "businessKey": task.reference,
+        "errorMessage": None, "errorDetails": None, "retries": None, "suspended": False,
+        "priority": 0, "tenantId": None, "extensionProperties": {},
+        "variables": camunda_variables.to_camunda(task.variables),
+    }
+
+
+@bp.post("/external-task/<task_id>/complete")
+def complete(task_id: str) -> tuple[str, int]:
+    body = _body()
+    variables = camunda_variables.from_camunda(body.get("variables"))
+    # local variables belong to the task alone and end with it, in Camunda as here; they
+    # are checked like the others, so a wrong one is still refused
+    camunda_variables.from_camunda(body.get("localVariables"), "localVariables")
+    external_tasks.complete(uow(), me(), task_id, str(body.get("workerId") or ""), variables)
+    return "", 204

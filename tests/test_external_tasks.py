@@ -1,0 +1,223 @@
+"""External service tasks (camunda:type="external"): the case waits until a worker fetches,
+locks and completes the task through Camunda 7's REST API (/engine-rest). The worker here is
+the real camunda-external-task-client-python3, unchanged, in a process of its own against
+a running server."""
+from __future__ import annotations
+
+import base64
+import io
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from helpers import actions, bearer, start
+from maatwerk.persistence.database import Database
+from maatwerk.persistence.uow import UnitOfWork
+from maatwerk.services import accounts
+
+MODEL = Path(__file__).parent / "data" / "external_task.bpmn"
+TOPIC = "toeslag-berekenen"
+PYTHON_WORKER = '''
+import sys
+from camunda.external_task.external_task_worker import ExternalTaskWorker
+
+base_url, username, token = sys.argv[1:4]
+
+
+def calculate(task):
+    naam = task.get_variable("naam")
+    return task.complete({"bedrag": 120, "berekend_voor": naam, "regels": ["art. 3", "art. 4"]})
+
+
+ExternalTaskWorker(worker_id="rekenaar-1", base_url=base_url, config={
+    "auth_basic": {"username": username, "password": token}, "maxTasks": 1,
+    "lockDuration": 10000, "asyncResponseTimeout": 500, "sleepSeconds": 0.2,
+}).subscribe("toeslag-berekenen", calculate)
+'''
+
+
+@pytest.fixture
+def worker(database: Database, demo_loaded: list[str]) -> dict[str, str]:
+    """A worker account for the topic, and its token."""
+    with UnitOfWork(database) as unit:
+        accounts.create_user(unit, "rekenaar", ["worker"], [TOPIC], "rekenaar-wachtwoord")
+        unit.commit()
+        token = accounts.create_token(unit, "rekenaar")
+    return {"username": "rekenaar", "token": token}
+
+
+@pytest.fixture
+def model(client: FlaskClient, tokens: dict[str, str]) -> None:
+    response = client.post("/api/v1/process-models", data={"files": [
+        (io.BytesIO(MODEL.read_bytes()), MODEL.name)]}, headers=bearer(tokens["ontwerper"]),
+        content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_json()
+
+
+@pytest.fixture
+def python_worker(live_server: str, worker: dict[str, str], tmp_path: Path
+                  ) -> Iterator[subprocess.Popen[str]]:
+    script = tmp_path / "worker.py"
+    script.write_text(PYTHON_WORKER)
+    process = subprocess.Popen(
+        [sys.executable, str(script), f"{live_server}/engine-rest", worker["username"],
+         worker["token"]], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    yield process
+    process.kill()
+    process.communicate(timeout=10)  # reads and closes its output pipe
+    # its last long poll (asyncResponseTimeout) may still run in the server: let it end, or
+    # it would lock the next test's task for this worker (as Camunda would)
+    time.sleep(1.0)
+
+
+def _case(client: FlaskClient, token: str, case_id: int) -> dict[str, Any]:
+    body: dict[str, Any] = client.get(f"/api/v1/cases/{case_id}", headers=bearer(token)
+                                      ).get_json()
+    return body
+
+
+def _open(client: FlaskClient, token: str, case_id: int) -> list[str]:
+    return [t["element_id"] for t in _case(client, token, case_id)["open_tasks"]]
+
+
+def test_the_real_python_client_completes_the_task_and_the_case_runs_on(
+        client: FlaskClient, tokens: dict[str, str], model: None,
+        python_worker: subprocess.Popen[str]) -> None:
+    case = start(client, tokens["consulent"], "toeslag_berekenen", {"naam": "Fatima"})
+    # the case waits for the worker: its step is open, of kind external, in nobody's inbox
+    assert [(t["element_id"], t["kind"]) for t in case["open_tasks"]] == [
+        ("Task_Berekenen", "external")]
+    for who in ("consulent", "beheer"):
+        inbox = client.get("/api/v1/tasks", headers=bearer(tokens[who])).get_json()["tasks"]
+        assert "Task_Berekenen" not in {t["element_id"] for t in inbox}, who
+    deadline = time.monotonic() + 30
+    while _open(client, tokens["consulent"], case["id"]) == ["Task_Berekenen"]:
+        assert python_worker.poll() is None, python_worker.stdout.read()  # type: ignore[union-attr]
+        assert time.monotonic() < deadline, "the worker did not complete the task"
+        time.sleep(0.1)
+    after = _case(client, tokens["consulent"], case["id"])
+    assert [t["element_id"] for t in after["open_tasks"]] == ["Task_Beoordelen"]
+    assert after["data"]["bedrag"] == 120 and after["data"]["berekend_voor"] == "Fatima"
+    assert after["data"]["regels"] == ["art. 3", "art. 4"]  # a list arrives as Json
+    history = actions(client, tokens["consulent"], case["id"])
+    assert history.index("external_task_locked") < history.index("external_task_completed")
+    events = client.get(f"/api/v1/cases/{case['id']}/audit",
+                        headers=bearer(tokens["consulent"])).get_json()["events"]
+    done = next(e for e in events if e["action"] == "external_task_completed")
+    assert done["actor"] == "rekenaar"
+    assert done["details"]["worker_id"] == "rekenaar-1"
+
+
+def _fetch(client: FlaskClient, auth: dict[str, str], worker_id: str = "w1",
+           lock_ms: int = 60_000, topic: str = TOPIC) -> Any:
+    return client.post("/engine-rest/external-task/fetchAndLock", headers=auth, json={
+        "workerId": worker_id, "maxTasks": 5, "topics": [
+            {"topicName": topic, "lockDuration": lock_ms, "variables": ["naam"]}]})
+
+
+def test_fetch_lock_and_complete_as_camunda_answers(
+        client: FlaskClient, tokens: dict[str, str], model: None,
+        worker: dict[str, str]) -> None:
+    case = start(client, tokens["consulent"], "toeslag_berekenen",
+                 {"naam": "Ali", "geheim": "x"})
+    auth = bearer(worker["token"])
+    fetched = _fetch(client, auth)
+    assert fetched.status_code == 200
+    [task] = fetched.get_json()
+    assert task["topicName"] == TOPIC and task["workerId"] == "w1"
+    assert task["activityId"] == "Task_Berekenen"
+    assert task["processInstanceId"] == str(case["id"])
+    assert task["processDefinitionKey"] == "toeslag_berekenen"
+    assert task["variables"] == {"naam": {"type": "String", "value": "Ali", "valueInfo": {}}}
+    assert len(task["lockExpirationTime"]) == len("2026-12-06T21:14:05.000+0000")
+    assert _fetch(client, auth).get_json() == []  # locked: nobody else gets it
+    # a worker that does not hold the lock may not complete it
+    other = client.post(f"/engine-rest/external-task/{task['id']}/complete", headers=auth,
+                        json={"workerId": "w2", "variables": {}})
+    assert other.status_code == 400
+    assert other.get_json()["type"] == "InvalidRequestException"
+    assert "locked by worker 'w1'" in other.get_json()["message"]
+    # a person cannot complete it through the platform's own API
+    person = client.post(f"/api/v1/tasks/{task['id']}/complete",
+                         headers=bearer(tokens["beheer"]), json={"data": {}})
+    assert person.status_code == 409
+    bad = client.post(f"/engine-rest/external-task/{task['id']}/complete", headers=auth,
+                      json={"workerId": "w1", "variables": {"bedrag": {
+                          "value": "veel", "type": "Integer"}}})
+    assert bad.status_code == 400 and "bedrag" in bad.get_json()["message"]
+    assert _open(client, tokens["consulent"], case["id"]) == ["Task_Berekenen"]  # unchanged
+    basic = "Basic " + base64.b64encode(f"rekenaar:{worker['token']}".encode()).decode()
+    done = client.post(f"/engine-rest/external-task/{task['id']}/complete",
+                       headers={"Authorization": basic}, json={
+                           "workerId": "w1", "variables": {"bedrag": {"value": 0,
+                                                                      "type": "Integer"}}})
+    assert done.status_code == 204, done.get_data(as_text=True)
+    after = _case(client, tokens["consulent"], case["id"])
+    assert after["status"] == "completed"  # bedrag 0: no allowance, the case ends
+    again = client.post(f"/engine-rest/external-task/{task['id']}/complete", headers=auth,
+                        json={"workerId": "w1"})
+    assert again.status_code == 404
+
+
+def test_an_expired_lock_lets_another_worker_take_the_task(
+        client: FlaskClient, tokens: dict[str, str], model: None,
+        worker: dict[str, str]) -> None:
+    start(client, tokens["consulent"], "toeslag_berekenen", {"naam": "Ali"})
+    auth = bearer(worker["token"])
+    [first] = _fetch(client, auth, "w1", lock_ms=1).get_json()
+    time.sleep(0.05)
+    [second] = _fetch(client, auth, "w2").get_json()
+    assert second["id"] == first["id"] and second["workerId"] == "w2"
+
+
+def test_workers_are_held_to_their_topics(client: FlaskClient, tokens: dict[str, str],
+                                          model: None, worker: dict[str, str]) -> None:
+    refused = _fetch(client, bearer(worker["token"]), topic="iets-anders")
+    assert refused.status_code == 403
+    assert refused.get_json() == {
+        "type": "RestException",
+        "message": "This worker may not work on the topic(s) iets-anders."}
+    caseworker = _fetch(client, bearer(tokens["consulent"]))
+    assert caseworker.status_code == 403
+    assert client.post("/engine-rest/external-task/fetchAndLock", json={}).status_code == 401
+    wrong_basic = "Basic " + base64.b64encode(f"consulent:{worker['token']}".encode()).decode()
+    assert _fetch(client, {"Authorization": wrong_basic}).status_code == 401
+
+
+SERVICE_TASK = '''<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="D" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="status_zetten" isExecutable="true">
+    <bpmn:startEvent id="StartEvent_1"><bpmn:outgoing>F1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:serviceTask id="Task_Status" {attributes}><bpmn:incoming>F1</bpmn:incoming><bpmn:outgoing>F2</bpmn:outgoing></bpmn:serviceTask>
+    <bpmn:endEvent id="EndEvent_1"><bpmn:incoming>F2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="F1" sourceRef="StartEvent_1" targetRef="Task_Status" />
+    <bpmn:sequenceFlow id="F2" sourceRef="Task_Status" targetRef="EndEvent_1" />
+  </bpmn:process>
+</bpmn:definitions>'''
+
+
+@pytest.mark.parametrize(("attributes", "message"), [
+    ('camunda:expression="${zaakStatusService.setStatus(execution, \'Ontvangen\')}"',
+     "service tasks with camunda:expression are not supported yet"),
+    ('camunda:delegateExpression="${statusDelegate}"',
+     "service tasks with camunda:delegateExpression are not supported yet"),
+    ("", "the service task has no implementation"),
+    ('camunda:type="external"', "the external service task has no topic"),
+    ('camunda:type="external" camunda:topic="${onderwerp}"', "not an expression"),
+])
+def test_service_tasks_a_worker_cannot_do_are_refused_by_name(
+        client: FlaskClient, tokens: dict[str, str], attributes: str, message: str) -> None:
+    bpmn = SERVICE_TASK.replace("{attributes}", attributes)
+    response = client.post("/api/v1/process-models", data={"files": [
+        (io.BytesIO(bpmn.encode()), "status.bpmn")]}, headers=bearer(tokens["ontwerper"]),
+        content_type="multipart/form-data")
+    assert response.status_code == 422
+    [problem] = response.get_json()["errors"]
+    assert problem["file"] == "status.bpmn" and problem["element_id"] == "Task_Status"
+    assert message in problem["message"]
