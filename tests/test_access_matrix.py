@@ -215,6 +215,7 @@ PUBLIC = (200,) * 8
 CASE_API = (401, 200, 404, 200, 200, 200, 200, 200)  # staff see every case; not a designer
 TASK_API = (401, 200, 404, 200, 200, 200, 404, 404)  # a consulenten task
 WORKER_API = (401, 200, 403, 200, 200, 200, 200, 403)
+NOT_EXTERNAL = (401, 404, 404, 404, 404, 404, 404, 404)  # a person's task, asked of /engine-rest
 VENDOR = 200 if nlds_available() else 404
 
 MATRIX: dict[tuple[str, str], list[Call]] = {
@@ -338,6 +339,24 @@ MATRIX: dict[tuple[str, str], list[Call]] = {
     ("engine_rest.complete", "POST"): [Call(
         lambda w: f"/engine-rest/external-task/{w.task_a}/complete",
         (401, 404, 403, 403, 403, 403, 403, 403), _json({"workerId": "w"}))],
+    ("engine_rest.failure", "POST"): [Call(
+        lambda w: f"/engine-rest/external-task/{w.task_a}/failure", NOT_EXTERNAL,
+        _json({"workerId": "w", "errorMessage": "x", "retries": 0, "retryTimeout": 0}))],
+    ("engine_rest.set_retries", "PUT"): [Call(
+        lambda w: f"/engine-rest/external-task/{w.task_a}/retries", NOT_EXTERNAL,
+        _json({"retries": 1}))],
+    ("engine_rest.extend_lock", "POST"): [Call(
+        lambda w: f"/engine-rest/external-task/{w.task_a}/extendLock", NOT_EXTERNAL,
+        _json({"workerId": "w", "newDuration": 1000}))],
+    ("engine_rest.unlock", "POST"): [Call(
+        lambda w: f"/engine-rest/external-task/{w.task_a}/unlock", NOT_EXTERNAL, _json({}))],
+    ("engine_rest.get_task", "GET"): [Call(
+        lambda w: f"/engine-rest/external-task/{w.task_a}", NOT_EXTERNAL)],
+    ("engine_rest.error_details", "GET"): [Call(
+        lambda w: f"/engine-rest/external-task/{w.task_a}/errorDetails", NOT_EXTERNAL)],
+    ("engine_rest.find", "GET"): [Call(
+        lambda w: "/engine-rest/external-task?topicName=geen-taken",
+        (401, 200, 403, 403, 403, 403, 403, 403), mimetype="application/json")],
     ("api.verify_audit", "GET"): [Call(lambda w: "/api/v1/audit/verify",
                                        (401, 200, 403, 403, 403, 200, 403, 403))],
 }
@@ -433,7 +452,7 @@ def test_other_methods_are_not_allowed(app: Flask) -> None:
     client = app.test_client()
     for rule in app.url_map.iter_rules():
         url = re.sub(r"<(?:int:)?[^>]+>", "1", rule.rule)
-        for method in ("PUT", "DELETE", "PATCH"):
+        for method in {"PUT", "DELETE", "PATCH"} - set(rule.methods or ()):
             response = client.open(url, method=method)
             assert response.status_code == 405, (rule.rule, method, response.status_code)
 

@@ -221,3 +221,113 @@ def test_service_tasks_a_worker_cannot_do_are_refused_by_name(
     [problem] = response.get_json()["errors"]
     assert problem["file"] == "status.bpmn" and problem["element_id"] == "Task_Status"
     assert message in problem["message"]
+
+
+# -- failures, retries, incidents, locks and queries ------------------------------------
+
+def _post(client: FlaskClient, auth: dict[str, str], task_id: str, action: str,
+          body: dict[str, Any]) -> Any:
+    return client.post(f"/engine-rest/external-task/{task_id}/{action}", headers=auth,
+                       json=body)
+
+
+def _locked(client: FlaskClient, tokens: dict[str, str], worker: dict[str, str],
+            lock_ms: int = 60_000) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
+    case = start(client, tokens["consulent"], "toeslag_berekenen", {"naam": "Ali"})
+    auth = bearer(worker["token"])
+    [task] = _fetch(client, auth, "w1", lock_ms=lock_ms).get_json()
+    return case, task, auth
+
+
+def test_a_failure_with_retries_waits_then_is_fetched_again(
+        client: FlaskClient, tokens: dict[str, str], model: None,
+        worker: dict[str, str]) -> None:
+    case, task, auth = _locked(client, tokens, worker)
+    assert _post(client, auth, task["id"], "failure", {
+        "workerId": "w2", "errorMessage": "x", "retries": 1, "retryTimeout": 0}
+                 ).status_code == 400  # only the holder reports
+    failed = _post(client, auth, task["id"], "failure", {
+        "workerId": "w1", "errorMessage": "Het rekensysteem antwoordt niet",
+        "errorDetails": "Traceback ...\nTimeoutError", "retries": 2, "retryTimeout": 300})
+    assert failed.status_code == 204, failed.get_data(as_text=True)
+    assert _fetch(client, auth, "w1").get_json() == []  # waits its retryTimeout
+    time.sleep(0.35)
+    [again] = _fetch(client, auth, "w1").get_json()
+    assert again["id"] == task["id"] and again["retries"] == 2
+    assert again["errorMessage"] == "Het rekensysteem antwoordt niet"
+    details = client.get(f"/engine-rest/external-task/{task['id']}/errorDetails", headers=auth)
+    assert details.get_data(as_text=True) == "Traceback ...\nTimeoutError"
+    assert "external_task_failed" in actions(client, tokens["consulent"], case["id"])
+
+
+def test_no_retries_left_is_an_incident_until_someone_sets_retries(
+        client: FlaskClient, tokens: dict[str, str], model: None,
+        worker: dict[str, str]) -> None:
+    case, task, auth = _locked(client, tokens, worker)
+    assert _post(client, auth, task["id"], "failure", {
+        "workerId": "w1", "errorMessage": "Rekenregel ontbreekt", "retries": 0,
+        "retryTimeout": 0}).status_code == 204
+    assert _fetch(client, auth, "w1").get_json() == []  # an incident: no worker gets it
+    found = client.get("/engine-rest/external-task?noRetriesLeft=true&processInstanceId="
+                       f"{case['id']}", headers=auth).get_json()
+    assert [(t["id"], t["retries"], t["errorMessage"]) for t in found] == [
+        (task["id"], 0, "Rekenregel ontbreekt")]
+    assert client.get("/engine-rest/external-task?withRetriesLeft=true",
+                      headers=auth).get_json() == []
+    # a caseworker may not, an administrator may set the retries again
+    assert client.put(f"/engine-rest/external-task/{task['id']}/retries", json={"retries": 1},
+                      headers=bearer(tokens["consulent"])).status_code == 403
+    assert client.put(f"/engine-rest/external-task/{task['id']}/retries", json={"retries": 1},
+                      headers=bearer(tokens["beheer"])).status_code == 204
+    [again] = _fetch(client, auth, "w1").get_json()
+    assert again["id"] == task["id"]
+    history = actions(client, tokens["consulent"], case["id"])
+    assert history.index("external_task_incident") < history.index("external_task_retries_set")
+
+
+def test_the_python_client_reports_a_failure(
+        client: FlaskClient, tokens: dict[str, str], model: None, worker: dict[str, str],
+        live_server: str, tmp_path: Path) -> None:
+    """The real client's task.failure(...) lands as a failure with its retries."""
+    case = start(client, tokens["consulent"], "toeslag_berekenen", {"naam": "Ali"})
+    script = tmp_path / "failing_worker.py"
+    script.write_text(PYTHON_WORKER.replace(
+        'return task.complete({"bedrag": 120, "berekend_voor": naam, "regels": ["art. 3", '
+        '"art. 4"]})',
+        'return task.failure("Geen verbinding", "details van de fout", max_retries=3, '
+        'retry_timeout=60000)'))
+    process = subprocess.Popen(
+        [sys.executable, str(script), f"{live_server}/engine-rest", worker["username"],
+         worker["token"]], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while "external_task_failed" not in actions(client, tokens["consulent"], case["id"]):
+            assert process.poll() is None, process.stdout.read()  # type: ignore[union-attr]
+            assert time.monotonic() < deadline, "the worker reported no failure"
+            time.sleep(0.1)
+    finally:
+        process.kill()
+        process.communicate(timeout=10)
+        time.sleep(1.0)  # its last long poll ends in the server
+    [task] = client.get(f"/engine-rest/external-task?processInstanceId={case['id']}",
+                        headers=bearer(worker["token"])).get_json()
+    assert task["errorMessage"] == "Geen verbinding" and task["retries"] == 3
+
+
+def test_a_lock_is_extended_by_its_holder_and_can_be_let_go(
+        client: FlaskClient, tokens: dict[str, str], model: None,
+        worker: dict[str, str]) -> None:
+    _, task, auth = _locked(client, tokens, worker)
+    assert _post(client, auth, task["id"], "extendLock", {
+        "workerId": "w2", "newDuration": 1000}).status_code == 400
+    assert _post(client, auth, task["id"], "extendLock", {
+        "workerId": "w1", "newDuration": 600_000}).status_code == 204
+    shown = client.get(f"/engine-rest/external-task/{task['id']}", headers=auth).get_json()
+    assert shown["workerId"] == "w1" and shown["lockExpirationTime"] > \
+        task["lockExpirationTime"]
+    assert client.get("/engine-rest/external-task?locked=true&workerId=w1",
+                      headers=auth).get_json()[0]["id"] == task["id"]
+    assert _post(client, auth, task["id"], "unlock", {}).status_code == 204
+    [taken] = _fetch(client, auth, "w2").get_json()
+    assert taken["id"] == task["id"]
+    assert client.get("/engine-rest/external-task/nope", headers=auth).status_code == 404

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from .models import Case, ExternalTask, ProcessModel, Task
@@ -20,6 +20,11 @@ class Lock:
     topic: str
     worker_id: str | None
     lock_expires_at: datetime | None
+    retries: int | None = None
+
+    def held_by(self, worker_id: str, now: datetime) -> bool:
+        return self.worker_id == worker_id and self.lock_expires_at is not None and \
+            self.lock_expires_at > now
 
 
 def add(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -37,39 +42,68 @@ def take(session: Session, topics: list[str], now: datetime, limit: int,
              .join(Task, Task.id == ExternalTask.task_id)
              .where(Task.state == "open", ExternalTask.topic.in_(topics),
                     or_(ExternalTask.lock_expires_at.is_(None),
-                        ExternalTask.lock_expires_at <= now))
+                        ExternalTask.lock_expires_at <= now),
+                    or_(ExternalTask.retries.is_(None), ExternalTask.retries > 0))
              .order_by(Task.created_at, Task.id).limit(limit))
     if postgresql:
         query = query.with_for_update(of=ExternalTask, skip_locked=True)
     return [(row.task_id, row.topic) for row in session.execute(query)]
 
 
-def set_lock(session: Session, task_id: str, worker_id: str | None,
-             until: datetime | None) -> None:
+def change(session: Session, task_id: str, **values: Any) -> None:
+    """Set the lock (worker_id, lock_expires_at), retries or error of one external task."""
     session.execute(update(ExternalTask).where(ExternalTask.task_id == task_id)
-                    .values(worker_id=worker_id, lock_expires_at=until))
+                    .values(**values))
 
 
-def lock_of(session: Session, task_id: str) -> Lock | None:
-    row = session.execute(select(ExternalTask).where(ExternalTask.task_id == task_id)
+def lock_of(session: Session, task_id: str, for_update: bool = False) -> Lock | None:
+    """The task's topic and lock; `for_update` keeps other workers off it until commit."""
+    query = select(ExternalTask).where(ExternalTask.task_id == task_id)
+    row = session.execute(query.with_for_update() if for_update else query
                           ).scalar_one_or_none()
     if row is None:
         return None
-    return Lock(row.task_id, row.topic, row.worker_id, row.lock_expires_at)
+    return Lock(row.task_id, row.topic, row.worker_id, row.lock_expires_at, row.retries)
 
 
-def described(session: Session, task_ids: list[str]) -> list[dict[str, Any]]:
-    """What a worker is told of each task: ids, topic, lock, the case and its model, and
-    the case's data (its process variables)."""
-    if not task_ids:
-        return []
+def described(session: Session, where: list[ColumnElement[bool]],
+              limit: int = 1000) -> list[dict[str, Any]]:
+    """External tasks as a worker is told of them: ids, topic, lock, retries and error, the
+    case and its model, and the case's data (its process variables), oldest first."""
     query = (select(ExternalTask.task_id, ExternalTask.topic, ExternalTask.worker_id,
-                    ExternalTask.lock_expires_at, Task.element_id, Task.engine_task_id,
-                    Task.case_id, Case.reference, Case.data, ProcessModel.key,
-                    ProcessModel.id.label("model_id"), ProcessModel.version)
+                    ExternalTask.lock_expires_at, ExternalTask.retries,
+                    ExternalTask.error_message, ExternalTask.error_details, Task.state,
+                    Task.element_id, Task.engine_task_id, Task.case_id, Case.reference,
+                    Case.data, ProcessModel.key, ProcessModel.id.label("model_id"),
+                    ProcessModel.version)
              .join(Task, Task.id == ExternalTask.task_id)
-             .join(Case, and_(Case.id == Task.case_id))
+             .join(Case, Case.id == Task.case_id)
              .join(ProcessModel, ProcessModel.id == Case.process_model_id)
-             .where(ExternalTask.task_id.in_(task_ids))
-             .order_by(Task.created_at, Task.id))
+             .where(*where).order_by(Task.created_at, Task.id).limit(limit))
     return [dict(row._mapping) for row in session.execute(query)]
+
+
+def with_ids(task_ids: list[str]) -> list[ColumnElement[bool]]:
+    return [ExternalTask.task_id.in_(task_ids)]
+
+
+def open_ones(topics: list[str] | None = None, case_id: int | None = None,
+              worker_id: str | None = None, locked: bool | None = None,
+              retries_left: bool | None = None, now: datetime | None = None
+              ) -> list[ColumnElement[bool]]:
+    """The conditions of a query for open external tasks (Camunda's GET external-task)."""
+    where: list[ColumnElement[bool]] = [Task.state == "open"]
+    if topics is not None:
+        where.append(ExternalTask.topic.in_(topics))
+    if case_id is not None:
+        where.append(Task.case_id == case_id)
+    if worker_id is not None:
+        where.append(ExternalTask.worker_id == worker_id)
+    if locked is not None and now is not None:
+        held = ExternalTask.lock_expires_at > now
+        where.append(held if locked else or_(ExternalTask.lock_expires_at.is_(None),
+                                             ExternalTask.lock_expires_at <= now))
+    if retries_left is not None:
+        some = or_(ExternalTask.retries.is_(None), ExternalTask.retries > 0)
+        where.append(some if retries_left else ExternalTask.retries == 0)
+    return where

@@ -309,3 +309,8 @@ class ExternalTask(Base):
     topic: Mapped[str] = mapped_column(String(255))
     worker_id: Mapped[str | None] = mapped_column(String(255))
     lock_expires_at: Mapped[datetime | None] = mapped_column()
+    # after a worker's failure report: retries left (0: an incident, not fetched until
+    # someone sets retries again), and what went wrong
+    retries: Mapped[int | None] = mapped_column(Integer)
+    error_message: Mapped[str | None] = mapped_column(String(1000))
+    error_details: Mapped[str | None] = mapped_column(Text)

@@ -40,20 +40,22 @@ class TopicRequest:
 
 
 @dataclass(frozen=True)
-class LockedTask:
-    """An external task as the worker that locked it sees it."""
+class ExternalTaskView:
+    """An external task as a worker sees it (with the case's variables when fetched)."""
 
     id: str
     topic: str
-    worker_id: str
-    lock_expires_at: datetime
+    worker_id: str | None
+    lock_expires_at: datetime | None
     element_id: str
     case_id: int
     reference: str
     process_key: str
     process_model_id: int
     version: int
-    variables: dict[str, Any]
+    retries: int | None = None
+    error_message: str | None = None
+    variables: dict[str, Any] | None = None
 
 
 def may_work_on(worker: Principal, topics: list[str]) -> None:
@@ -69,7 +71,7 @@ def may_work_on(worker: Principal, topics: list[str]) -> None:
 
 def fetch_and_lock(uow: UnitOfWork, worker: Principal, worker_id: str,
                    topics: list[TopicRequest], max_tasks: int,
-                   wait_seconds: float = 0.0) -> list[LockedTask]:
+                   wait_seconds: float = 0.0) -> list[ExternalTaskView]:
     """Lock up to max_tasks open tasks of these topics for this worker, waiting up to
     wait_seconds for one to come (long polling); every lock is on record."""
     _check_fetch(worker, worker_id, topics, max_tasks)
@@ -96,7 +98,7 @@ def _check_fetch(worker: Principal, worker_id: str, topics: list[TopicRequest],
 
 
 def _lock_some(uow: UnitOfWork, worker: Principal, worker_id: str,
-               topics: list[TopicRequest], max_tasks: int) -> list[LockedTask]:
+               topics: list[TopicRequest], max_tasks: int) -> list[ExternalTaskView]:
     now = utcnow()
     by_name = {t.name: t for t in topics}
     taken = queries.take(uow.session, list(by_name), now, max_tasks, uow.is_postgresql)
@@ -104,30 +106,33 @@ def _lock_some(uow: UnitOfWork, worker: Principal, worker_id: str,
         uow.rollback()  # let go of the database (SQLite's writer lock) while waiting
         return []
     for task_id, topic in taken:
-        queries.set_lock(uow.session, task_id, worker_id, now + by_name[topic].lock_duration)
-    rows = queries.described(uow.session, [task_id for task_id, _ in taken])
+        queries.change(uow.session, task_id, worker_id=worker_id,
+                       lock_expires_at=now + by_name[topic].lock_duration)
+    rows = queries.described(uow.session, queries.with_ids([task_id for task_id, _ in taken]))
     for row in rows:
-        uow.record(_entry(worker, "external_task_locked", row, {
+        uow.record(audit_entry(worker, "external_task_locked", row, {
             "worker_id": worker_id, "lock_expires_at": row["lock_expires_at"].isoformat()}))
     uow.commit()
-    return [_locked(row, by_name[row["topic"]].variables) for row in rows]
+    return [view_of(row, by_name[row["topic"]].variables) for row in rows]
 
 
-def _entry(worker: Principal, action: str, row: dict[str, Any],
+def audit_entry(worker: Principal, action: str, row: dict[str, Any],
            details: dict[str, Any]) -> AuditEntry:
     return AuditEntry(worker.username, action, case_id=row["case_id"], task_id=row["task_id"],
                       details={"element_id": row["element_id"], "topic": row["topic"],
                                **details})
 
 
-def _locked(row: dict[str, Any], wanted: list[str] | None) -> LockedTask:
+def view_of(row: dict[str, Any], wanted: list[str] | None = None,
+          with_variables: bool = True) -> ExternalTaskView:
     data = row["data"] or {}
     variables = data if wanted is None else {k: data[k] for k in wanted if k in data}
-    return LockedTask(
+    return ExternalTaskView(
         id=row["task_id"], topic=row["topic"], worker_id=row["worker_id"],
         lock_expires_at=row["lock_expires_at"], element_id=row["element_id"],
         case_id=row["case_id"], reference=row["reference"], process_key=row["key"],
-        process_model_id=row["model_id"], version=row["version"], variables=variables)
+        process_model_id=row["model_id"], version=row["version"], retries=row["retries"],
+        error_message=row["error_message"], variables=variables if with_variables else None)
 
 
 def complete(uow: UnitOfWork, worker: Principal, task_id: str, worker_id: str,

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from ..services import external_task_failures as failures
 from ..services import external_tasks
 from ..services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from . import camunda_variables
@@ -75,22 +76,95 @@ def fetch_and_lock() -> Response:
         raise InvalidInput("'maxTasks' and 'asyncResponseTimeout' must be numbers.")
     locked = external_tasks.fetch_and_lock(
         uow(), me(), str(body.get("workerId") or ""), _topics(body), max_tasks, wait / 1000)
-    return jsonify([_locked_task(task) for task in locked])
+    return jsonify([_task(task) | {
+        "errorDetails": None, "extensionProperties": {},
+        "variables": camunda_variables.to_camunda(task.variables or {})} for task in locked])
 
 
-def _locked_task(task: external_tasks.LockedTask) -> dict[str, Any]:
+def _task(task: external_tasks.ExternalTaskView) -> dict[str, Any]:
+    """Camunda's ExternalTaskDto."""
     definition = f"{task.process_key}:{task.version}:{task.process_model_id}"
     return {
         "id": task.id, "topicName": task.topic, "workerId": task.worker_id,
-        "lockExpirationTime": _camunda_time(task.lock_expires_at),
+        "lockExpirationTime": _camunda_time(task.lock_expires_at)
+        if task.lock_expires_at else None,
         "activityId": task.element_id, "activityInstanceId": f"{task.element_id}:{task.id}",
         "executionId": task.id, "processInstanceId": str(task.case_id),
         "processDefinitionId": definition, "processDefinitionKey": task.process_key,
         "processDefinitionVersionTag": None, "businessKey": task.reference,
-        "errorMessage": None, "errorDetails": None, "retries": None, "suspended": False,
-        "priority": 0, "tenantId": None, "extensionProperties": {},
-        "variables": camunda_variables.to_camunda(task.variables),
+        "errorMessage": task.error_message, "retries": task.retries, "suspended": False,
+        "priority": 0, "tenantId": None,
     }
+
+
+def _number(body: dict[str, Any], name: str, default: int | None = None) -> int:
+    value = body.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidInput(f"'{name}' must be a whole number.", {name: "A whole number."})
+    return value
+
+
+@bp.post("/external-task/<task_id>/failure")
+def failure(task_id: str) -> tuple[str, int]:
+    body = _body()
+    details = body.get("errorDetails")
+    failures.failure(uow(), me(), task_id, str(body.get("workerId") or ""),
+                     str(body.get("errorMessage") or ""),
+                     str(details) if details is not None else None, _number(body, "retries"),
+                     timedelta(milliseconds=_number(body, "retryTimeout", 0)))
+    return "", 204
+
+
+@bp.put("/external-task/<task_id>/retries")
+def set_retries(task_id: str) -> tuple[str, int]:
+    failures.set_retries(uow(), me(), task_id, _number(_body(), "retries"))
+    return "", 204
+
+
+@bp.post("/external-task/<task_id>/extendLock")
+def extend_lock(task_id: str) -> tuple[str, int]:
+    body = _body()
+    failures.extend_lock(uow(), me(), task_id, str(body.get("workerId") or ""),
+                         timedelta(milliseconds=_number(body, "newDuration")))
+    return "", 204
+
+
+@bp.post("/external-task/<task_id>/unlock")
+def unlock(task_id: str) -> tuple[str, int]:
+    failures.unlock(uow(), me(), task_id)
+    return "", 204
+
+
+@bp.get("/external-task/<task_id>")
+def get_task(task_id: str) -> Response:
+    found, _ = failures.get(uow(readonly=True), me(), task_id)
+    return jsonify(_task(found))
+
+
+@bp.get("/external-task/<task_id>/errorDetails")
+def error_details(task_id: str) -> Response:
+    _, details = failures.get(uow(readonly=True), me(), task_id)
+    return Response(details or "", mimetype="text/plain")
+
+
+def _flag(name: str) -> bool:
+    return request.args.get(name, "").lower() == "true"
+
+
+@bp.get("/external-task")
+def find() -> Response:
+    args = request.args
+    case_id = args.get("processInstanceId")
+    if case_id is not None and not (case_id.isdigit() and len(case_id) <= 18):
+        return jsonify([])  # no case has such an id
+    locked = True if _flag("locked") else False if _flag("notLocked") else None
+    retries_left = True if _flag("withRetriesLeft") else False if _flag("noRetriesLeft") \
+        else None
+    found = failures.find(uow(readonly=True), me(), topic=args.get("topicName"),
+                          case_id=int(case_id) if case_id else None,
+                          worker_id=args.get("workerId"), locked=locked,
+                          retries_left=retries_left)
+    return jsonify([_task(task) for task in found])
 
 
 @bp.post("/external-task/<task_id>/complete")

@@ -35,6 +35,11 @@ ACTIONS = {
     "document_received": "Document ontvangen", "document_viewed": "Document ingezien",
     "external_task_locked": "Opgepakt door een extern systeem",
     "external_task_completed": "Afgerond door een extern systeem",
+    "external_task_failed": "Extern systeem meldt een fout; het probeert opnieuw",
+    "external_task_incident": "Extern systeem loopt vast: er is hulp nodig",
+    "external_task_retries_set": "Extern systeem mag het opnieuw proberen",
+    "external_task_lock_extended": "Extern systeem neemt meer tijd",
+    "external_task_unlocked": "Vrijgegeven voor een ander extern systeem",
 }
 CHANNELS = {"online": "Online", "balie": "Aan de balie", "telefoon": "Telefonisch",
             "post": "Per post"}
