@@ -342,6 +342,9 @@ MATRIX: dict[tuple[str, str], list[Call]] = {
     ("engine_rest.failure", "POST"): [Call(
         lambda w: f"/engine-rest/external-task/{w.task_a}/failure", NOT_EXTERNAL,
         _json({"workerId": "w", "errorMessage": "x", "retries": 0, "retryTimeout": 0}))],
+    ("engine_rest.bpmn_error", "POST"): [Call(
+        lambda w: f"/engine-rest/external-task/{w.task_a}/bpmnError",
+        (401, 404, 403, 403, 403, 403, 403, 403), _json({"workerId": "w", "errorCode": "E"}))],
     ("engine_rest.set_retries", "PUT"): [Call(
         lambda w: f"/engine-rest/external-task/{w.task_a}/retries", NOT_EXTERNAL,
         _json({"retries": 1}))],

@@ -331,3 +331,85 @@ def test_a_lock_is_extended_by_its_holder_and_can_be_let_go(
     [taken] = _fetch(client, auth, "w2").get_json()
     assert taken["id"] == task["id"]
     assert client.get("/engine-rest/external-task/nope", headers=auth).status_code == 404
+
+
+# -- BPMN errors --------------------------------------------------------------------------
+
+ERROR_MODEL = Path(__file__).parent / "data" / "external_task_error.bpmn"
+
+
+@pytest.fixture
+def error_model(client: FlaskClient, tokens: dict[str, str], database: Database) -> None:
+    response = client.post("/api/v1/process-models", data={"files": [
+        (io.BytesIO(ERROR_MODEL.read_bytes()), ERROR_MODEL.name)]},
+        headers=bearer(tokens["ontwerper"]), content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_json()
+    with UnitOfWork(database) as unit:
+        accounts.create_user(unit, "brp", ["worker"], ["brp-opvragen"], "brp-wachtwoord")
+        unit.commit()
+
+
+def test_the_python_clients_bpmn_error_takes_the_boundary_path(
+        client: FlaskClient, tokens: dict[str, str], error_model: None, database: Database,
+        live_server: str, tmp_path: Path) -> None:
+    with UnitOfWork(database) as unit:
+        token = accounts.create_token(unit, "brp")
+    case = start(client, tokens["consulent"], "brp_controle", {"naam": "Ali"})
+    script = tmp_path / "brp_worker.py"
+    script.write_text(PYTHON_WORKER.replace("toeslag-berekenen", "brp-opvragen").replace(
+        'return task.complete({"bedrag": 120, "berekend_voor": naam, "regels": ["art. 3", '
+        '"art. 4"]})',
+        'return task.bpmn_error("NIET_GEVONDEN", "Geen inschrijving gevonden", '
+        '{"brp_resultaat": "onbekend"})'))
+    process = subprocess.Popen(
+        [sys.executable, str(script), f"{live_server}/engine-rest", "brp", token],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while _open(client, tokens["consulent"], case["id"]) == ["Task_BrpOpvragen"]:
+            assert process.poll() is None, process.stdout.read()  # type: ignore[union-attr]
+            assert time.monotonic() < deadline, "the worker reported no BPMN error"
+            time.sleep(0.1)
+    finally:
+        process.kill()
+        process.communicate(timeout=10)
+        time.sleep(1.0)  # its last long poll ends in the server
+    after = _case(client, tokens["consulent"], case["id"])
+    assert [t["element_id"] for t in after["open_tasks"]] == ["Task_Handmatig"]
+    assert after["data"]["brp_resultaat"] == "onbekend"
+    history = actions(client, tokens["consulent"], case["id"])
+    assert "external_task_bpmn_error" in history
+
+
+def test_an_error_code_the_model_does_not_catch_changes_nothing(
+        client: FlaskClient, tokens: dict[str, str], error_model: None,
+        database: Database) -> None:
+    with UnitOfWork(database) as unit:
+        auth = bearer(accounts.create_token(unit, "brp"))
+    case = start(client, tokens["consulent"], "brp_controle", {"naam": "Ali"})
+    [task] = _fetch(client, auth, "w1", topic="brp-opvragen").get_json()
+    refused = _post(client, auth, task["id"], "bpmnError", {
+        "workerId": "w1", "errorCode": "ONBEKEND", "errorMessage": "?"})
+    assert refused.status_code == 400
+    assert "No boundary error event catches error code 'ONBEKEND' at Task_BrpOpvragen" in \
+        refused.get_json()["message"]
+    assert _open(client, tokens["consulent"], case["id"]) == ["Task_BrpOpvragen"]
+    assert "external_task_bpmn_error" not in actions(client, tokens["consulent"], case["id"])
+    caught = _post(client, auth, task["id"], "bpmnError", {
+        "workerId": "w1", "errorCode": "NIET_GEVONDEN"})
+    assert caught.status_code == 204
+    assert _open(client, tokens["consulent"], case["id"]) == ["Task_Handmatig"]
+
+
+def test_error_variables_on_an_error_event_are_refused_at_upload(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    bpmn = ERROR_MODEL.read_text().replace(
+        'errorRef="Error_NietGevonden" />',
+        'errorRef="Error_NietGevonden" camunda:errorCodeVariable="code" />')
+    response = client.post("/api/v1/process-models", data={"files": [
+        (io.BytesIO(bpmn.encode()), "brp.bpmn")]}, headers=bearer(tokens["ontwerper"]),
+        content_type="multipart/form-data")
+    assert response.status_code == 422
+    [problem] = response.get_json()["errors"]
+    assert problem["element_id"] == "Event_NietGevonden"
+    assert "camunda:errorCodeVariable on an error event is not supported" in problem["message"]

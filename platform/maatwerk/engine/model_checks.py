@@ -197,6 +197,11 @@ def _check_flow_node(upload: ModelUpload, filename: str, process_id: str, elemen
         _check_timer(upload, filename, element_id, timer)
         values = [c for c in timer if isinstance(c.tag, str)]
         facts.timer = (values[0].text or "").strip() if values else None
+    for definition in element.iterfind("bpmn:errorEventDefinition", NS):
+        for name in definition.attrib:
+            if name.startswith(CAMUNDA):  # errorCodeVariable, errorMessageVariable
+                upload.problem(filename, element_id, f"camunda:{name[len(CAMUNDA):]} on an "
+                               "error event is not supported yet")
     for condition in element.iterfind("bpmn:conditionalEventDefinition/bpmn:condition", NS):
         for message in problems_in_expression(condition.text or ""):
             upload.problem(filename, element_id, f"condition: {message}")

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import json
+from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task as SpiffTask
@@ -19,6 +22,10 @@ from .scripting import SCRIPT_ENGINE
 
 class TaskNotOpen(LookupError):
     """The task is not (or no longer) waiting for a person."""
+
+
+class ErrorNotCaught(LookupError):
+    """No boundary error event catches this error code at the task (or around it)."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,24 @@ def retry(workflow: BpmnWorkflow) -> StepResult:
         if task.state == TaskState.ERROR and task.id in task.workflow.tasks:
             tasktree.reset_in_place(workflow, task, with_boundary=False)
     tasktree.forget_removed(workflow)
+    return _advance(workflow)
+
+
+def throw_error(workflow: BpmnWorkflow, task_id: str, code: str,
+                data: dict[str, Any]) -> StepResult:
+    """A BPMN error with this code at a waiting task (an external worker's bpmnError): a
+    boundary error event that catches it takes over, with `data` added to the case's; the
+    task ends. Raises ErrorNotCaught, changing nothing, when no boundary event catches it
+    (the engine would otherwise only note it as an event for the outside world)."""
+    task = _ready_task(workflow, task_id)
+    payload = deepcopy(task.data)
+    payload.update(data)
+    uncaught = len(workflow.bpmn_events)
+    event = BpmnEvent(ErrorEventDefinition(code, code=code), payload=payload,
+                      target=task.workflow)
+    task.workflow.top_workflow.catch(event)
+    if len(workflow.bpmn_events) > uncaught:
+        raise ErrorNotCaught(code)
     return _advance(workflow)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from ..domain.audit import AuditEntry
 from ..domain.principal import Principal
 from ..engine import StepResult, runtime
-from ..engine.runtime import TaskNotOpen
+from ..engine.runtime import ErrorNotCaught, TaskNotOpen
 from ..persistence import external_task_queries as queries
 from ..persistence.models import utcnow
 from ..persistence.uow import UnitOfWork
@@ -151,6 +151,36 @@ def complete(uow: UnitOfWork, worker: Principal, task_id: str, worker_id: str,
         step.record(worker.username, "external_task_completed", task_id=task.id, details={
             "element_id": task.element_id, "topic": lock.topic, "worker_id": worker_id,
             "data": variables})
+        return result
+    return run_step(uow, case_of_task(task_id, missing=NO_EXTERNAL_TASK), act)
+
+
+def bpmn_error(uow: UnitOfWork, worker: Principal, task_id: str, worker_id: str,
+               code: str, message: str, variables: dict[str, Any]) -> StepOutcome:
+    """The worker that holds the task reports a business error: the boundary error event
+    of the model that catches the code takes the case on. Refused, with nothing changed,
+    when the model has none."""
+    if not worker.has_role("worker"):
+        raise Forbidden("Only worker accounts fetch and complete external tasks.")
+    if not code.strip() or len(code) > 255:
+        raise InvalidInput("Give an errorCode of 1 to 255 characters.", {"errorCode": "Required."})
+
+    def act(step: Step) -> StepResult:
+        task, lock = _held_by(step, worker, task_id, worker_id)
+        try:
+            result = runtime.throw_error(step.workflow(), task.engine_task_id or "", code,
+                                         variables)
+        except TaskNotOpen:
+            raise Conflict("This external task is no longer open in the case.") from None
+        except ErrorNotCaught:
+            raise InvalidInput(
+                f"No boundary error event catches error code '{code}' at {task.element_id}; "
+                "nothing was changed. Report a failure instead, or add the error event to "
+                "the model.", {"errorCode": "Not caught by the model."}) from None
+        step.close(task.id, "cancelled", worker.username)  # the error event ended it
+        step.record(worker.username, "external_task_bpmn_error", task_id=task.id, details={
+            "element_id": task.element_id, "topic": lock.topic, "worker_id": worker_id,
+            "error_code": code, "error_message": message[:1000], "data": variables})
         return result
     return run_step(uow, case_of_task(task_id, missing=NO_EXTERNAL_TASK), act)
 

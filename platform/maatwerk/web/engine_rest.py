@@ -104,6 +104,16 @@ def _number(body: dict[str, Any], name: str, default: int | None = None) -> int:
     return value
 
 
+@bp.post("/external-task/<task_id>/bpmnError")
+def bpmn_error(task_id: str) -> tuple[str, int]:
+    body = _body()
+    external_tasks.bpmn_error(uow(), me(), task_id, str(body.get("workerId") or ""),
+                              str(body.get("errorCode") or ""),
+                              str(body.get("errorMessage") or ""),
+                              camunda_variables.from_camunda(body.get("variables")))
+    return "", 204
+
+
 @bp.post("/external-task/<task_id>/failure")
 def failure(task_id: str) -> tuple[str, int]:
     body = _body()

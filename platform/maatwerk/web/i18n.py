@@ -36,6 +36,7 @@ ACTIONS = {
     "external_task_locked": "Opgepakt door een extern systeem",
     "external_task_completed": "Afgerond door een extern systeem",
     "external_task_failed": "Extern systeem meldt een fout; het probeert opnieuw",
+    "external_task_bpmn_error": "Extern systeem meldt een uitzondering",
     "external_task_incident": "Extern systeem loopt vast: er is hulp nodig",
     "external_task_retries_set": "Extern systeem mag het opnieuw proberen",
     "external_task_lock_extended": "Extern systeem neemt meer tijd",
