@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from conftest import csrf_token, login
 from helpers import actions, bearer, start
 from maatwerk.persistence.database import Database
 from maatwerk.persistence.uow import UnitOfWork
@@ -413,3 +414,35 @@ def test_error_variables_on_an_error_event_are_refused_at_upload(
     [problem] = response.get_json()["errors"]
     assert problem["element_id"] == "Event_NietGevonden"
     assert "camunda:errorCodeVariable on an error event is not supported" in problem["message"]
+
+
+def test_an_incident_shows_on_the_case_and_a_caseworker_retries_it(
+        client: FlaskClient, tokens: dict[str, str], model: None,
+        worker: dict[str, str]) -> None:
+    case, task, auth = _locked(client, tokens, worker)
+    assert _case(client, tokens["consulent"], case["id"])["incidents"] == []
+    assert _post(client, auth, task["id"], "failure", {
+        "workerId": "w1", "errorMessage": "Rekenservice <offline>", "retries": 0,
+        "retryTimeout": 0}).status_code == 204
+    shown = _case(client, tokens["consulent"], case["id"])["incidents"]
+    assert shown == [{"task_id": task["id"], "element_id": "Task_Berekenen",
+                      "name": "Toeslag berekenen", "topic": TOPIC,
+                      "error_message": "Rekenservice <offline>"}]
+    login(client, "consulent")
+    page = client.get(f"/werk/zaken/{case['id']}").get_data(as_text=True)
+    assert "Storing bij een extern systeem" in page
+    assert "Rekenservice &lt;offline&gt;" in page  # escaped
+    assert f'href="/werk/taken/{task["id"]}"' not in page  # no form for a worker's task
+    retried = client.post(f"/werk/zaken/{case['id']}/opnieuw",
+                          data={"csrf_token": csrf_token(page)})
+    assert retried.status_code == 302
+    after = client.get(f"/werk/zaken/{case['id']}").get_data(as_text=True)
+    assert "Het externe systeem krijgt de taak opnieuw." in after
+    assert "Storing bij een extern systeem" not in after
+    [again] = _fetch(client, auth, "w2").get_json()
+    assert again["id"] == task["id"] and again["retries"] == 1
+    events = client.get(f"/api/v1/cases/{case['id']}/audit",
+                        headers=bearer(tokens["consulent"])).get_json()["events"]
+    resolved = [e for e in events if e["action"] == "external_task_retries_set"]
+    assert [(e["actor"], e["details"]["incident_resolved"]) for e in resolved] == [
+        ("consulent", True)]

@@ -73,7 +73,7 @@ def described(session: Session, where: list[ColumnElement[bool]],
     query = (select(ExternalTask.task_id, ExternalTask.topic, ExternalTask.worker_id,
                     ExternalTask.lock_expires_at, ExternalTask.retries,
                     ExternalTask.error_message, ExternalTask.error_details, Task.state,
-                    Task.element_id, Task.engine_task_id, Task.case_id, Case.reference,
+                    Task.name, Task.element_id, Task.engine_task_id, Task.case_id, Case.reference,
                     Case.data, ProcessModel.key, ProcessModel.id.label("model_id"),
                     ProcessModel.version)
              .join(Task, Task.id == ExternalTask.task_id)

@@ -8,6 +8,7 @@ its retries again. None of this changes the case's engine state, so it is no ste
 change is on the case's record, in the same transaction."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ from ..domain.principal import Principal
 from ..persistence import external_task_queries as queries
 from ..persistence.models import utcnow
 from ..persistence.uow import UnitOfWork
-from .errors import InvalidInput, NotFound
+from .errors import Forbidden, InvalidInput, NotFound
 from .external_tasks import (
     LONGEST_LOCK,
     NO_EXTERNAL_TASK,
@@ -26,6 +27,42 @@ from .external_tasks import (
 )
 
 MAX_RETRIES = 1000
+
+
+@dataclass(frozen=True)
+class Incident:
+    """An external task of a case that failed with no retries left: no worker gets it
+    until someone tries again."""
+
+    task_id: str
+    element_id: str
+    name: str
+    topic: str
+    error_message: str | None
+
+
+def incidents_of(uow: UnitOfWork, case_id: int) -> list[Incident]:
+    """The case's incidents, oldest first (shown to the people who work on the case)."""
+    rows = queries.described(uow.session, queries.open_ones(case_id=case_id,
+                                                            retries_left=False))
+    return [Incident(row["task_id"], row["element_id"], row["name"], row["topic"],
+                     row["error_message"]) for row in rows]
+
+
+def retry_incidents(uow: UnitOfWork, case_id: int, actor: Principal) -> int:
+    """A caseworker or team lead lets the workers try the case's incidents once more (the
+    cause, say a system that was down, is gone); how many."""
+    if not actor.has_role("caseworker", "teamlead"):
+        raise Forbidden("Only caseworkers and team leads may retry a case.")
+    rows = queries.described(uow.session, queries.open_ones(case_id=case_id,
+                                                            retries_left=False))
+    for row in rows:
+        queries.change(uow.session, row["task_id"], retries=1, lock_expires_at=None)
+        uow.record(audit_entry(actor, "external_task_retries_set", row, {
+            "retries": 1, "incident_resolved": True}))
+    if rows:
+        uow.commit()
+    return len(rows)
 
 
 def _open_task(uow: UnitOfWork, actor: Principal, task_id: str) -> dict[str, Any]:

@@ -7,7 +7,15 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from ..domain.process_model import ModelRefused, UploadedFile
-from ..services import audit, cases, deviations, documents, process_models, tasks
+from ..services import (
+    audit,
+    cases,
+    deviations,
+    documents,
+    external_task_failures,
+    process_models,
+    tasks,
+)
 from ..services import deviation_register as registers
 from ..services.errors import Forbidden, InvalidInput
 from . import serializers
@@ -73,7 +81,11 @@ def start_case() -> tuple[Response, int]:
 
 @bp.get("/cases/<int:case_id>")
 def get_case(case_id: int) -> Response:
-    return jsonify(serializers.case(cases.as_it_is(uow(readonly=True), case_id, me())))
+    unit = uow(readonly=True)
+    body = serializers.case(cases.as_it_is(unit, case_id, me()))
+    body["incidents"] = [serializers.incident(found) for found in
+                         external_task_failures.incidents_of(unit, case_id)]
+    return jsonify(body)
 
 
 @bp.post("/cases/<int:case_id>/retry")

@@ -62,6 +62,8 @@ SCHEMAS: dict[str, Any] = {
         "process_key": {"type": "string"}, "process_version": {"type": "integer"},
         "data": {"type": "object"}, "channel": {"type": "string"},
         "open_tasks": {"type": "array", "items": _ref("TaskSummary")},
+        "incidents": {"type": "array", "description": "external tasks that failed with no "
+                      "retries left (GET /cases/{id} only)", "items": {"type": "object"}},
         "status_url": {"type": "string", "description": "only when the case is created"}}},
     "Deviation": {"type": "object", "properties": {
         "id": {"type": "integer"}, "case_id": {"type": "integer"},

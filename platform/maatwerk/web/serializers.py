@@ -56,6 +56,12 @@ def open_task(task: OpenTask) -> dict[str, Any]:
             "kind": task.kind}
 
 
+def incident(found: Any) -> dict[str, Any]:
+    """An external task that failed with no retries left (external_task_failures.py)."""
+    return {"task_id": found.task_id, "element_id": found.element_id, "name": found.name,
+            "topic": found.topic, "error_message": found.error_message}
+
+
 def task(found: Any) -> dict[str, Any]:
     """A task (persistence Task) as the API shows it."""
     return {"id": found.id, "case_id": found.case_id, "element_id": found.element_id,

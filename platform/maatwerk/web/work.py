@@ -12,6 +12,7 @@ from ..services import (
     deadlines,
     deviation_register,
     documents,
+    external_task_failures,
     process_models,
     tasks,
 )
@@ -142,6 +143,7 @@ def case(case_id: int) -> str:
     except NotFound:
         abort(404)
     return render_template("work/case.html", case=found, tasks=cases.all_tasks(unit, case_id),
+                           incidents=external_task_failures.incidents_of(unit, case_id),
                            history=cases.history(unit, case_id),
                            deviations=deviation_register.for_case(unit, case_id),
                            documents=documents.for_case(unit, case_id, me()),
@@ -154,6 +156,10 @@ def case(case_id: int) -> str:
 @login_required("caseworker", "teamlead")
 def retry_case(case_id: int) -> Response:
     try:
+        cases.get_case(uow(), case_id, me())  # may this person see the case at all
+        if external_task_failures.retry_incidents(uow(), case_id, me()):
+            flash("Het externe systeem krijgt de taak opnieuw.", "success")
+            return redirect(url_for("work.case", case_id=case_id))
         case = cases.retry(uow(), case_id, me()).case
     except (Conflict, Forbidden, NotFound) as exc:
         flash(for_people(exc), "warning")
