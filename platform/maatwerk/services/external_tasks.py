@@ -117,14 +117,17 @@ def _lock_some(uow: UnitOfWork, worker: Principal, worker_id: str,
 
 
 def audit_entry(worker: Principal, action: str, row: dict[str, Any],
-           details: dict[str, Any]) -> AuditEntry:
+                details: dict[str, Any]) -> AuditEntry:
+    """An audit event about an external task of a case, by a worker or a person."""
     return AuditEntry(worker.username, action, case_id=row["case_id"], task_id=row["task_id"],
                       details={"element_id": row["element_id"], "topic": row["topic"],
                                **details})
 
 
 def view_of(row: dict[str, Any], wanted: list[str] | None = None,
-          with_variables: bool = True) -> ExternalTaskView:
+            with_variables: bool = True) -> ExternalTaskView:
+    """A row of external_task_queries.described as a worker sees it; `wanted` names the
+    case variables to include (None: all)."""
     data = row["data"] or {}
     variables = data if wanted is None else {k: data[k] for k in wanted if k in data}
     return ExternalTaskView(
