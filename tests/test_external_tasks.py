@@ -9,7 +9,8 @@ import io
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +32,48 @@ from camunda.external_task.external_task_worker import ExternalTaskWorker
 base_url, username, token = sys.argv[1:4]
 
 
-def calculate(task):
+def handle(task):
     naam = task.get_variable("naam")
-    return task.complete({"bedrag": 120, "berekend_voor": naam, "regels": ["art. 3", "art. 4"]})
+    return {handler}
 
 
-ExternalTaskWorker(worker_id="rekenaar-1", base_url=base_url, config={
-    "auth_basic": {"username": username, "password": token}, "maxTasks": 1,
+ExternalTaskWorker(worker_id="rekenaar-1", base_url=base_url, config={{
+    "auth_basic": {{"username": username, "password": token}}, "maxTasks": 1,
     "lockDuration": 10000, "asyncResponseTimeout": 500, "sleepSeconds": 0.2,
-}).subscribe("toeslag-berekenen", calculate)
+}}).subscribe("{topic}", handle)
 '''
+COMPLETES = 'task.complete({"bedrag": 120, "berekend_voor": naam, "regels": ["art. 3", "art. 4"]})'
+
+
+@contextmanager
+def python_worker_running(base_url: str, username: str, token: str, tmp_path: Path,
+                          topic: str = TOPIC, handler: str = COMPLETES
+                          ) -> Iterator[subprocess.Popen[str]]:
+    """The real camunda-external-task-client-python3 in a process of its own, subscribed
+    to a topic with a handler (a Python expression on `task`); stopped when the block ends."""
+    script = tmp_path / f"worker_{topic}.py"
+    script.write_text(PYTHON_WORKER.format(topic=topic, handler=handler))
+    process = subprocess.Popen(
+        [sys.executable, str(script), f"{base_url}/engine-rest", username, token],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        yield process
+    finally:
+        process.kill()
+        process.communicate(timeout=10)  # reads and closes its output pipe
+        # its last long poll (asyncResponseTimeout) may still run in the server: let it
+        # end, or it would lock the next test's task for this worker (as Camunda would)
+        time.sleep(1.0)
+
+
+def wait_while(busy: Callable[[], bool], process: subprocess.Popen[str], what: str) -> None:
+    """Poll until `busy()` is false; fail with the worker's output if it stopped, or after
+    30 s with `what`."""
+    deadline = time.monotonic() + 30
+    while busy():
+        assert process.poll() is None, process.stdout.read()  # type: ignore[union-attr]
+        assert time.monotonic() < deadline, what
+        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -64,17 +97,9 @@ def model(client: FlaskClient, tokens: dict[str, str]) -> None:
 @pytest.fixture
 def python_worker(live_server: str, worker: dict[str, str], tmp_path: Path
                   ) -> Iterator[subprocess.Popen[str]]:
-    script = tmp_path / "worker.py"
-    script.write_text(PYTHON_WORKER)
-    process = subprocess.Popen(
-        [sys.executable, str(script), f"{live_server}/engine-rest", worker["username"],
-         worker["token"]], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    yield process
-    process.kill()
-    process.communicate(timeout=10)  # reads and closes its output pipe
-    # its last long poll (asyncResponseTimeout) may still run in the server: let it end, or
-    # it would lock the next test's task for this worker (as Camunda would)
-    time.sleep(1.0)
+    with python_worker_running(live_server, worker["username"], worker["token"],
+                               tmp_path) as process:
+        yield process
 
 
 def _case(client: FlaskClient, token: str, case_id: int) -> dict[str, Any]:
@@ -97,11 +122,8 @@ def test_the_real_python_client_completes_the_task_and_the_case_runs_on(
     for who in ("consulent", "beheer"):
         inbox = client.get("/api/v1/tasks", headers=bearer(tokens[who])).get_json()["tasks"]
         assert "Task_Berekenen" not in {t["element_id"] for t in inbox}, who
-    deadline = time.monotonic() + 30
-    while _open(client, tokens["consulent"], case["id"]) == ["Task_Berekenen"]:
-        assert python_worker.poll() is None, python_worker.stdout.read()  # type: ignore[union-attr]
-        assert time.monotonic() < deadline, "the worker did not complete the task"
-        time.sleep(0.1)
+    wait_while(lambda: _open(client, tokens["consulent"], case["id"]) == ["Task_Berekenen"],
+               python_worker, "the worker did not complete the task")
     after = _case(client, tokens["consulent"], case["id"])
     assert [t["element_id"] for t in after["open_tasks"]] == ["Task_Beoordelen"]
     assert after["data"]["bedrag"] == 120 and after["data"]["berekend_voor"] == "Fatima"
@@ -291,25 +313,12 @@ def test_the_python_client_reports_a_failure(
         live_server: str, tmp_path: Path) -> None:
     """The real client's task.failure(...) lands as a failure with its retries."""
     case = start(client, tokens["consulent"], "toeslag_berekenen", {"naam": "Ali"})
-    script = tmp_path / "failing_worker.py"
-    script.write_text(PYTHON_WORKER.replace(
-        'return task.complete({"bedrag": 120, "berekend_voor": naam, "regels": ["art. 3", '
-        '"art. 4"]})',
-        'return task.failure("Geen verbinding", "details van de fout", max_retries=3, '
-        'retry_timeout=60000)'))
-    process = subprocess.Popen(
-        [sys.executable, str(script), f"{live_server}/engine-rest", worker["username"],
-         worker["token"]], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.monotonic() + 30
-        while "external_task_failed" not in actions(client, tokens["consulent"], case["id"]):
-            assert process.poll() is None, process.stdout.read()  # type: ignore[union-attr]
-            assert time.monotonic() < deadline, "the worker reported no failure"
-            time.sleep(0.1)
-    finally:
-        process.kill()
-        process.communicate(timeout=10)
-        time.sleep(1.0)  # its last long poll ends in the server
+    failing = ('task.failure("Geen verbinding", "details van de fout", max_retries=3, '
+               'retry_timeout=60000)')
+    with python_worker_running(live_server, worker["username"], worker["token"], tmp_path,
+                               handler=failing) as process:
+        wait_while(lambda: "external_task_failed" not in actions(
+            client, tokens["consulent"], case["id"]), process, "the worker reported no failure")
     [task] = client.get(f"/engine-rest/external-task?processInstanceId={case['id']}",
                         headers=bearer(worker["token"])).get_json()
     assert task["errorMessage"] == "Geen verbinding" and task["retries"] == 3
@@ -356,25 +365,12 @@ def test_the_python_clients_bpmn_error_takes_the_boundary_path(
     with UnitOfWork(database) as unit:
         token = accounts.create_token(unit, "brp")
     case = start(client, tokens["consulent"], "brp_controle", {"naam": "Ali"})
-    script = tmp_path / "brp_worker.py"
-    script.write_text(PYTHON_WORKER.replace("toeslag-berekenen", "brp-opvragen").replace(
-        'return task.complete({"bedrag": 120, "berekend_voor": naam, "regels": ["art. 3", '
-        '"art. 4"]})',
-        'return task.bpmn_error("NIET_GEVONDEN", "Geen inschrijving gevonden", '
-        '{"brp_resultaat": "onbekend"})'))
-    process = subprocess.Popen(
-        [sys.executable, str(script), f"{live_server}/engine-rest", "brp", token],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.monotonic() + 30
-        while _open(client, tokens["consulent"], case["id"]) == ["Task_BrpOpvragen"]:
-            assert process.poll() is None, process.stdout.read()  # type: ignore[union-attr]
-            assert time.monotonic() < deadline, "the worker reported no BPMN error"
-            time.sleep(0.1)
-    finally:
-        process.kill()
-        process.communicate(timeout=10)
-        time.sleep(1.0)  # its last long poll ends in the server
+    raising = ('task.bpmn_error("NIET_GEVONDEN", "Geen inschrijving gevonden", '
+               '{"brp_resultaat": "onbekend"})')
+    with python_worker_running(live_server, "brp", token, tmp_path, topic="brp-opvragen",
+                               handler=raising) as process:
+        wait_while(lambda: _open(client, tokens["consulent"], case["id"]) == [
+            "Task_BrpOpvragen"], process, "the worker reported no BPMN error")
     after = _case(client, tokens["consulent"], case["id"])
     assert [t["element_id"] for t in after["open_tasks"]] == ["Task_Handmatig"]
     assert after["data"]["brp_resultaat"] == "onbekend"

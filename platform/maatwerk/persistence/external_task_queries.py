@@ -20,11 +20,10 @@ class Lock:
     topic: str
     worker_id: str | None
     lock_expires_at: datetime | None
-    retries: int | None = None
 
-    def held_by(self, worker_id: str, now: datetime) -> bool:
-        return self.worker_id == worker_id and self.lock_expires_at is not None and \
-            self.lock_expires_at > now
+
+# a worker may fetch it: never failed, or failed with retries left (0: an incident)
+_RETRIES_LEFT = or_(ExternalTask.retries.is_(None), ExternalTask.retries > 0)
 
 
 def add(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -43,7 +42,7 @@ def take(session: Session, topics: list[str], now: datetime, limit: int,
              .where(Task.state == "open", ExternalTask.topic.in_(topics),
                     or_(ExternalTask.lock_expires_at.is_(None),
                         ExternalTask.lock_expires_at <= now),
-                    or_(ExternalTask.retries.is_(None), ExternalTask.retries > 0))
+                    _RETRIES_LEFT)
              .order_by(Task.created_at, Task.id).limit(limit))
     if postgresql:
         query = query.with_for_update(of=ExternalTask, skip_locked=True)
@@ -63,7 +62,7 @@ def lock_of(session: Session, task_id: str, for_update: bool = False) -> Lock | 
                           ).scalar_one_or_none()
     if row is None:
         return None
-    return Lock(row.task_id, row.topic, row.worker_id, row.lock_expires_at, row.retries)
+    return Lock(row.task_id, row.topic, row.worker_id, row.lock_expires_at)
 
 
 def described(session: Session, where: list[ColumnElement[bool]],
@@ -104,6 +103,5 @@ def open_ones(topics: list[str] | None = None, case_id: int | None = None,
         where.append(held if locked else or_(ExternalTask.lock_expires_at.is_(None),
                                              ExternalTask.lock_expires_at <= now))
     if retries_left is not None:
-        some = or_(ExternalTask.retries.is_(None), ExternalTask.retries > 0)
-        where.append(some if retries_left else ExternalTask.retries == 0)
+        where.append(_RETRIES_LEFT if retries_left else ExternalTask.retries == 0)
     return where

@@ -51,9 +51,10 @@ class DatabaseBusy(RuntimeError):
                  what: str = "another change has held it") -> None:
         self.waited = waited
         self.holder = holder
-        where = f" It was taken at {holder}." if holder else ""
-        super().__init__(f"The database is busy: {what} for more than {waited:g} s; nothing "
-                         f"was changed. Try again in a moment.{where}")
+        # what a client is told: without the holder's place in our code
+        self.summary = (f"The database is busy: {what} for more than {waited:g} s; nothing "
+                        "was changed. Try again in a moment.")
+        super().__init__(self.summary + (f" It was taken at {holder}." if holder else ""))
 
 
 _PLUMBING = ("/sqlalchemy/", "/maatwerk/persistence/", "/maatwerk/services/unit_of_work",

@@ -22,6 +22,7 @@ from .external_tasks import (
     NO_EXTERNAL_TASK,
     ExternalTaskView,
     audit_entry,
+    check_holder,
     may_work_on,
     view_of,
 )
@@ -76,13 +77,6 @@ def _open_task(uow: UnitOfWork, actor: Principal, task_id: str) -> dict[str, Any
     return rows[0]
 
 
-def _holder(row: dict[str, Any], worker_id: str, doing: str) -> None:
-    if row["worker_id"] != worker_id:
-        holder = f"locked by worker '{row['worker_id']}'" if row["worker_id"] else "not locked"
-        raise InvalidInput(f"External task {row['task_id']} cannot {doing} by worker "
-                           f"'{worker_id}'. It is {holder}.", {"workerId": holder})
-
-
 def failure(uow: UnitOfWork, worker: Principal, task_id: str, worker_id: str,
             message: str, details: str | None, retries: int, retry_timeout: timedelta) -> None:
     """The worker that holds the task could not do it: try again after retry_timeout, or,
@@ -92,7 +86,7 @@ def failure(uow: UnitOfWork, worker: Principal, task_id: str, worker_id: str,
     if not timedelta(0) <= retry_timeout <= LONGEST_LOCK:
         raise InvalidInput("'retryTimeout' must be 0 to 7 days.", {"retryTimeout": "Out of range."})
     row = _open_task(uow, worker, task_id)
-    _holder(row, worker_id, "be failed")
+    check_holder(task_id, row["worker_id"], worker_id, "be failed")
     queries.change(uow.session, task_id, retries=retries, error_message=message[:1000],
                    error_details=details, lock_expires_at=utcnow() + retry_timeout)
     uow.record(audit_entry(worker, "external_task_incident" if retries == 0 else
@@ -122,7 +116,7 @@ def extend_lock(uow: UnitOfWork, worker: Principal, task_id: str, worker_id: str
                            {"newDuration": "Out of range."})
     row = _open_task(uow, worker, task_id)
     now = utcnow()
-    _holder(row, worker_id, "be extended")
+    check_holder(task_id, row["worker_id"], worker_id, "be extended")
     if row["lock_expires_at"] is None or row["lock_expires_at"] <= now:
         raise InvalidInput(f"The lock of external task {task_id} has expired; fetch it again.",
                            {"workerId": "The lock expired."})
@@ -155,9 +149,7 @@ def find(uow: UnitOfWork, actor: Principal, *, topic: str | None = None,
          locked: bool | None = None, retries_left: bool | None = None
          ) -> list[ExternalTaskView]:
     """Open external tasks of the topics the actor works on, filtered."""
-    if topic is not None:
-        may_work_on(actor, [topic])
-    may_work_on(actor, [])
+    may_work_on(actor, [topic] if topic is not None else [])
     topics = [topic] if topic is not None else \
         None if "admin" in actor.roles else sorted(actor.groups)
     rows = queries.described(uow.session, queries.open_ones(

@@ -141,8 +141,7 @@ def view_of(row: dict[str, Any], wanted: list[str] | None = None,
 def complete(uow: UnitOfWork, worker: Principal, task_id: str, worker_id: str,
              variables: dict[str, Any]) -> StepOutcome:
     """The worker that holds the task's lock completes it; the case runs on."""
-    if not worker.has_role("worker"):
-        raise Forbidden("Only worker accounts fetch and complete external tasks.")
+    may_work_on(worker, [])  # a worker account (or an admin) at all
 
     def act(step: Step) -> StepResult:
         task, lock = _held_by(step, worker, task_id, worker_id)
@@ -163,8 +162,7 @@ def bpmn_error(uow: UnitOfWork, worker: Principal, task_id: str, worker_id: str,
     """The worker that holds the task reports a business error: the boundary error event
     of the model that catches the code takes the case on. Refused, with nothing changed,
     when the model has none."""
-    if not worker.has_role("worker"):
-        raise Forbidden("Only worker accounts fetch and complete external tasks.")
+    may_work_on(worker, [])  # a worker account (or an admin) at all
     if not code.strip() or len(code) > 255:
         raise InvalidInput("Give an errorCode of 1 to 255 characters.", {"errorCode": "Required."})
 
@@ -197,8 +195,13 @@ def _held_by(step: Step, worker: Principal, task_id: str, worker_id: str
     may_work_on(worker, [lock.topic])
     if task.state != "open":
         raise NotFound(NO_EXTERNAL_TASK)
-    if lock.worker_id != worker_id:
-        holder = f"locked by worker '{lock.worker_id}'" if lock.worker_id else "not locked"
-        raise InvalidInput(f"External task {task_id} cannot be completed by worker "
-                           f"'{worker_id}'. It is {holder}.", {"workerId": holder})
+    check_holder(task_id, lock.worker_id, worker_id, "be completed")
     return task, lock
+
+
+def check_holder(task_id: str, holder_id: str | None, worker_id: str, doing: str) -> None:
+    """Only the worker that holds a task's lock completes it, fails it or extends it."""
+    if holder_id != worker_id:
+        holder = f"locked by worker '{holder_id}'" if holder_id else "not locked"
+        raise InvalidInput(f"External task {task_id} cannot {doing} by worker "
+                           f"'{worker_id}'. It is {holder}.", {"workerId": holder})

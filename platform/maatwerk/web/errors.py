@@ -121,7 +121,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(DatabaseBusy)
     def _busy(exc: DatabaseBusy) -> tuple[Response | str, int, dict[str, str]]:
         app.logger.warning("%s %s: %s", request.method, request.path, exc)
-        shown, status = _answer(503, str(exc).split(" It was taken at")[0], dutch_text=(
+        shown, status = _answer(503, exc.summary, dutch_text=(
             "Het is nu erg druk; uw wijziging is niet opgeslagen. Probeer het over een paar "
             "seconden opnieuw."))
         return shown, status, {"Retry-After": str(exc.retry_after)}
