@@ -226,12 +226,17 @@ SERVICE_TASK = '''<?xml version="1.0" encoding="UTF-8"?>
 
 
 @pytest.mark.parametrize(("attributes", "message"), [
-    ('camunda:expression="${zaakStatusService.setStatus(execution, \'Ontvangen\')}"',
-     "service tasks with camunda:expression are not supported yet"),
-    ('camunda:delegateExpression="${statusDelegate}"',
-     "service tasks with camunda:delegateExpression are not supported yet"),
-    ("", "the service task has no implementation"),
-    ('camunda:type="external"', "the external service task has no topic"),
+    ('camunda:expression="${status == \'klaar\'}"', "is not a call of a bean"),
+    ('camunda:expression="${zaak.zet(execution, onbekend(1))}"',
+     "argument 2 'onbekend(1)': Function calls"),
+    ('camunda:expression="${execution.setVariable(\'a\', 1)}"', "calls on 'execution'"),
+    ('camunda:delegateExpression="${statusDelegate.maak()}"', "must name a bean"),
+    ('camunda:class="nl.gemeente..Status"', "is not a Java class name"),
+    ('camunda:class="nl.gemeente.Status" camunda:resultVariable="x"',
+     "camunda:resultVariable goes with camunda:expression only"),
+    ('camunda:class="a.B" camunda:delegateExpression="${b}"', "more than one implementation"),
+    ("", "the task has no implementation"),
+    ('camunda:type="external"', "the external task has no topic"),
     ('camunda:type="external" camunda:topic="${onderwerp}"', "not an expression"),
 ])
 def test_service_tasks_a_worker_cannot_do_are_refused_by_name(
@@ -374,6 +379,9 @@ def test_the_python_clients_bpmn_error_takes_the_boundary_path(
     after = _case(client, tokens["consulent"], case["id"])
     assert [t["element_id"] for t in after["open_tasks"]] == ["Task_Handmatig"]
     assert after["data"]["brp_resultaat"] == "onbekend"
+    # camunda:errorCodeVariable and errorMessageVariable keep what was caught
+    assert after["data"]["foutcode"] == "NIET_GEVONDEN"
+    assert after["data"]["foutmelding"] == "Geen inschrijving gevonden"
     history = actions(client, tokens["consulent"], case["id"])
     assert "external_task_bpmn_error" in history
 
@@ -398,18 +406,59 @@ def test_an_error_code_the_model_does_not_catch_changes_nothing(
     assert _open(client, tokens["consulent"], case["id"]) == ["Task_Handmatig"]
 
 
-def test_error_variables_on_an_error_event_are_refused_at_upload(
-        client: FlaskClient, tokens: dict[str, str]) -> None:
+@pytest.mark.parametrize(("attribute", "message"), [
+    ('camunda:errorCodeVariable="fout code"', "'fout code' is not a variable name"),
+    ('camunda:errorMessageVariable=""', "camunda:errorMessageVariable '' is not a variable"),
+    ('camunda:asyncBefore="true"', "camunda:asyncBefore on an error event is not supported"),
+])
+def test_error_variables_that_cannot_be_kept_are_refused_at_upload(
+        client: FlaskClient, tokens: dict[str, str], attribute: str, message: str) -> None:
     bpmn = ERROR_MODEL.read_text().replace(
-        'errorRef="Error_NietGevonden" />',
-        'errorRef="Error_NietGevonden" camunda:errorCodeVariable="code" />')
+        'camunda:errorCodeVariable="foutcode" camunda:errorMessageVariable="foutmelding"',
+        attribute)
     response = client.post("/api/v1/process-models", data={"files": [
         (io.BytesIO(bpmn.encode()), "brp.bpmn")]}, headers=bearer(tokens["ontwerper"]),
         content_type="multipart/form-data")
     assert response.status_code == 422
     [problem] = response.get_json()["errors"]
     assert problem["element_id"] == "Event_NietGevonden"
-    assert "camunda:errorCodeVariable on an error event is not supported" in problem["message"]
+    assert message in problem["message"]
+
+
+SUBPROCESS_ERROR = '''<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="D" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="toets_met_fout" isExecutable="true">
+    <bpmn:startEvent id="StartEvent_1"><bpmn:outgoing>F1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:subProcess id="Sub_Toets"><bpmn:incoming>F1</bpmn:incoming><bpmn:outgoing>F2</bpmn:outgoing>
+      <bpmn:startEvent id="Sub_Start"><bpmn:outgoing>S1</bpmn:outgoing></bpmn:startEvent>
+      <bpmn:endEvent id="Sub_Fout"><bpmn:incoming>S1</bpmn:incoming>
+        <bpmn:errorEventDefinition errorRef="Error_Te_Hoog" /></bpmn:endEvent>
+      <bpmn:sequenceFlow id="S1" sourceRef="Sub_Start" targetRef="Sub_Fout" />
+    </bpmn:subProcess>
+    <bpmn:boundaryEvent id="Event_Fout" attachedToRef="Sub_Toets"><bpmn:outgoing>F3</bpmn:outgoing>
+      <bpmn:errorEventDefinition camunda:errorCodeVariable="foutcode" camunda:errorMessageVariable="foutmelding" /></bpmn:boundaryEvent>
+    <bpmn:userTask id="Task_Fout" name="Fout bekijken"><bpmn:incoming>F3</bpmn:incoming><bpmn:outgoing>F4</bpmn:outgoing></bpmn:userTask>
+    <bpmn:endEvent id="EndEvent_1"><bpmn:incoming>F2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:endEvent id="EndEvent_2"><bpmn:incoming>F4</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="F1" sourceRef="StartEvent_1" targetRef="Sub_Toets" />
+    <bpmn:sequenceFlow id="F2" sourceRef="Sub_Toets" targetRef="EndEvent_1" />
+    <bpmn:sequenceFlow id="F3" sourceRef="Event_Fout" targetRef="Task_Fout" />
+    <bpmn:sequenceFlow id="F4" sourceRef="Task_Fout" targetRef="EndEvent_2" />
+  </bpmn:process>
+  <bpmn:error id="Error_Te_Hoog" name="Te hoog" errorCode="TE_HOOG" />
+</bpmn:definitions>'''
+
+
+def test_an_error_thrown_in_the_model_is_kept_in_the_catchers_variables(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    response = client.post("/api/v1/process-models", data={"files": [
+        (io.BytesIO(SUBPROCESS_ERROR.encode()), "toets.bpmn")]},
+        headers=bearer(tokens["ontwerper"]), content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_json()
+    case = start(client, tokens["consulent"], "toets_met_fout", {})
+    assert [t["element_id"] for t in case["open_tasks"]] == ["Task_Fout"]
+    assert case["data"]["foutcode"] == "TE_HOOG"
+    assert case["data"]["foutmelding"] is None  # an end event's error carries no message
 
 
 def test_an_incident_shows_on_the_case_and_a_caseworker_retries_it(

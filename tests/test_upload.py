@@ -71,6 +71,7 @@ def test_every_problem_is_listed_at_once_with_file_and_element(
     assert all(e["file"] == "broken.bpmn" for e in errors)
     assert "bestaat_niet" in by_element["Task_Form"]
     assert "ISO 8601" in by_element["Timer_Bad"]
+    assert "is not a call of a bean" in by_element["Service_Mail"]
     models = client.get("/api/v1/process-models", headers=bearer(tokens["ontwerper"]))
     assert "broken" not in [m["key"] for m in models.get_json()["models"]]
 

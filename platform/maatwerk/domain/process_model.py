@@ -48,7 +48,8 @@ class ElementFacts:
     result_variable: str | None = None
     attached_to: str | None = None  # a boundary event: the task it sits on
     timer: str | None = None  # a timer event: its duration, date or cycle as written
-    topic: str | None = None  # an external service task: the topic its workers fetch
+    topic: str | None = None  # a service or send task: the topic its workers fetch
+    arguments: list[str] = field(default_factory=list)  # of an expression call, as JUEL
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -9,11 +9,12 @@ from SpiffWorkflow.bpmn.parser.task_parsers import (
     GatewayParser,
     TaskParser,
 )
-from SpiffWorkflow.bpmn.specs.defaults import ManualTask
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, ManualTask, StartEvent
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, BusinessRuleTaskParser
 from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
 
+from .error_events import BoundaryEventParser, StartEventParser
 from .joins import LoopSafeInclusiveGateway, LoopSafeParallelGateway
 
 NS = {
@@ -64,6 +65,10 @@ class MaatwerkParser(CamundaParser):
     OVERRIDE_PARSER_CLASSES[full_tag("parallelGateway")] = (GatewayParser, LoopSafeParallelGateway)
     OVERRIDE_PARSER_CLASSES[full_tag("inclusiveGateway")] = (ConditionalGatewayParser,
                                                              LoopSafeInclusiveGateway)
-    # an external service task waits, like a user task, until its worker completes it; the
-    # upload refuses every other kind of service task (model_checks.py)
+    # a service or send task waits, like a user task, until its worker completes it (its
+    # implementation is read as a topic: service_calls.py)
     OVERRIDE_PARSER_CLASSES[full_tag("serviceTask")] = (TaskParser, ManualTask)
+    OVERRIDE_PARSER_CLASSES[full_tag("sendTask")] = (TaskParser, ManualTask)
+    # error events that keep the caught code and message (camunda:errorCodeVariable, ...)
+    OVERRIDE_PARSER_CLASSES[full_tag("boundaryEvent")] = (BoundaryEventParser, BoundaryEvent)
+    OVERRIDE_PARSER_CLASSES[full_tag("startEvent")] = (StartEventParser, StartEvent)

@@ -27,7 +27,7 @@ import keyword
 from dataclasses import dataclass
 
 _OPERATORS = ("==", "!=", "<=", ">=", "&&", "||", "<", ">", "!", "+", "-", "*", "/", "%",
-              "(", ")", "[", "]", ".", "?", ":")
+              "(", ")", "[", "]", ".", "?", ":", ",")
 _HINTS = {
     "=": "assignment '=' is not supported; use '==' to compare",
     "&": "use '&&' for 'and'",
@@ -121,21 +121,31 @@ def _check_marker(previous: str | None, current: str, position: int) -> str:
     return current
 
 
+def tokens_of(expression: str) -> list[Token] | None:
+    """The tokens of one whole `${...}` (ending with the "end" token), or None when the text
+    is not exactly one expression. Raises JuelError for text that can't be read."""
+    text = expression.strip()
+    if not text.startswith(("${", "#{")):
+        return None
+    found, after = Tokenizer(text, 2, 0).tokens()
+    return found if after == len(text) else None
+
+
 def _translate_at(text: str, start: int, opening: int) -> tuple[str, int]:
-    tokens, after = _Tokenizer(text, start, opening).tokens()
+    tokens, after = Tokenizer(text, start, opening).tokens()
     return _Parser(tokens).parse(), after
 
 
 # --------------------------------------------------------------------------- tokens
 
 @dataclass(frozen=True)
-class _Token:
+class Token:
     kind: str          # "number", "string", "name", "op" or "end"
     text: str          # the operator or name; the Python literal for numbers and strings
     position: int
 
 
-class _Tokenizer:
+class Tokenizer:
     """Tokens from `start` up to the `}` that closes the expression."""
 
     def __init__(self, text: str, start: int, opening: int) -> None:
@@ -143,14 +153,14 @@ class _Tokenizer:
         self.index = start
         self.opening = opening
 
-    def tokens(self) -> tuple[list[_Token], int]:
-        found: list[_Token] = []
+    def tokens(self) -> tuple[list[Token], int]:
+        found: list[Token] = []
         while True:
             self._skip_space()
             if self.index >= len(self.text):
                 raise JuelError("Missing '}' to close the expression", self.opening)
             if self.text[self.index] == "}":
-                found.append(_Token("end", "}", self.index))
+                found.append(Token("end", "}", self.index))
                 return found, self.index + 1
             found.append(self._next())
 
@@ -158,7 +168,7 @@ class _Tokenizer:
         while self.index < len(self.text) and self.text[self.index].isspace():
             self.index += 1
 
-    def _next(self) -> _Token:
+    def _next(self) -> Token:
         char = self.text[self.index]
         if char.isdigit() or (char == "." and self._peek(1).isdigit()):
             return self._number()
@@ -172,7 +182,7 @@ class _Tokenizer:
         at = self.index + offset
         return self.text[at] if at < len(self.text) else ""
 
-    def _number(self) -> _Token:
+    def _number(self) -> Token:
         start = self.index
         self._digits()
         is_float = False
@@ -187,13 +197,13 @@ class _Tokenizer:
             self._digits()
         raw = self.text[start:self.index]
         value = repr(float(raw)) if is_float else repr(int(raw))
-        return _Token("number", value, start)
+        return Token("number", value, start)
 
     def _digits(self) -> None:
         while self._peek(0).isdigit():
             self.index += 1
 
-    def _string(self, quote: str) -> _Token:
+    def _string(self, quote: str) -> Token:
         start = self.index
         self.index += 1
         chars: list[str] = []
@@ -201,7 +211,7 @@ class _Tokenizer:
             char = self.text[self.index]
             if char == quote:
                 self.index += 1
-                return _Token("string", repr("".join(chars)), start)
+                return Token("string", repr("".join(chars)), start)
             if char == "\\" and self._peek(1) in _ESCAPES:
                 chars.append(_ESCAPES[self._peek(1)])
                 self.index += 2
@@ -210,17 +220,17 @@ class _Tokenizer:
                 self.index += 1
         raise JuelError("Text literal is not closed", start)
 
-    def _name(self) -> _Token:
+    def _name(self) -> Token:
         start = self.index
         while self._peek(0) and (self._peek(0).isalnum() or self._peek(0) in "_$"):
             self.index += 1
-        return _Token("name", self.text[start:self.index], start)
+        return Token("name", self.text[start:self.index], start)
 
-    def _operator(self) -> _Token:
+    def _operator(self) -> Token:
         for symbol in _OPERATORS:
             if self.text.startswith(symbol, self.index):
                 self.index += len(symbol)
-                return _Token("op", symbol, self.index - len(symbol))
+                return Token("op", symbol, self.index - len(symbol))
         char = self.text[self.index]
         hint = _HINTS.get(char, "this character is not supported")
         raise JuelError(f"Unexpected '{char}': {hint}", self.index)
@@ -231,7 +241,7 @@ class _Tokenizer:
 class _Parser:
     """Recursive descent over the tokens of one `${...}`; produces Python text."""
 
-    def __init__(self, tokens: list[_Token]) -> None:
+    def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens
         self.index = 0
 
@@ -244,10 +254,10 @@ class _Parser:
         return python
 
     @property
-    def _current(self) -> _Token:
+    def _current(self) -> Token:
         return self.tokens[self.index]
 
-    def _advance(self) -> _Token:
+    def _advance(self) -> Token:
         token = self.tokens[self.index]
         if token.kind != "end":
             self.index += 1
@@ -263,7 +273,7 @@ class _Parser:
                             self._current.position)
         self._advance()
 
-    def _unexpected(self, token: _Token) -> JuelError:
+    def _unexpected(self, token: Token) -> JuelError:
         if token.kind == "end":
             return JuelError("The expression is incomplete", token.position)
         if token.text == "instanceof":
@@ -335,7 +345,7 @@ class _Parser:
             return f"({inner})"
         raise self._unexpected(token)
 
-    def _name(self, token: _Token) -> str:
+    def _name(self, token: Token) -> str:
         if token.text in _LITERALS:
             return _LITERALS[token.text]
         if token.text in _RESERVED:
@@ -350,7 +360,7 @@ class _Parser:
 _LEVELS: tuple[dict[str, str], ...] = (_OR, _AND, _EQUALITY, _RELATION, _ADDITIVE, _MULTIPLY)
 
 
-def _check_variable(token: _Token) -> None:
+def _check_variable(token: Token) -> None:
     name = token.text
     if "$" in name:
         raise JuelError(f"'$' in variable name '{name}' is not supported", token.position)
@@ -359,7 +369,7 @@ def _check_variable(token: _Token) -> None:
                         token.position)
 
 
-def _describe(token: _Token) -> str:
+def _describe(token: Token) -> str:
     if token.kind == "end":
         return "the end of the expression"
     if token.kind in ("number", "string"):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from lxml import etree
 
 from ..domain.process_model import ElementFacts
-from . import sandbox
+from . import sandbox, service_calls
 from .camunda import CAMUNDA, NS
 from .expressions import problems_in_expression, problems_in_timer
 from .model_forms import form_key
@@ -20,7 +20,7 @@ FLOW_NODES = {
     "startEvent", "endEvent", "userTask", "manualTask", "task", "scriptTask",
     "businessRuleTask", "exclusiveGateway", "parallelGateway", "inclusiveGateway",
     "eventBasedGateway", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
-    "subProcess", "callActivity", "transaction", "serviceTask",
+    "subProcess", "callActivity", "transaction", "serviceTask", "sendTask",
 }
 ALLOWED_OTHER = {
     "sequenceFlow", "textAnnotation", "association", "dataObject", "dataObjectReference",
@@ -37,7 +37,6 @@ ALLOWED_OTHER = {
     "optionalInputRefs", "whileExecutingInputRefs", "assignment", "from", "to",
 }
 REFUSED = {
-    "sendTask": "send tasks are not supported; use a user task",
     "receiveTask": "receive tasks (waiting for a message) are not supported",
     "complexGateway": "complex gateways are not supported; use exclusive or inclusive gateways",
     "adHocSubProcess": "ad-hoc subprocesses are not supported",
@@ -171,16 +170,17 @@ def _check_flow_node(upload: ModelUpload, filename: str, process_id: str, elemen
         process_id=process_id, documentation=_documentation(element),
         properties=extension_properties(element))
     for attr in ("class", "delegateExpression", "expression", "type", "topic"):
-        if element.get(CAMUNDA + attr) and local not in ("businessRuleTask", "serviceTask"):
-            upload.problem(filename, element_id, f"camunda:{attr} implementations run code on a "
-                                                 "server and are not supported")
+        if element.get(CAMUNDA + attr) and local not in ("serviceTask", "sendTask"):
+            upload.problem(filename, element_id, f"camunda:{attr} is not supported on a "
+                           f"{local}; on service and send tasks it becomes a topic that a "
+                           "worker does")
     if local in ("userTask", "startEvent"):
         _read_assignment(facts, element)
         facts.form_key = form_key(upload, filename, element)
     if local == "scriptTask":
         _check_script(upload, filename, element)
-    elif local == "serviceTask":
-        facts.topic = _external_topic(upload, filename, element)
+    elif local in ("serviceTask", "sendTask"):
+        _service_call(upload, filename, element, facts)
     elif local == "businessRuleTask":
         _check_business_rule(upload, filename, element)
         facts.result_variable = element.get(CAMUNDA + "resultVariable") or None
@@ -198,41 +198,48 @@ def _check_flow_node(upload: ModelUpload, filename: str, process_id: str, elemen
         values = [c for c in timer if isinstance(c.tag, str)]
         facts.timer = (values[0].text or "").strip() if values else None
     for definition in element.iterfind("bpmn:errorEventDefinition", NS):
-        for name in definition.attrib:
-            if name.startswith(CAMUNDA):  # errorCodeVariable, errorMessageVariable
-                upload.problem(filename, element_id, f"camunda:{name[len(CAMUNDA):]} on an "
-                               "error event is not supported yet")
+        _check_error_variables(upload, filename, element, definition)
     for condition in element.iterfind("bpmn:conditionalEventDefinition/bpmn:condition", NS):
         for message in problems_in_expression(condition.text or ""):
             upload.problem(filename, element_id, f"condition: {message}")
     return facts
 
 
-def _external_topic(upload: ModelUpload, filename: str, element: etree._Element) -> str | None:
-    """The topic of an external service task (the case waits until a worker that speaks
-    Camunda's external-task REST API completes it); other implementations are refused."""
-    element_id = element.get("id")
-    for attr in ("class", "delegateExpression", "expression"):
-        if element.get(CAMUNDA + attr):
-            upload.problem(filename, element_id, f"service tasks with camunda:{attr} are not "
-                           "supported yet; choose Implementation 'External' with a topic in "
-                           "Camunda Modeler, and let a worker do the task")
-            return None
+def _check_error_variables(upload: ModelUpload, filename: str, element: etree._Element,
+                           definition: etree._Element) -> None:
+    """camunda:errorCodeVariable / errorMessageVariable keep a caught error's code and
+    message (error_events.py): on catching events only, and as variable names."""
+    for name in definition.attrib:
+        if not name.startswith(CAMUNDA):
+            continue
+        local, value = name[len(CAMUNDA):], definition.get(name) or ""
+        if local not in ("errorCodeVariable", "errorMessageVariable"):
+            upload.problem(filename, element.get("id"), f"camunda:{local} on an error event "
+                           "is not supported")
+        elif etree.QName(element).localname not in ("boundaryEvent", "startEvent"):
+            upload.problem(filename, element.get("id"), f"camunda:{local} belongs on an "
+                           "event that catches the error (a boundary or start event)")
+        elif not value.isidentifier():
+            upload.problem(filename, element.get("id"), f"camunda:{local} '{value}' is not "
+                           "a variable name")
+
+
+def _service_call(upload: ModelUpload, filename: str, element: etree._Element,
+                  facts: ElementFacts) -> None:
+    """A service or send task becomes an external task of a topic (service_calls.py); an
+    implementation that can't is refused with its reason."""
     if element.find("bpmn:extensionElements/camunda:connector", NS) is not None:
-        return None  # refused with the connector element itself
-    if element.get(CAMUNDA + "type") != "external":
-        upload.problem(filename, element_id, "the service task has no implementation; choose "
-                       "Implementation 'External' with a topic in Camunda Modeler")
-        return None
-    topic = (element.get(CAMUNDA + "topic") or "").strip()
-    if not topic:
-        upload.problem(filename, element_id, "the external service task has no topic")
-        return None
-    if "${" in topic or "#{" in topic or len(topic) > 255:
-        upload.problem(filename, element_id, "the topic must be a plain name of at most 255 "
-                       "characters, not an expression")
-        return None
-    return topic
+        return  # refused with the connector element itself
+    attributes = {name: element.get(CAMUNDA + name) for name in (
+        "type", "topic", "class", "delegateExpression", "expression", "resultVariable")}
+    try:
+        call = service_calls.read(attributes)
+    except service_calls.ServiceCallProblem as exc:
+        upload.problem(filename, element.get("id"), str(exc))
+        return
+    facts.topic = call.topic
+    facts.arguments = list(call.arguments)
+    facts.result_variable = call.result_variable
 
 
 def _documentation(element: etree._Element) -> str:

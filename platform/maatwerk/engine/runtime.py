@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -17,6 +16,7 @@ from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
 from . import history, sandbox, serialization, tasktree
+from .error_events import ThrownError
 from .scripting import SCRIPT_ENGINE
 
 
@@ -98,17 +98,17 @@ def retry(workflow: BpmnWorkflow) -> StepResult:
 
 
 def throw_error(workflow: BpmnWorkflow, task_id: str, code: str,
-                data: dict[str, Any]) -> StepResult:
+                data: dict[str, Any], message: str | None = None) -> StepResult:
     """A BPMN error with this code at a waiting task (an external worker's bpmnError): a
     boundary error event that catches it takes over, with `data` added to the case's; the
     task ends. Raises ErrorNotCaught, changing nothing, when no boundary event catches it
-    (the engine would otherwise only note it as an event for the outside world)."""
+    (the engine would otherwise only note it as an event for the outside world). The
+    catching event may keep the code and `message` in variables (error_events.py)."""
     task = _ready_task(workflow, task_id)
     payload = deepcopy(task.data)
     payload.update(data)
     uncaught = len(workflow.bpmn_events)
-    event = BpmnEvent(ErrorEventDefinition(code, code=code), payload=payload,
-                      target=task.workflow)
+    event = BpmnEvent(ThrownError(code, message), payload=payload, target=task.workflow)
     task.workflow.top_workflow.catch(event)
     if len(workflow.bpmn_events) > uncaught:
         raise ErrorNotCaught(code)

@@ -82,6 +82,12 @@ def described(session: Session, where: list[ColumnElement[bool]],
     return [dict(row._mapping) for row in session.execute(query)]
 
 
+def elements_of(session: Session, model_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """The element facts of these process model versions, by model id."""
+    query = select(ProcessModel.id, ProcessModel.elements).where(ProcessModel.id.in_(model_ids))
+    return {row.id: row.elements for row in session.execute(query)}
+
+
 def with_ids(task_ids: list[str]) -> list[ColumnElement[bool]]:
     return [ExternalTask.task_id.in_(task_ids)]
 

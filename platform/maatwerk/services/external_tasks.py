@@ -14,7 +14,7 @@ from typing import Any
 
 from ..domain.audit import AuditEntry
 from ..domain.principal import Principal
-from ..engine import StepResult, runtime
+from ..engine import StepResult, runtime, service_calls
 from ..engine.runtime import ErrorNotCaught, TaskNotOpen
 from ..persistence import external_task_queries as queries
 from ..persistence.models import utcnow
@@ -108,12 +108,36 @@ def _lock_some(uow: UnitOfWork, worker: Principal, worker_id: str,
     for task_id, topic in taken:
         queries.change(uow.session, task_id, worker_id=worker_id,
                        lock_expires_at=now + by_name[topic].lock_duration)
-    rows = queries.described(uow.session, queries.with_ids([task_id for task_id, _ in taken]))
+    rows = _with_arguments(uow, worker, queries.described(
+        uow.session, queries.with_ids([task_id for task_id, _ in taken])))
     for row in rows:
         uow.record(audit_entry(worker, "external_task_locked", row, {
             "worker_id": worker_id, "lock_expires_at": row["lock_expires_at"].isoformat()}))
     uow.commit()
     return [view_of(row, by_name[row["topic"]].variables) for row in rows]
+
+
+def _with_arguments(uow: UnitOfWork, worker: Principal, rows: list[dict[str, Any]]
+                    ) -> list[dict[str, Any]]:
+    """The rows with the evaluated arguments of their expression call (`local`), as Camunda
+    evaluates them when the task runs. A task whose arguments can't be evaluated against
+    its case's data is not handed out: it becomes an incident, which says why."""
+    elements = queries.elements_of(uow.session, {row["model_id"] for row in rows})
+    ready = []
+    for row in rows:
+        facts = elements.get(row["model_id"], {}).get(row["element_id"], {})
+        try:
+            row["local"] = service_calls.arguments_for(facts.get("arguments") or [],
+                                                       row["data"] or {}, row["case_id"])
+        except service_calls.ArgumentProblem as exc:
+            message = f"{row['topic']}: {exc}"[:1000]
+            queries.change(uow.session, row["task_id"], worker_id=None, lock_expires_at=None,
+                           retries=0, error_message=message)
+            uow.record(audit_entry(worker, "external_task_incident", row, {
+                "retries": 0, "error_message": message}))
+            continue
+        ready.append(row)
+    return ready
 
 
 def audit_entry(worker: Principal, action: str, row: dict[str, Any],
@@ -127,8 +151,9 @@ def audit_entry(worker: Principal, action: str, row: dict[str, Any],
 def view_of(row: dict[str, Any], wanted: list[str] | None = None,
             with_variables: bool = True) -> ExternalTaskView:
     """A row of external_task_queries.described as a worker sees it; `wanted` names the
-    case variables to include (None: all)."""
-    data = row["data"] or {}
+    variables to include (None: all): the case's, and the task's own (`local`: the
+    arguments of an expression call)."""
+    data = {**(row["data"] or {}), **row.get("local", {})}
     variables = data if wanted is None else {k: data[k] for k in wanted if k in data}
     return ExternalTaskView(
         id=row["task_id"], topic=row["topic"], worker_id=row["worker_id"],
@@ -145,8 +170,12 @@ def complete(uow: UnitOfWork, worker: Principal, task_id: str, worker_id: str,
 
     def act(step: Step) -> StepResult:
         task, lock = _held_by(step, worker, task_id, worker_id)
+        result_variable = step.model.elements.get(task.element_id, {}).get("result_variable")
+        data = dict(variables)
+        if result_variable and result_variable not in data:
+            data[result_variable] = None  # a bean that returned nothing, as in Camunda
         try:
-            result = runtime.complete(step.workflow(), task.engine_task_id or "", variables)
+            result = runtime.complete(step.workflow(), task.engine_task_id or "", data)
         except TaskNotOpen:
             raise Conflict("This external task is no longer open in the case.") from None
         step.close(task.id, "completed", worker.username)
@@ -170,7 +199,7 @@ def bpmn_error(uow: UnitOfWork, worker: Principal, task_id: str, worker_id: str,
         task, lock = _held_by(step, worker, task_id, worker_id)
         try:
             result = runtime.throw_error(step.workflow(), task.engine_task_id or "", code,
-                                         variables)
+                                         variables, message[:1000] or None)
         except TaskNotOpen:
             raise Conflict("This external task is no longer open in the case.") from None
         except ErrorNotCaught:

@@ -1,0 +1,127 @@
+"""Service and send tasks bound to Java code, as Camunda 7 and GZAC models save them
+(camunda:expression, camunda:delegateExpression, camunda:class), run as external tasks: each
+bean becomes a topic that a worker does. The expression worker is the real
+camunda-external-task-client-python3, unchanged, against a running server."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from helpers import actions, bearer, complete, start
+from maatwerk.persistence.database import Database
+from maatwerk.persistence.uow import UnitOfWork
+from maatwerk.services import accounts
+from test_external_tasks import python_worker_running, wait_while
+
+MODEL = Path(__file__).parent / "data" / "bean_service_tasks.bpmn"
+KEY = "melding_openbare_ruimte"
+STATUS = "zaakService.zetStatus"  # camunda:expression="${zaakService.zetStatus(...)}"
+CONFIRM = "bevestigingVersturen"  # a send task's camunda:delegateExpression="${...}"
+ARCHIVE = "nl.gemeente.archief.Archiveren"  # camunda:class
+STATUS_URL = ('task.complete({"statusUrl": "https://zaken.example/" + "/".join('
+              'str(task.get_variable(f"arg{i}")) for i in range(4))})')
+
+
+@pytest.fixture
+def worker(database: Database, demo_loaded: list[str]) -> dict[str, str]:
+    """A worker account for the three beans' topics, and its token."""
+    with UnitOfWork(database) as unit:
+        accounts.create_user(unit, "beans", ["worker"], [STATUS, CONFIRM, ARCHIVE],
+                             "beans-wachtwoord")
+        unit.commit()
+        token = accounts.create_token(unit, "beans")
+    return {"username": "beans", "token": token}
+
+
+@pytest.fixture
+def model(client: FlaskClient, tokens: dict[str, str]) -> None:
+    response = client.post("/api/v1/process-models", data={"files": [
+        (io.BytesIO(MODEL.read_bytes()), MODEL.name)]}, headers=bearer(tokens["ontwerper"]),
+        content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_json()
+
+
+def _case(client: FlaskClient, token: str, case_id: int) -> dict[str, Any]:
+    body: dict[str, Any] = client.get(f"/api/v1/cases/{case_id}", headers=bearer(token)
+                                      ).get_json()
+    return body
+
+
+def _fetch(client: FlaskClient, auth: dict[str, str], topic: str) -> Any:
+    response = client.post("/engine-rest/external-task/fetchAndLock", headers=auth, json={
+        "workerId": "w1", "maxTasks": 5, "topics": [{"topicName": topic,
+                                                     "lockDuration": 60_000}]})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def _complete(client: FlaskClient, auth: dict[str, str], task_id: str,
+              variables: dict[str, Any] | None = None) -> None:
+    response = client.post(f"/engine-rest/external-task/{task_id}/complete", headers=auth,
+                           json={"workerId": "w1", "variables": variables or {}})
+    assert response.status_code == 204, response.get_data(as_text=True)
+
+
+def test_a_gzac_style_model_runs_with_its_beans_done_by_workers(
+        client: FlaskClient, tokens: dict[str, str], model: None, worker: dict[str, str],
+        live_server: str, tmp_path: Path) -> None:
+    case = start(client, tokens["consulent"], KEY, {"melder": "Fatima", "prioriteit": 3})
+    assert [(t["element_id"], t["kind"]) for t in case["open_tasks"]] == [
+        ("Task_StatusOntvangen", "external")]
+    # the expression's bean is a topic; its arguments arrive as arg0.. (execution: the case)
+    with python_worker_running(live_server, worker["username"], worker["token"], tmp_path,
+                               topic=STATUS, handler=STATUS_URL) as process:
+        wait_while(lambda: [t["element_id"] for t in _case(
+            client, tokens["consulent"], case["id"])["open_tasks"]] == ["Task_StatusOntvangen"],
+            process, "the worker did not set the status")
+    after = _case(client, tokens["consulent"], case["id"])
+    assert after["data"]["statusUrl"] == (
+        f"https://zaken.example/{case['id']}/Ontvangen/Fatima/True")
+    assert "arg0" not in after["data"]  # the arguments are the task's own, not the case's
+    # the send task's delegate expression names its topic
+    auth = bearer(worker["token"])
+    [confirm] = _fetch(client, auth, CONFIRM)
+    assert confirm["activityId"] == "Task_Bevestiging"
+    assert "arg0" not in confirm["variables"]  # no expression call, no arguments
+    assert confirm["variables"]["melder"]["value"] == "Fatima"
+    _complete(client, auth, confirm["id"])
+    case = complete(client, tokens["consulent"], _case(client, tokens["consulent"], case["id"]),
+                    "Task_Afhandelen", {})
+    # the Java class is the topic of the last step
+    [archive] = _fetch(client, auth, ARCHIVE)
+    assert archive["activityId"] == "Task_Archiveren"
+    _complete(client, auth, archive["id"])
+    assert _case(client, tokens["consulent"], case["id"])["status"] == "completed"
+    assert actions(client, tokens["consulent"], case["id"]).count(
+        "external_task_completed") == 3
+
+
+def test_a_result_the_worker_does_not_return_is_null_as_in_camunda(
+        client: FlaskClient, tokens: dict[str, str], model: None,
+        worker: dict[str, str]) -> None:
+    case = start(client, tokens["consulent"], KEY, {"melder": "Ali", "prioriteit": 1,
+                                                    "statusUrl": "oud"})
+    auth = bearer(worker["token"])
+    [task] = _fetch(client, auth, STATUS)
+    assert {name: task["variables"][name]["value"] for name in
+            ("arg0", "arg1", "arg2", "arg3")} == {
+        "arg0": str(case["id"]), "arg1": "Ontvangen", "arg2": "Ali", "arg3": False}
+    _complete(client, auth, task["id"])
+    assert _case(client, tokens["consulent"], case["id"])["data"]["statusUrl"] is None
+
+
+def test_an_argument_that_cannot_be_evaluated_is_an_incident_not_a_task(
+        client: FlaskClient, tokens: dict[str, str], model: None,
+        worker: dict[str, str]) -> None:
+    case = start(client, tokens["consulent"], KEY, {"prioriteit": 1})  # no 'melder'
+    auth = bearer(worker["token"])
+    assert _fetch(client, auth, STATUS) == []
+    [incident] = _case(client, tokens["consulent"], case["id"])["incidents"]
+    assert incident["element_id"] == "Task_StatusOntvangen"
+    assert "argument 3 'melder' could not be evaluated" in incident["error_message"]
+    assert "external_task_incident" in actions(client, tokens["consulent"], case["id"])
+    assert _fetch(client, auth, STATUS) == []  # an incident waits for a person
