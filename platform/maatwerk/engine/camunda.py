@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.ProcessParser import ProcessParser
 from SpiffWorkflow.bpmn.parser.task_parsers import (
     ConditionalGatewayParser,
     GatewayParser,
@@ -14,6 +15,7 @@ from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, BusinessRuleTaskParser
 from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
 
+from . import io_mappings
 from .error_events import BoundaryEventParser, StartEventParser
 from .joins import LoopSafeInclusiveGateway, LoopSafeParallelGateway
 
@@ -58,7 +60,23 @@ class DecisionTaskParser(BusinessRuleTaskParser):
             **self.bpmn_attributes)
 
 
+class MaatwerkProcessParser(ProcessParser):
+    """Parses a process as the engine does, and runs each element's camunda:inputOutput
+    around its task spec (io_mappings.py)."""
+
+    def parse_node(self, node: Any) -> Any:
+        element_id = node.get("id")
+        known = element_id in self.spec.task_specs
+        task_spec = super().parse_node(node)
+        if not known:
+            mapping = io_mappings.read(node)
+            if mapping is not None:
+                io_mappings.attach(self.spec.task_specs[element_id], mapping)
+        return task_spec
+
+
 class MaatwerkParser(CamundaParser):
+    PROCESS_PARSER_CLASS = MaatwerkProcessParser
     OVERRIDE_PARSER_CLASSES = dict(CamundaParser.OVERRIDE_PARSER_CLASSES)  # noqa: RUF012
     OVERRIDE_PARSER_CLASSES[full_tag("businessRuleTask")] = (DecisionTaskParser, DecisionTask)
     # joins that count only this round's tokens inside a loop (joins.py)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from lxml import etree
 
 from ..domain.process_model import ElementFacts
-from . import sandbox, service_calls
+from . import io_mappings, sandbox, service_calls
 from .camunda import CAMUNDA, NS
 from .expressions import problems_in_expression, problems_in_timer
 from .model_forms import form_key
@@ -54,7 +54,6 @@ REFUSED = {
 }
 IGNORED_INSIDE = {"potentialOwner", "humanPerformer", "performer", "extensionElements"}
 CAMUNDA_REFUSED = {
-    "inputOutput": "input/output mappings are not supported; use a script task",
     "executionListener": "execution listeners run code on the server and are not supported",
     "taskListener": "task listeners run code on the server and are not supported",
     "connector": "connectors are not supported",
@@ -199,10 +198,34 @@ def _check_flow_node(upload: ModelUpload, filename: str, process_id: str, elemen
         facts.timer = (values[0].text or "").strip() if values else None
     for definition in element.iterfind("bpmn:errorEventDefinition", NS):
         _check_error_variables(upload, filename, element, definition)
+    _check_io_mapping(upload, filename, element)
     for condition in element.iterfind("bpmn:conditionalEventDefinition/bpmn:condition", NS):
         for message in problems_in_expression(condition.text or ""):
             upload.problem(filename, element_id, f"condition: {message}")
     return facts
+
+
+MAPPED = {"userTask", "manualTask", "task", "scriptTask", "businessRuleTask", "serviceTask",
+          "sendTask", "intermediateCatchEvent", "intermediateThrowEvent", "endEvent"}
+
+
+def _check_io_mapping(upload: ModelUpload, filename: str, element: etree._Element) -> None:
+    """camunda:inputOutput runs on tasks and on intermediate and end events (io_mappings.py)."""
+    try:
+        mapping = io_mappings.read(element)
+    except io_mappings.MappingProblem as exc:
+        upload.problem(filename, element.get("id"), f"camunda:inputOutput, {exc}")
+        return
+    if mapping is None:
+        return
+    local = etree.QName(element).localname
+    if local not in MAPPED:
+        upload.problem(filename, element.get("id"), "input/output mappings are supported on "
+                       f"tasks and intermediate and end events, not on a {local} yet")
+    elif element.find("bpmn:multiInstanceLoopCharacteristics", NS) is not None or \
+            element.find("bpmn:standardLoopCharacteristics", NS) is not None:
+        upload.problem(filename, element.get("id"), "input/output mappings on a task that "
+                       "repeats (multi-instance or loop) are not supported yet")
 
 
 def _check_error_variables(upload: ModelUpload, filename: str, element: etree._Element,

@@ -24,6 +24,16 @@ class TaskNotOpen(LookupError):
     """The task is not (or no longer) waiting for a person."""
 
 
+class StepRefused(ValueError):
+    """The engine can't take the step (e.g. an output mapping fails on what a person or
+    worker sent): nothing of it may be kept. `element_id` names where."""
+
+    def __init__(self, element_id: str, message: str) -> None:
+        super().__init__(f"{element_id}: {message}")
+        self.element_id = element_id
+        self.message = message
+
+
 class ErrorNotCaught(LookupError):
     """No boundary error event catches this error code at the task (or around it)."""
 
@@ -77,7 +87,10 @@ def load(bundle: SpecBundle, state: str) -> BpmnWorkflow:
 def complete(workflow: BpmnWorkflow, task_id: str, data: dict[str, Any]) -> StepResult:
     task = _ready_task(workflow, task_id)
     task.set_data(**_plain(data))
-    task.run()
+    try:
+        task.run()
+    except (SpiffWorkflowException, sandbox.SandboxError) as exc:
+        raise StepRefused(*_describe_failure(exc)) from exc
     return _advance(workflow)
 
 

@@ -22,11 +22,12 @@ from datetime import datetime
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..engine import StepResult
+from ..engine.runtime import StepRefused
 from ..persistence import step_reads, step_writes, task_rows
 from ..persistence.models import Case
 from ..persistence.uow import UnitOfWork
 from .case_steps import apply_step
-from .errors import Conflict, NotFound
+from .errors import Conflict, InvalidInput, NotFound
 from .step import SYSTEM_ACTOR, Step, StepOutcome
 
 __all__ = ["SYSTEM_ACTOR", "Step", "StepOutcome", "case_by_id", "case_of_task",
@@ -55,6 +56,10 @@ def run_step(uow: UnitOfWork, locate: Locator, action: Action) -> StepOutcome:
     except StaleDataError:
         uow.rollback()
         raise Conflict(CONFLICT) from None
+    except StepRefused as exc:
+        uow.rollback()
+        raise InvalidInput(f"The step can't be taken at {exc.element_id}: {exc.message}. "
+                           "Nothing was changed.") from None
     return StepOutcome(step.case, open_tasks)
 
 
