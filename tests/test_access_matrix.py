@@ -360,6 +360,13 @@ MATRIX: dict[tuple[str, str], list[Call]] = {
     ("engine_rest.find", "GET"): [Call(
         lambda w: "/engine-rest/external-task?topicName=geen-taken",
         (401, 200, 403, 403, 403, 403, 403, 403), mimetype="application/json")],
+    # Camunda 7's messages: worker accounts (and admins) for the message names they are given
+    ("engine_rest.correlate", "POST"): [Call(  # no case waits for it: refused, 400
+        lambda w: "/engine-rest/message", (401, 400, 403, 403, 403, 403, 403, 403),
+        _json({"messageName": "GeenWachtend"}))],
+    ("engine_rest.event_subscriptions", "GET"): [Call(
+        lambda w: "/engine-rest/event-subscription?eventName=GeenWachtend",
+        (401, 200, 403, 403, 403, 403, 403, 403), mimetype="application/json")],
     ("api.verify_audit", "GET"): [Call(lambda w: "/api/v1/audit/verify",
                                        (401, 200, 403, 403, 403, 200, 403, 403))],
 }

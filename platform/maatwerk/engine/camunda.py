@@ -10,13 +10,18 @@ from SpiffWorkflow.bpmn.parser.task_parsers import (
     GatewayParser,
     TaskParser,
 )
-from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, ManualTask, StartEvent
+from SpiffWorkflow.bpmn.specs.defaults import (
+    BoundaryEvent,
+    IntermediateCatchEvent,
+    ManualTask,
+    StartEvent,
+)
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, BusinessRuleTaskParser
 from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
 
 from . import io_mappings
-from .error_events import BoundaryEventParser, StartEventParser
+from .event_parsers import BoundaryEventParser, IntermediateCatchEventParser, StartEventParser
 from .joins import LoopSafeInclusiveGateway, LoopSafeParallelGateway
 
 NS = {
@@ -87,6 +92,9 @@ class MaatwerkParser(CamundaParser):
     # implementation is read as a topic: service_calls.py)
     OVERRIDE_PARSER_CLASSES[full_tag("serviceTask")] = (TaskParser, ManualTask)
     OVERRIDE_PARSER_CLASSES[full_tag("sendTask")] = (TaskParser, ManualTask)
-    # error events that keep the caught code and message (camunda:errorCodeVariable, ...)
+    # error events that keep the caught code and message (camunda:errorCodeVariable, ...),
+    # message events that take a correlated message's variables (event_parsers.py)
     OVERRIDE_PARSER_CLASSES[full_tag("boundaryEvent")] = (BoundaryEventParser, BoundaryEvent)
     OVERRIDE_PARSER_CLASSES[full_tag("startEvent")] = (StartEventParser, StartEvent)
+    OVERRIDE_PARSER_CLASSES[full_tag("intermediateCatchEvent")] = (
+        IntermediateCatchEventParser, IntermediateCatchEvent)

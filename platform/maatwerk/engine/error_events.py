@@ -5,10 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
-from SpiffWorkflow.camunda.parser.event_parsers import (
-    CamundaBoundaryEventParser,
-    CamundaStartEventParser,
-)
 from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS
 
 CAMUNDA = "{" + CAMUNDA_MODEL_NS + "}"
@@ -49,7 +45,7 @@ class CaughtError(ErrorEventDefinition):
     __hash__ = None  # type: ignore[assignment]
 
 
-class _ErrorVariables:
+class ErrorVariables:
     """Reads errorCodeVariable / errorMessageVariable of an error event definition."""
 
     def parse_error_event(self, error_event: Any) -> Any:
@@ -60,13 +56,3 @@ class _ErrorVariables:
             return definition
         return CaughtError(definition.name, definition.code, code_variable, message_variable,
                            description=definition.description)
-
-
-class BoundaryEventParser(_ErrorVariables, CamundaBoundaryEventParser):
-    def create_task(self) -> Any:
-        return CamundaBoundaryEventParser.create_task(self)
-
-
-class StartEventParser(_ErrorVariables, CamundaStartEventParser):
-    def create_task(self) -> Any:
-        return CamundaStartEventParser.create_task(self)

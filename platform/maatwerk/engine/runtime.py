@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -32,6 +34,10 @@ class StepRefused(ValueError):
         super().__init__(f"{element_id}: {message}")
         self.element_id = element_id
         self.message = message
+
+
+class MessageNotWaited(LookupError):
+    """The case waits for no message of this name (any more)."""
 
 
 class ErrorNotCaught(LookupError):
@@ -65,6 +71,8 @@ class StepResult:
     next_timer_at: datetime | None
     steps: list[AutomaticStep] = field(default_factory=list)
     failure: tuple[str, str] | None = None  # element id, message
+    # the messages the case waits for: [{"name", "element_id"}] (messages.py correlates)
+    messages: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -128,6 +136,33 @@ def throw_error(workflow: BpmnWorkflow, task_id: str, code: str,
     return _advance(workflow)
 
 
+def deliver_message(workflow: BpmnWorkflow, name: str, data: dict[str, Any]) -> StepResult:
+    """A message from outside: every event of the case that waits for a message of this
+    name catches it, with `data` added to the case's; raises MessageNotWaited, changing
+    nothing, when none waits."""
+    event = BpmnEvent(MessageEventDefinition(name), payload=_plain(data))
+    if workflow.event_manager.catch(event, internal=False) == 0:
+        raise MessageNotWaited(name)
+    return _advance(workflow)
+
+
+def waiting_messages(workflow: BpmnWorkflow) -> list[dict[str, str]]:
+    """The message events that wait now: their message name and element id."""
+    found = []
+    for task in workflow.event_manager.tasks.values():
+        if task.state != TaskState.WAITING:
+            continue
+        spec = task.task_spec
+        definition = getattr(spec, "event_definition", None)
+        # an event-based gateway holds the definitions of the events it leads to, in order
+        pairs = zip(spec.outputs, definition.event_definitions, strict=False) \
+            if isinstance(definition, MultipleEventDefinition) else [(spec, definition)]
+        for waiting, each in pairs:
+            if isinstance(each, MessageEventDefinition):
+                found.append({"name": each.name, "element_id": waiting.bpmn_id})
+    return sorted(found, key=lambda m: (m["name"], m["element_id"]))
+
+
 def _ready_task(workflow: BpmnWorkflow, task_id: str) -> SpiffTask:
     try:
         task = workflow.get_task_from_id(UUID(task_id))
@@ -182,7 +217,8 @@ def _result(workflow: BpmnWorkflow, steps: list[AutomaticStep],
     return StepResult(
         state=serialization.dump(workflow), completed=completed,
         data=_case_data(workflow, completed), ready=ready,
-        next_timer_at=_next_timer(workflow), steps=steps, failure=failure)
+        next_timer_at=_next_timer(workflow), steps=steps, failure=failure,
+        messages=waiting_messages(workflow))
 
 
 def _all_tasks(workflow: BpmnWorkflow) -> list[SpiffTask]:

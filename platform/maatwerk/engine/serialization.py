@@ -10,10 +10,14 @@ import threading
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer import DEFAULT_CONFIG, BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.camunda.specs.event_definitions import (
+    MessageEventDefinition as CamundaMessageEventDefinition,
+)
 
 STATE_VERSION = "maatwerk-1"  # our format; engine serializer 1.5 underneath
 
@@ -43,6 +47,11 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
 def _make_serializer() -> BpmnWorkflowSerializer:
     config = dict(CAMUNDA_CONFIG)
     config[BpmnWorkflow] = SpeclessWorkflowConverter
+    # catching message events are the engine's plain ones (event_parsers.py); an event-based
+    # gateway keeps the message it saw in its state. Both classes are named alike, so only
+    # one of them can be known to the serializer.
+    config.pop(CamundaMessageEventDefinition)
+    config[MessageEventDefinition] = DEFAULT_CONFIG[MessageEventDefinition]
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
 

@@ -137,6 +137,9 @@ class Case(Base):
     engine_version: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)
     next_timer_at: Mapped[datetime | None] = mapped_column(index=True)
+    # the messages the case waits for, as JSON text [{"name", "element_id"}] (None: none),
+    # written with the case row in the same statement; correlation filters on it
+    waiting_messages: Mapped[str | None] = mapped_column(Text)
     due_at: Mapped[datetime | None] = mapped_column(index=True)  # the legal decision date
     suspended_since: Mapped[datetime | None] = mapped_column()  # Awb 4:15: the clock stands
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

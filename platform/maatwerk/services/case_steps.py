@@ -8,7 +8,7 @@ from ..domain.audit import AuditEntry
 from ..domain.principal import ANY_CASEWORKER
 from ..engine import StepResult
 from ..engine.expressions import evaluate
-from ..persistence import external_task_queries, step_writes, task_rows
+from ..persistence import external_task_queries, message_queries, step_writes, task_rows
 from ..persistence.models import Case, ProcessModel, utcnow
 from ..persistence.step_writes import Closing
 from ..persistence.task_rows import TaskRow
@@ -26,7 +26,8 @@ def apply_step(step: Step, result: StepResult) -> list[TaskRow]:
     conn = task_rows.begin_step(uow.session)
     now = utcnow()
     values: dict[str, Any] = {"engine_state": result.state, "data": result.data,
-                              "next_timer_at": result.next_timer_at, "updated_at": now}
+                              "next_timer_at": result.next_timer_at, "updated_at": now,
+                              "waiting_messages": message_queries.as_column(result.messages)}
     if result.failure is not None:
         element_id, message = result.failure
         values.update(status="error", error=f"{element_id}: {message}")

@@ -35,14 +35,14 @@ def _service_error(exc: ServiceError) -> tuple[Response, int]:
     return jsonify({"type": kind, "message": str(exc)}), status
 
 
-def _body() -> dict[str, Any]:
+def json_body() -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise InvalidInput("Send a JSON object (Content-Type: application/json).")
     return body
 
 
-def _camunda_time(moment: datetime) -> str:
+def camunda_time(moment: datetime) -> str:
     """Camunda's date format: 2026-12-06T21:14:05.000+0000."""
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}" + \
         moment.strftime("%z")
@@ -70,7 +70,7 @@ def _topics(body: dict[str, Any]) -> list[external_tasks.TopicRequest]:
 
 @bp.post("/external-task/fetchAndLock")
 def fetch_and_lock() -> Response:
-    body = _body()
+    body = json_body()
     max_tasks, wait = body.get("maxTasks", 1), body.get("asyncResponseTimeout") or 0
     if not isinstance(max_tasks, int) or not isinstance(wait, int | float):
         raise InvalidInput("'maxTasks' and 'asyncResponseTimeout' must be numbers.")
@@ -86,7 +86,7 @@ def _task(task: external_tasks.ExternalTaskView) -> dict[str, Any]:
     definition = f"{task.process_key}:{task.version}:{task.process_model_id}"
     return {
         "id": task.id, "topicName": task.topic, "workerId": task.worker_id,
-        "lockExpirationTime": _camunda_time(task.lock_expires_at)
+        "lockExpirationTime": camunda_time(task.lock_expires_at)
         if task.lock_expires_at else None,
         "activityId": task.element_id, "activityInstanceId": f"{task.element_id}:{task.id}",
         "executionId": task.id, "processInstanceId": str(task.case_id),
@@ -106,7 +106,7 @@ def _number(body: dict[str, Any], name: str, default: int | None = None) -> int:
 
 @bp.post("/external-task/<task_id>/bpmnError")
 def bpmn_error(task_id: str) -> tuple[str, int]:
-    body = _body()
+    body = json_body()
     external_tasks.bpmn_error(uow(), me(), task_id, str(body.get("workerId") or ""),
                               str(body.get("errorCode") or ""),
                               str(body.get("errorMessage") or ""),
@@ -116,7 +116,7 @@ def bpmn_error(task_id: str) -> tuple[str, int]:
 
 @bp.post("/external-task/<task_id>/failure")
 def failure(task_id: str) -> tuple[str, int]:
-    body = _body()
+    body = json_body()
     details = body.get("errorDetails")
     failures.failure(uow(), me(), task_id, str(body.get("workerId") or ""),
                      str(body.get("errorMessage") or ""),
@@ -127,13 +127,13 @@ def failure(task_id: str) -> tuple[str, int]:
 
 @bp.put("/external-task/<task_id>/retries")
 def set_retries(task_id: str) -> tuple[str, int]:
-    failures.set_retries(uow(), me(), task_id, _number(_body(), "retries"))
+    failures.set_retries(uow(), me(), task_id, _number(json_body(), "retries"))
     return "", 204
 
 
 @bp.post("/external-task/<task_id>/extendLock")
 def extend_lock(task_id: str) -> tuple[str, int]:
-    body = _body()
+    body = json_body()
     failures.extend_lock(uow(), me(), task_id, str(body.get("workerId") or ""),
                          timedelta(milliseconds=_number(body, "newDuration")))
     return "", 204
@@ -179,7 +179,7 @@ def find() -> Response:
 
 @bp.post("/external-task/<task_id>/complete")
 def complete(task_id: str) -> tuple[str, int]:
-    body = _body()
+    body = json_body()
     variables = camunda_variables.from_camunda(body.get("variables"))
     # local variables belong to the task alone and end with it, in Camunda as here; they
     # are checked like the others, so a wrong one is still refused

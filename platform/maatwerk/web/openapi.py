@@ -62,6 +62,9 @@ SCHEMAS: dict[str, Any] = {
         "process_key": {"type": "string"}, "process_version": {"type": "integer"},
         "data": {"type": "object"}, "channel": {"type": "string"},
         "open_tasks": {"type": "array", "items": _ref("TaskSummary")},
+        "waiting_for_messages": {"type": "array", "description": "the messages the case "
+                                 "waits for (POST /engine-rest/message): name, element_id, "
+                                 "element_name", "items": {"type": "object"}},
         "incidents": {"type": "array", "description": "external tasks that failed with no "
                       "retries left (GET /cases/{id} only)", "items": {"type": "object"}},
         "status_url": {"type": "string", "description": "only when the case is created"}}},

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from ..services import messages
 from ..services.steps import StepOutcome
 
 
@@ -47,6 +48,7 @@ def case(outcome: StepOutcome) -> dict[str, Any]:
         "completed_at": _iso(found.completed_at), "next_timer_at": _iso(found.next_timer_at),
         "due_at": _iso(found.due_at), "deadline_suspended": found.suspended_since is not None,
         "open_tasks": [open_task(t) for t in outcome.open_tasks],
+        "waiting_for_messages": messages.waits_of(found),
     }
 
 

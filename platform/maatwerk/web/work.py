@@ -13,6 +13,7 @@ from ..services import (
     deviation_register,
     documents,
     external_task_failures,
+    messages,
     process_models,
     tasks,
 )
@@ -144,6 +145,7 @@ def case(case_id: int) -> str:
         abort(404)
     return render_template("work/case.html", case=found, tasks=cases.all_tasks(unit, case_id),
                            incidents=external_task_failures.incidents_of(unit, case_id),
+                           waits=messages.waits_of(found),
                            history=cases.history(unit, case_id),
                            deviations=deviation_register.for_case(unit, case_id),
                            documents=documents.for_case(unit, case_id, me()),

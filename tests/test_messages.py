@@ -1,0 +1,179 @@
+"""Messages from other systems (Camunda 7's POST /engine-rest/message): a case waits for a
+message by name at a catch event, an event-based gateway, a boundary event or a receive
+task; the message is correlated to the one case that waits, by case id, business key or
+case variables, and its variables become case data. No match, or more than one, changes
+nothing."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from conftest import login
+from helpers import actions, bearer, complete, start
+from maatwerk.persistence.database import Database
+from maatwerk.persistence.uow import UnitOfWork
+from maatwerk.services import accounts
+
+MODEL = Path(__file__).parent / "data" / "messages.bpmn"
+KEY = "leges_betalen"
+MESSAGES = ["LegesBetaald", "AanvraagIngetrokken", "AanvullingOntvangen", "BesluitGenomen"]
+
+
+@pytest.fixture
+def sender(database: Database, demo_loaded: list[str]) -> dict[str, str]:
+    """A worker account that may send the model's messages, as Bearer headers."""
+    with UnitOfWork(database) as unit:
+        accounts.create_user(unit, "zaaksysteem", ["worker"], MESSAGES, "zaaksysteem-ww")
+        accounts.create_user(unit, "betaalsysteem", ["worker"], ["LegesBetaald"], "betaal-ww")
+        unit.commit()
+        token = accounts.create_token(unit, "zaaksysteem")
+        payer = accounts.create_token(unit, "betaalsysteem")
+    return {"all": token, "payer": payer}
+
+
+@pytest.fixture
+def model(client: FlaskClient, tokens: dict[str, str]) -> None:
+    response = client.post("/api/v1/process-models", data={"files": [
+        (io.BytesIO(MODEL.read_bytes()), MODEL.name)]}, headers=bearer(tokens["ontwerper"]),
+        content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_json()
+
+
+def _case(client: FlaskClient, token: str, case_id: int) -> dict[str, Any]:
+    body: dict[str, Any] = client.get(f"/api/v1/cases/{case_id}", headers=bearer(token)
+                                      ).get_json()
+    return body
+
+
+def _send(client: FlaskClient, token: str, body: dict[str, Any]) -> Any:
+    return client.post("/engine-rest/message", headers=bearer(token), json=body)
+
+
+def _waits(client: FlaskClient, token: str, case_id: int) -> list[tuple[str, str]]:
+    response = client.get(f"/engine-rest/event-subscription?processInstanceId={case_id}",
+                          headers=bearer(token))
+    assert response.status_code == 200
+    return sorted((s["eventName"], s["activityId"]) for s in response.get_json())
+
+
+def test_a_message_takes_the_case_on_and_its_variables_become_case_data(
+        client: FlaskClient, tokens: dict[str, str], model: None,
+        sender: dict[str, str]) -> None:
+    case = start(client, tokens["consulent"], KEY, {"dossier": "D-1"})
+    assert case["open_tasks"] == []  # it waits at the event-based gateway, and says so
+    assert [(w["name"], w["element_name"]) for w in case["waiting_for_messages"]] == [
+        ("AanvraagIngetrokken", "Aanvraag ingetrokken"), ("LegesBetaald", "Leges betaald")]
+    login(client, "consulent")
+    page = client.get(f"/werk/zaken/{case['id']}").get_data(as_text=True)
+    assert "Wacht op bericht" in page and "Leges betaald (bericht ‘LegesBetaald’" in page
+    assert _waits(client, sender["all"], case["id"]) == [
+        ("AanvraagIngetrokken", "Event_Ingetrokken"), ("LegesBetaald", "Event_Betaald")]
+    sent = _send(client, sender["payer"], {
+        "messageName": "LegesBetaald", "processInstanceId": str(case["id"]),
+        "processVariables": {"bedrag": {"value": 120, "type": "Integer"}},
+        "resultEnabled": True})
+    assert sent.status_code == 200, sent.get_json()
+    [result] = sent.get_json()
+    assert result["resultType"] == "Execution"
+    assert result["execution"]["processInstanceId"] == str(case["id"])
+    after = _case(client, tokens["consulent"], case["id"])
+    assert [t["element_id"] for t in after["open_tasks"]] == ["Task_Beoordelen"]
+    assert after["data"]["bedrag"] == 120
+    # the gateway's other branch no longer waits; the task's boundary event does
+    assert _waits(client, sender["all"], case["id"]) == [
+        ("AanvullingOntvangen", "Event_Aanvulling")]
+    events = client.get(f"/api/v1/cases/{case['id']}/audit",
+                        headers=bearer(tokens["consulent"])).get_json()["events"]
+    [correlated] = [e for e in events if e["action"] == "message_correlated"]
+    assert correlated["actor"] == "betaalsysteem"
+    assert correlated["details"]["message"] == "LegesBetaald"
+    assert correlated["details"]["element_ids"] == ["Event_Betaald"]
+    # a non-interrupting boundary message adds a task and keeps the one it sits on
+    assert _send(client, sender["all"], {
+        "messageName": "AanvullingOntvangen", "businessKey": case["reference"]}
+    ).status_code == 204
+    after = _case(client, tokens["consulent"], case["id"])
+    assert sorted(t["element_id"] for t in after["open_tasks"]) == [
+        "Task_Aanvulling", "Task_Beoordelen"]
+    # a receive task waits for its message, which ends the case
+    after = complete(client, tokens["consulent"], after, "Task_Beoordelen", {})
+    after = complete(client, tokens["consulent"], after, "Task_Aanvulling", {})
+    assert _waits(client, sender["all"], case["id"]) == [("BesluitGenomen", "Task_Besluit")]
+    assert _send(client, sender["all"], {
+        "messageName": "BesluitGenomen", "processInstanceId": str(case["id"]),
+        "processVariables": {"besluit": {"value": "verleend", "type": "String"}}}
+    ).status_code == 204
+    done = _case(client, tokens["consulent"], case["id"])
+    assert done["status"] == "completed" and done["data"]["besluit"] == "verleend"
+    assert _waits(client, sender["all"], case["id"]) == []
+
+
+def test_correlation_keys_pick_the_one_case_and_ambiguity_changes_nothing(
+        client: FlaskClient, tokens: dict[str, str], model: None,
+        sender: dict[str, str]) -> None:
+    first = start(client, tokens["consulent"], KEY, {"dossier": "D-1"})
+    second = start(client, tokens["consulent"], KEY, {"dossier": "D-2"})
+    both = _send(client, sender["all"], {"messageName": "AanvraagIngetrokken"})
+    assert both.status_code == 400
+    assert both.get_json()["type"] == "InvalidRequestException"
+    assert "2 cases wait for it" in both.get_json()["message"]
+    none = _send(client, sender["all"], {
+        "messageName": "AanvraagIngetrokken",
+        "correlationKeys": {"dossier": {"value": "D-3", "type": "String"}}})
+    assert none.status_code == 400
+    assert "no case waits for it with dossier = 'D-3'" in none.get_json()["message"]
+    for case in (first, second):
+        assert _case(client, tokens["consulent"], case["id"])["status"] == "open"
+        assert "message_correlated" not in actions(client, tokens["consulent"], case["id"])
+    one = _send(client, sender["all"], {
+        "messageName": "AanvraagIngetrokken",
+        "correlationKeys": {"dossier": {"value": "D-2", "type": "String"}}})
+    assert one.status_code == 204
+    assert _case(client, tokens["consulent"], second["id"])["status"] == "completed"
+    assert _case(client, tokens["consulent"], first["id"])["status"] == "open"
+    # a message the case does not wait for (now) is refused the same way
+    late = _send(client, sender["all"], {
+        "messageName": "BesluitGenomen", "processInstanceId": str(first["id"])})
+    assert late.status_code == 400
+    assert "no case waits for it with case" in late.get_json()["message"]
+
+
+def test_who_may_send_a_message_and_what_is_not_offered(
+        client: FlaskClient, tokens: dict[str, str], model: None,
+        sender: dict[str, str]) -> None:
+    case = start(client, tokens["consulent"], KEY, {})
+    body = {"messageName": "AanvraagIngetrokken", "processInstanceId": str(case["id"])}
+    assert _send(client, sender["payer"], body).status_code == 403  # not its message
+    assert _send(client, tokens["consulent"], body).status_code == 403  # a person
+    assert client.post("/engine-rest/message", json=body).status_code == 401
+    for extra in ({"all": True}, {"processVariablesLocal": {"a": {"value": 1}}},
+                  {"tenantId": "x"}):
+        refused = _send(client, sender["all"], {**body, **extra})
+        assert refused.status_code == 400, extra
+    assert _case(client, tokens["consulent"], case["id"])["status"] == "open"
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ('<bpmn:endEvent id="EndEvent_1"><bpmn:incoming>Flow_7</bpmn:incoming></bpmn:endEvent>',
+     ('<bpmn:endEvent id="EndEvent_1"><bpmn:incoming>Flow_7</bpmn:incoming>'
+     '<bpmn:messageEventDefinition messageRef="Message_Besluit" /></bpmn:endEvent>'),
+     "sending a message from an event is not supported yet"),
+    ('<bpmn:startEvent id="StartEvent_1">',
+     ('<bpmn:startEvent id="StartEvent_1"><bpmn:messageEventDefinition '
+     'messageRef="Message_Besluit" />'), "starting a case with a message is not supported"),
+    ('messageRef="Message_Besluit">', ">", "the event waits for no message"),
+])
+def test_message_events_that_cannot_run_are_refused_by_name(
+        client: FlaskClient, tokens: dict[str, str], old: str, new: str, message: str) -> None:
+    bpmn = MODEL.read_text()
+    assert old in bpmn
+    response = client.post("/api/v1/process-models", data={"files": [
+        (io.BytesIO(bpmn.replace(old, new).encode()), "leges.bpmn")]},
+        headers=bearer(tokens["ontwerper"]), content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert any(message in p["message"] for p in response.get_json()["errors"]), \
+        response.get_json()
