@@ -19,7 +19,7 @@ DB ?= all
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help venv assets run lint test bench lock upgrade clean
+.PHONY: help venv assets clients run lint test bench lock upgrade clean
 
 help: ## list the targets
 	@echo "Maatwerk - make targets:"
@@ -87,6 +87,18 @@ endif
 
 assets: $(ASSETS_STAMP) ## install the front-end packages (when package.json exists)
 
+# The real Camunda 7 clients the tests run (tests/clients/package-lock.json): npm ci when
+# the lock is newer than what is installed.
+CLIENTS_STAMP := tests/clients/node_modules/.installed
+
+$(CLIENTS_STAMP): tests/clients/package.json tests/clients/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the test clients (apt-get install nodejs npm)" >&2; exit 1; }
+	echo "== npm ci in tests/clients (the Camunda JavaScript client)"
+	npm ci --prefix tests/clients --no-audit --no-fund --loglevel=error
+	touch $@
+
+clients: $(CLIENTS_STAMP) ## install the Camunda clients the tests run (tests/clients)
+
 # --- serve --------------------------------------------------------------------------
 
 run: venv assets ## migrate, load the demo, run the timer worker and serve on 127.0.0.1:$PORT
@@ -113,7 +125,7 @@ lint: venv ## ruff and mypy (configured in pyproject.toml); the layer rules are 
 	$(BIN)/mypy || status=$$?
 	exit $$status
 
-test: venv assets ## lint, then the whole suite on SQLite and on a throw-away PostgreSQL (DB=sqlite|postgresql for one)
+test: venv assets clients ## lint, then the whole suite on SQLite and on a throw-away PostgreSQL (DB=sqlite|postgresql for one)
 	@case "$(DB)" in all|sqlite|postgresql) ;; *) echo "DB must be all, sqlite or postgresql (got '$(DB)')" >&2; exit 2 ;; esac
 	scripts/ensure-chromium
 	status=0
@@ -151,6 +163,7 @@ bench: venv assets ## the benchmark, on SQLite and on a throw-away PostgreSQL
 
 clean: ## stop the test PostgreSQL; remove .venv, node_modules, caches and test output
 	@if [ -x scripts/test-postgres ]; then scripts/test-postgres stop || true; fi
-	rm -rf $(VENV) $(LOCK_VENV) node_modules .tmp test-artifacts .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LOCK_VENV) node_modules tests/clients/node_modules .tmp test-artifacts \
+	  .pytest_cache .mypy_cache .ruff_cache
 	find platform tests -name __pycache__ -type d -prune -exec rm -rf {} + 2>/dev/null || true
 	rm -rf platform/*.egg-info

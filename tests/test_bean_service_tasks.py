@@ -125,3 +125,20 @@ def test_an_argument_that_cannot_be_evaluated_is_an_incident_not_a_task(
     assert "argument 3 'melder' could not be evaluated" in incident["error_message"]
     assert "external_task_incident" in actions(client, tokens["consulent"], case["id"])
     assert _fetch(client, auth, STATUS) == []  # an incident waits for a person
+
+
+def test_a_worker_may_ask_for_the_calls_own_variables_only(
+        client: FlaskClient, tokens: dict[str, str], model: None,
+        worker: dict[str, str]) -> None:
+    start(client, tokens["consulent"], KEY, {"melder": "Ali", "prioriteit": 1})
+    auth = bearer(worker["token"])
+    filtered = client.post("/engine-rest/external-task/fetchAndLock", headers=auth, json={
+        "workerId": "w1", "maxTasks": 1, "topics": [{
+            "topicName": STATUS, "lockDuration": 60_000, "businessKey": "Z-1"}]})
+    assert filtered.status_code == 400  # a filter we do not offer is refused, not ignored
+    assert "businessKey is not supported" in filtered.get_json()["message"]
+    fetched = client.post("/engine-rest/external-task/fetchAndLock", headers=auth, json={
+        "workerId": "w1", "maxTasks": 1, "topics": [{
+            "topicName": STATUS, "lockDuration": 60_000, "localVariables": True}]})
+    [task] = fetched.get_json()
+    assert sorted(task["variables"]) == ["arg0", "arg1", "arg2", "arg3"]

@@ -37,6 +37,7 @@ class TopicRequest:
     name: str
     lock_duration: timedelta
     variables: list[str] | None = None
+    local_only: bool = False  # only the task's own variables (the call's arguments)
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,11 @@ def _lock_some(uow: UnitOfWork, worker: Principal, worker_id: str,
         uow.record(audit_entry(worker, "external_task_locked", row, {
             "worker_id": worker_id, "lock_expires_at": row["lock_expires_at"].isoformat()}))
     uow.commit()
-    return [view_of(row, by_name[row["topic"]].variables) for row in rows]
+    views = []
+    for row in rows:
+        asked = by_name[row["topic"]]
+        views.append(view_of(row, asked.variables, local_only=asked.local_only))
+    return views
 
 
 def _with_arguments(uow: UnitOfWork, worker: Principal, rows: list[dict[str, Any]]
@@ -149,11 +154,11 @@ def audit_entry(worker: Principal, action: str, row: dict[str, Any],
 
 
 def view_of(row: dict[str, Any], wanted: list[str] | None = None,
-            with_variables: bool = True) -> ExternalTaskView:
+            with_variables: bool = True, local_only: bool = False) -> ExternalTaskView:
     """A row of external_task_queries.described as a worker sees it; `wanted` names the
     variables to include (None: all): the case's, and the task's own (`local`: the
     arguments of an expression call)."""
-    data = {**(row["data"] or {}), **row.get("local", {})}
+    data = {**({} if local_only else row["data"] or {}), **row.get("local", {})}
     variables = data if wanted is None else {k: data[k] for k in wanted if k in data}
     return ExternalTaskView(
         id=row["task_id"], topic=row["topic"], worker_id=row["worker_id"],

@@ -63,14 +63,29 @@ def _topics(body: dict[str, Any]) -> list[external_tasks.TopicRequest]:
         if wanted is not None and not (isinstance(wanted, list) and
                                        all(isinstance(v, str) for v in wanted)):
             raise InvalidInput("'variables' must be a list of variable names.")
+        refused = sorted(name for name in set(topic) - _TOPIC_FIELDS
+                         if topic[name] not in (None, False, {}, [], ""))
+        if refused:
+            raise InvalidInput(f"Topic '{topic['topicName']}': {', '.join(refused)} "
+                               "is not supported here; fetch without it.")
         found.append(external_tasks.TopicRequest(
-            topic["topicName"], timedelta(milliseconds=duration), wanted))
+            topic["topicName"], timedelta(milliseconds=duration), wanted,
+            local_only=bool(topic.get("localVariables"))))
     return found
+
+
+# what a topic of a fetch may hold; Camunda's filters on business key, process definition,
+# process variables and tenants are refused rather than ignored (they would hand out tasks
+# the worker did not ask for)
+_TOPIC_FIELDS = {"topicName", "lockDuration", "variables", "localVariables",
+                 "deserializeValues", "includeExtensionProperties"}
 
 
 @bp.post("/external-task/fetchAndLock")
 def fetch_and_lock() -> Response:
     body = json_body()
+    if body.get("sorting"):
+        raise InvalidInput("'sorting' is not supported; tasks come oldest first.")
     max_tasks, wait = body.get("maxTasks", 1), body.get("asyncResponseTimeout") or 0
     if not isinstance(max_tasks, int) or not isinstance(wait, int | float):
         raise InvalidInput("'maxTasks' and 'asyncResponseTimeout' must be numbers.")
