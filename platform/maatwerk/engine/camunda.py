@@ -17,10 +17,15 @@ from SpiffWorkflow.bpmn.specs.defaults import (
     StartEvent,
 )
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
-from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, BusinessRuleTaskParser
+from SpiffWorkflow.camunda.parser.task_spec import (
+    CAMUNDA_MODEL_NS,
+    BusinessRuleTaskParser,
+    CallActivityParser,
+)
 from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
 
-from . import io_mappings
+from . import call_mappings, io_mappings
+from .call_mappings import MappedCallActivity
 from .event_parsers import BoundaryEventParser, IntermediateCatchEventParser, StartEventParser
 from .joins import LoopSafeInclusiveGateway, LoopSafeParallelGateway
 
@@ -74,9 +79,12 @@ class MaatwerkProcessParser(ProcessParser):
         known = element_id in self.spec.task_specs
         task_spec = super().parse_node(node)
         if not known:
+            created = self.spec.task_specs[element_id]
             mapping = io_mappings.read(node)
             if mapping is not None:
-                io_mappings.attach(self.spec.task_specs[element_id], mapping)
+                io_mappings.attach(created, mapping)
+            if isinstance(created, MappedCallActivity):
+                created.mapping = call_mappings.read(node)
         return task_spec
 
 
@@ -98,3 +106,6 @@ class MaatwerkParser(CamundaParser):
     OVERRIDE_PARSER_CLASSES[full_tag("startEvent")] = (StartEventParser, StartEvent)
     OVERRIDE_PARSER_CLASSES[full_tag("intermediateCatchEvent")] = (
         IntermediateCatchEventParser, IntermediateCatchEvent)
+    # call activities that pass what camunda:in and camunda:out say (call_mappings.py)
+    OVERRIDE_PARSER_CLASSES[full_tag("callActivity")] = (CallActivityParser,
+                                                         MappedCallActivity)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from lxml import etree
 
 from ..domain.process_model import ElementFacts
-from . import io_mappings, sandbox, service_calls
+from . import call_mappings, io_mappings, sandbox, service_calls, vendors
 from .camunda import CAMUNDA, NS
 from .expressions import problems_in_expression, problems_in_timer
 from .model_forms import form_key
@@ -39,7 +39,6 @@ ALLOWED_OTHER = {
 REFUSED = {
     "complexGateway": "complex gateways are not supported; use exclusive or inclusive gateways",
     "adHocSubProcess": "ad-hoc subprocesses are not supported",
-    "dataStoreReference": "data stores are not supported",
     "callChoreography": "choreographies are not executable",
     "subChoreography": "choreographies are not executable",
     "choreographyTask": "choreographies are not executable",
@@ -55,8 +54,6 @@ CAMUNDA_REFUSED = {
     "executionListener": "execution listeners run code on the server and are not supported",
     "taskListener": "task listeners run code on the server and are not supported",
     "connector": "connectors are not supported",
-    "in": "call activity variable mappings are not supported",
-    "out": "call activity variable mappings are not supported",
 }
 
 
@@ -109,7 +106,14 @@ def check_process(upload: ModelUpload, filename: str, process: etree._Element,
         return
     all_ids = {el.get("id") for el in process.iter() if el.get("id")}
     for element in process.iter():
-        if not isinstance(element.tag, str) or _inside_ignored(element, process):
+        if not isinstance(element.tag, str):
+            continue
+        vendor = vendors.foreign(element)
+        if vendor:
+            upload.problem(filename, _nearest_id(element), f"the {vendor} extensions here "
+                           "are not read by Maatwerk; use Camunda 7's (Camunda Modeler, "
+                           "Camunda Platform 7 diagram)")
+        if _inside_ignored(element, process):
             continue
         qname = etree.QName(element)
         element_id = _nearest_id(element)
@@ -124,13 +128,37 @@ def check_process(upload: ModelUpload, filename: str, process: etree._Element,
             upload.problem(filename, element_id, REFUSED[local])
         elif local in FLOW_NODES:
             facts = _check_flow_node(upload, filename, process_id, element, all_ids)
-            if facts.element_id in elements:
-                upload.problem(filename, facts.element_id, "two elements share this id")
-            elements[facts.element_id] = facts
+            _add_facts(upload, filename, elements, facts)
         elif local == "sequenceFlow":
             _check_sequence_flow(upload, filename, element)
         elif local not in ALLOWED_OTHER and element is not process:
             upload.problem(filename, element_id, f"the element '{local}' is not supported")
+
+
+# elements that carry nothing the platform looks up by id: Camunda Modeler names the first
+# event StartEvent_1 in every diagram, so a called process often shares such ids
+_PLAIN = {"startEvent", "endEvent", "exclusiveGateway", "parallelGateway", "inclusiveGateway",
+          "eventBasedGateway", "intermediateThrowEvent"}
+
+
+def _add_facts(upload: ModelUpload, filename: str, elements: dict[str, ElementFacts],
+               facts: ElementFacts) -> None:
+    """Ids need only be unique within one process (as in Camunda); a task, or anything
+    the platform finds by its id, must be unique in the whole upload."""
+    other = elements.get(facts.element_id)
+    if other is None:
+        elements[facts.element_id] = facts
+    elif other.process_id == facts.process_id:
+        upload.problem(filename, facts.element_id, "two elements share this id")
+    elif not (_plain(facts) and _plain(other)):
+        upload.problem(filename, facts.element_id, f"the id is also used in process "
+                       f"'{other.process_id}'; a task, or an event with a form, timer or "
+                       "message, needs an id of its own in the whole upload: rename one "
+                       "in Camunda Modeler")
+
+
+def _plain(facts: ElementFacts) -> bool:
+    return facts.type in _PLAIN and not (facts.form_key or facts.timer or facts.topic)
 
 
 def _inside_ignored(element: etree._Element, process: etree._Element) -> bool:
@@ -184,8 +212,7 @@ def _check_flow_node(upload: ModelUpload, filename: str, process_id: str, elemen
     elif local in ("exclusiveGateway", "inclusiveGateway"):
         _check_gateway(upload, filename, element)
     elif local == "callActivity":
-        if not element.get("calledElement"):
-            upload.problem(filename, element_id, "the call activity names no process to call")
+        _check_call_activity(upload, filename, element)
     elif local == "boundaryEvent" and element.get("attachedToRef") not in all_ids:
         upload.problem(filename, element_id, "the boundary event is not attached to a task")
     if local == "boundaryEvent":
@@ -198,10 +225,31 @@ def _check_flow_node(upload: ModelUpload, filename: str, process_id: str, elemen
         _check_error_variables(upload, filename, element, definition)
     _check_io_mapping(upload, filename, element)
     _check_message(upload, filename, element)
+    if local != "callActivity":
+        _check_passings_elsewhere(upload, filename, element)
     for condition in element.iterfind("bpmn:conditionalEventDefinition/bpmn:condition", NS):
         for message in problems_in_expression(condition.text or ""):
             upload.problem(filename, element_id, f"condition: {message}")
     return facts
+
+
+def _check_call_activity(upload: ModelUpload, filename: str, element: etree._Element) -> None:
+    element_id = element.get("id")
+    if not element.get("calledElement"):
+        upload.problem(filename, element_id, "the call activity names no process to call")
+    try:
+        call_mappings.read(element)
+    except call_mappings.CallMappingProblem as exc:
+        upload.problem(filename, element_id, str(exc))
+
+
+def _check_passings_elsewhere(upload: ModelUpload, filename: str,
+                              element: etree._Element) -> None:
+    """camunda:in and camunda:out pass variables to a called process: nowhere else."""
+    for local in ("in", "out"):
+        if element.find(f"bpmn:extensionElements/camunda:{local}", NS) is not None:
+            upload.problem(filename, element.get("id"), f"camunda:{local} passes variables "
+                           "to a called process: it belongs on a call activity")
 
 
 CATCHES_MESSAGES = {"intermediateCatchEvent", "boundaryEvent", "receiveTask"}

@@ -20,6 +20,7 @@ from ..domain.process_model import (
     ModelRefused,
     UploadedFile,
 )
+from . import vendors
 from .camunda import NS, MaatwerkParser
 from .model_checks import BPMN, check_dmn, check_process, extension_properties
 from .model_forms import read_form_file
@@ -75,9 +76,11 @@ def load_spec(files: list[tuple[str, str, str]], key: str) -> tuple[Any, dict[st
     parser = MaatwerkParser()
     for filename, kind, text in files:
         if kind == "bpmn":
-            parser.add_bpmn_xml(parse(text.encode()), filename=filename)
+            root = parse(vendors.as_camunda(text.encode()))
+            vendors.drop_drawings(root)
+            parser.add_bpmn_xml(root, filename=filename)
         elif kind == "dmn":
-            parser.add_dmn_xml(parse(text.encode()), filename=filename)
+            parser.add_dmn_xml(parse(vendors.as_camunda(text.encode())), filename=filename)
     return parser.get_spec(key), parser.get_subprocess_specs(key)
 
 
@@ -99,12 +102,17 @@ def _read_file(upload: ModelUpload, file: UploadedFile) -> None:
         read_form_file(upload, name, text, sha)
         return
     try:
-        root = parse(file.content)
+        root = parse(vendors.as_camunda(file.content))
     except UnsafeXml as exc:
         upload.problem(name, None, str(exc))
         return
     namespace = etree.QName(root).namespace
     if namespace == NS["bpmn"] and etree.QName(root).localname == "definitions":
+        refused = vendors.camunda_8(root)
+        if refused:
+            upload.problem(name, None, refused)
+            return
+        vendors.drop_drawings(root)
         upload.bpmn.append((name, root))
         upload.texts.append((name, "bpmn", text, sha))
     elif namespace in DMN_NAMESPACES:

@@ -19,6 +19,7 @@ def read_form_file(upload: ModelUpload, name: str, text: str, sha: str) -> None:
     if parsed.definition is None:
         for where, message in parsed.problems:
             upload.problem(name, where or None, message)
+        upload.refused_forms.update({parsed.form_id, name} - {""})
         return
     key = f"ref:{parsed.form_id}"
     if key in upload.forms:
@@ -38,7 +39,7 @@ def form_key(upload: ModelUpload, filename: str, element: etree._Element) -> str
     fields = element.findall("bpmn:extensionElements/camunda:formData/camunda:formField", NS)
     if form_ref:
         key = f"ref:{form_ref}"
-        if key not in upload.forms:
+        if key not in upload.forms and form_ref not in upload.refused_forms:
             upload.problem(filename, element_id, f"the form '{form_ref}' (camunda:formRef) was "
                                                  "not uploaded; add its .form file")
         return key
@@ -51,9 +52,29 @@ def form_key(upload: ModelUpload, filename: str, element: etree._Element) -> str
         key = f"inline:{element_id}"
         upload.forms[key] = parsed.definition
         return key
+    if form_key_attr and form_key_attr.startswith(CAMUNDA_FORMS):
+        return _form_file(upload, filename, element_id, form_key_attr)
     if form_key_attr:
         upload.problem(filename, element_id, f"form key '{form_key_attr}' points at a web page "
                        "Maatwerk can't show; use a Camunda Form (formRef) or form fields")
+    return None
+
+
+# Camunda 7's documented form keys for a Camunda Form deployed with the process
+CAMUNDA_FORMS = ("camunda-forms:app:", "camunda-forms:deployment:")
+
+
+def _form_file(upload: ModelUpload, filename: str, element_id: str, form_key: str
+               ) -> str | None:
+    """The form a `camunda-forms:deployment:<path>.form` key names: the uploaded .form
+    file of that name."""
+    name = form_key.split(":", 2)[2].rsplit("/", 1)[-1]
+    for key, uploaded in upload.form_files.items():
+        if uploaded == name or uploaded.rsplit("/", 1)[-1] == name:
+            return key
+    if name not in upload.refused_forms:
+        upload.problem(filename, element_id, f"the form file '{name}' (camunda:formKey "
+                       f"'{form_key}') was not uploaded; add it")
     return None
 
 

@@ -46,6 +46,8 @@ class ModelUpload:
     dmn: list[tuple[str, etree._Element]] = field(default_factory=list)
     forms: dict[str, dict[str, Any]] = field(default_factory=dict)
     form_files: dict[str, str] = field(default_factory=dict)
+    # forms refused for their own reasons (already reported): their ids and file names
+    refused_forms: set[str] = field(default_factory=set)
     decisions: set[str] = field(default_factory=set)
     texts: list[tuple[str, str, str, str]] = field(default_factory=list)
 

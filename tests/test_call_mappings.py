@@ -1,0 +1,132 @@
+"""Call activities with Camunda 7's camunda:in and camunda:out, as GZAC building blocks use
+them: the called process gets only what camunda:in passes, and the caller gets back only
+what camunda:out names."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from helpers import bearer, complete, start
+
+MODEL = Path(__file__).parent / "data" / "call_mappings.bpmn"
+KEY = "vergunning_met_bouwsteen"
+
+
+def _upload(client: FlaskClient, token: str, bpmn: str) -> Any:
+    return client.post("/api/v1/process-models", data={"files": [
+        (io.BytesIO(bpmn.encode()), "bouwsteen.bpmn")]}, headers=bearer(token),
+        content_type="multipart/form-data")
+
+
+def test_the_called_process_gets_and_gives_back_only_what_is_mapped(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    assert _upload(client, tokens["ontwerper"], MODEL.read_text()).status_code == 201
+    case = start(client, tokens["consulent"], KEY, {"aanvrager": "Fatima", "bedrag": 50,
+                                                   "geheim": "BSN 123"})
+    assert [t["element_id"] for t in case["open_tasks"]] == ["Sub_Registreren"]
+    done = complete(client, tokens["consulent"], case, "Sub_Registreren",
+                    {"zaaknummer": "ZAAK-1", "intern": "alleen voor de bouwsteen"})
+    assert [t["element_id"] for t in done["open_tasks"]] == ["Main_Beoordelen"]
+    data = done["data"]
+    assert data["zaakId"] == "ZAAK-1" and data["samenvatting"] == "Fatima / 100"
+    assert data["geheim"] == "BSN 123" and data["aanvrager"] == "Fatima"  # its own, kept
+    for not_back in ("intern", "zaaknummer", "initiator", "dubbel", "ontvangen"):
+        assert not_back not in data, not_back
+
+
+def test_a_variable_that_is_not_passed_is_not_there_in_the_called_process(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    bpmn = MODEL.read_text().replace('str(leeg)</bpmn:script>', 'geheim</bpmn:script>')
+    assert _upload(client, tokens["ontwerper"], bpmn).status_code == 201
+    case = start(client, tokens["consulent"], KEY, {"aanvrager": "Ali", "bedrag": 1,
+                                                   "geheim": "BSN 456"})
+    assert case["status"] == "error"  # 'geheim' was not passed in
+    assert "Sub_Controleren" in case["error"] and "geheim" in case["error"]
+
+
+def test_without_mappings_everything_is_passed_in_and_back(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    start_tag = "<bpmn:extensionElements>"
+    bpmn = MODEL.read_text()
+    without = bpmn[:bpmn.index(start_tag)] + bpmn[bpmn.index("</bpmn:extensionElements>")
+                                                  + len("</bpmn:extensionElements>"):]
+    without = without.replace('initiator + " " + str(dubbel) + " " + str(leeg)',
+                              'aanvrager + " " + str(bedrag)')
+    assert _upload(client, tokens["ontwerper"], without).status_code == 201
+    case = start(client, tokens["consulent"], KEY, {"aanvrager": "Ali", "bedrag": 1})
+    done = complete(client, tokens["consulent"], case, "Sub_Registreren", {"zaaknummer": "Z"})
+    assert done["data"]["ontvangen"] == "Ali 1" and done["data"]["zaaknummer"] == "Z"
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ('<camunda:in source="aanvrager" target="initiator" />',
+     '<camunda:in source="aanvrager" />', "camunda:in needs a target variable name"),
+    ('<camunda:in source="aanvrager" target="initiator" />',
+     '<camunda:in source="aanvrager" sourceExpression="${a}" target="initiator" />',
+     "needs a source or a sourceExpression (one of them)"),
+    ('<camunda:out source="zaaknummer" target="zaakId" />',
+     '<camunda:out source="zaaknummer" target="zaakId" local="true" />',
+     'camunda:out with local="true" is not supported'),
+    ('<camunda:in source="aanvrager" target="initiator" />',
+     '<camunda:in variables="some" />', 'variables="some" is not supported'),
+    ('<camunda:in sourceExpression="${bedrag * 2}" target="dubbel" />',
+     '<camunda:in sourceExpression="${bedrag *}" target="dubbel" />',
+     "camunda:in to 'dubbel'"),
+])
+def test_mappings_that_cannot_run_are_refused_at_upload(
+        client: FlaskClient, tokens: dict[str, str], old: str, new: str, message: str) -> None:
+    bpmn = MODEL.read_text()
+    assert old in bpmn
+    response = _upload(client, tokens["ontwerper"], bpmn.replace(old, new))
+    assert response.status_code == 422
+    [problem] = response.get_json()["errors"]
+    assert problem["element_id"] == "Call_ZaakAanmaken" and message in problem["message"]
+
+
+def test_mappings_outside_a_call_activity_are_refused(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    bpmn = MODEL.read_text().replace(
+        '<bpmn:userTask id="Main_Beoordelen" name="Vergunning beoordelen" '
+        'camunda:candidateGroups="consulenten">',
+        '<bpmn:userTask id="Main_Beoordelen" name="Vergunning beoordelen" '
+        'camunda:candidateGroups="consulenten"><bpmn:extensionElements>'
+        '<camunda:in variables="all" /></bpmn:extensionElements>')
+    response = _upload(client, tokens["ontwerper"], bpmn)
+    assert response.status_code == 422
+    [problem] = response.get_json()["errors"]
+    assert problem["element_id"] == "Main_Beoordelen"
+    assert "it belongs on a call activity" in problem["message"]
+
+
+MAIN = (Path(__file__).parent / "data" / "call_main.bpmn").read_text()
+BUILDING_BLOCK = (Path(__file__).parent / "data" / "call_building_block.bpmn").read_text()
+
+
+def _upload_both(client: FlaskClient, token: str, building_block: str) -> Any:
+    return client.post("/api/v1/process-models", data={"files": [
+        (io.BytesIO(MAIN.encode()), "hoofdproces.bpmn"),
+        (io.BytesIO(building_block.encode()), "bouwsteen.bpmn")]}, headers=bearer(token),
+        content_type="multipart/form-data")
+
+
+def test_a_called_process_in_its_own_file_may_reuse_the_modelers_event_ids(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    response = _upload_both(client, tokens["ontwerper"], BUILDING_BLOCK)
+    assert response.status_code == 201, response.get_json()
+    case = start(client, tokens["consulent"], "hoofdproces", {"a": 1})
+    done = complete(client, tokens["consulent"], case, "Activity_Taak", {"b": 2})
+    assert done["status"] == "completed" and done["data"] == {"a": 1, "b": 2}
+
+
+def test_a_task_id_used_in_two_files_is_refused_with_both_processes_named(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    clash = BUILDING_BLOCK.replace("Activity_Taak", "Activity_Bouwsteen")
+    response = _upload_both(client, tokens["ontwerper"], clash)
+    assert response.status_code == 422
+    [problem] = response.get_json()["errors"]
+    assert problem["file"] == "bouwsteen.bpmn" and problem["element_id"] == "Activity_Bouwsteen"
+    assert "also used in process 'hoofdproces'" in problem["message"]
