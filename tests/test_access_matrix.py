@@ -367,6 +367,19 @@ MATRIX: dict[tuple[str, str], list[Call]] = {
     ("engine_rest.event_subscriptions", "GET"): [Call(
         lambda w: "/engine-rest/event-subscription?eventName=GeenWachtend",
         (401, 200, 403, 403, 403, 403, 403, 403), mimetype="application/json")],
+    # Camunda 7's process instances: worker accounts (and admins) for the processes they name
+    ("engine_rest.start_instance", "POST"): [Call(  # no such process: 404 for an admin
+        lambda w: "/engine-rest/process-definition/key/bestaat_niet/start",
+        (401, 404, 403, 403, 403, 403, 403, 403), _json({}))],
+    ("engine_rest.find_instances", "GET"): [Call(
+        lambda w: "/engine-rest/process-instance?processDefinitionKey=bestaat_niet",
+        (401, 200, 403, 403, 403, 403, 403, 403), mimetype="application/json")],
+    ("engine_rest.get_instance", "GET"): [Call(
+        lambda w: "/engine-rest/process-instance/99999999",
+        (401, 404, 403, 403, 403, 403, 403, 403))],
+    ("engine_rest.instance_variables", "GET"): [Call(
+        lambda w: "/engine-rest/process-instance/99999999/variables",
+        (401, 404, 403, 403, 403, 403, 403, 403))],
     ("api.verify_audit", "GET"): [Call(lambda w: "/api/v1/audit/verify",
                                        (401, 200, 403, 403, 403, 200, 403, 403))],
 }

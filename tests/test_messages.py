@@ -162,9 +162,6 @@ def test_who_may_send_a_message_and_what_is_not_offered(
      ('<bpmn:endEvent id="EndEvent_1"><bpmn:incoming>Flow_7</bpmn:incoming>'
      '<bpmn:messageEventDefinition messageRef="Message_Besluit" /></bpmn:endEvent>'),
      "sending a message from an event is not supported yet"),
-    ('<bpmn:startEvent id="StartEvent_1">',
-     ('<bpmn:startEvent id="StartEvent_1"><bpmn:messageEventDefinition '
-     'messageRef="Message_Besluit" />'), "starting a case with a message is not supported"),
     ('messageRef="Message_Besluit">', ">", "the event waits for no message"),
 ])
 def test_message_events_that_cannot_run_are_refused_by_name(
@@ -173,6 +170,78 @@ def test_message_events_that_cannot_run_are_refused_by_name(
     assert old in bpmn
     response = client.post("/api/v1/process-models", data={"files": [
         (io.BytesIO(bpmn.replace(old, new).encode()), "leges.bpmn")]},
+        headers=bearer(tokens["ontwerper"]), content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert any(message in p["message"] for p in response.get_json()["errors"]), \
+        response.get_json()
+
+
+START_MODEL = Path(__file__).parent / "data" / "message_start.bpmn"
+
+
+@pytest.fixture
+def start_model(client: FlaskClient, tokens: dict[str, str], database: Database) -> str:
+    """The model that starts with a message, and a token of a worker that may send it."""
+    response = client.post("/api/v1/process-models", data={"files": [
+        (io.BytesIO(START_MODEL.read_bytes()), START_MODEL.name)]},
+        headers=bearer(tokens["ontwerper"]), content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_json()
+    with UnitOfWork(database) as unit:
+        accounts.create_user(unit, "meldapp", ["worker"], ["MeldingOntvangen"], "meldapp-ww")
+        unit.commit()
+        return accounts.create_token(unit, "meldapp")
+
+
+def test_a_message_starts_a_case_of_a_process_that_starts_with_it(
+        client: FlaskClient, tokens: dict[str, str], start_model: str) -> None:
+    sent = _send(client, start_model, {
+        "messageName": "MeldingOntvangen", "resultEnabled": True,
+        "processVariables": {"melder": {"value": "Fatima", "type": "String"}}})
+    assert sent.status_code == 200, sent.get_json()
+    [result] = sent.get_json()
+    assert result["resultType"] == "ProcessDefinition" and result["execution"] is None
+    case = _case(client, tokens["consulent"], int(result["processInstance"]["id"]))
+    assert case["reference"] == result["processInstance"]["businessKey"]
+    assert [t["element_id"] for t in case["open_tasks"]] == ["Task_Melding"]
+    assert case["data"] == {"melder": "Fatima"}
+    events = client.get(f"/api/v1/cases/{case['id']}/audit",
+                        headers=bearer(tokens["consulent"])).get_json()["events"]
+    [started] = [e for e in events if e["action"] == "case_started"]
+    assert started["actor"] == "meldapp" and started["details"]["message"] == "MeldingOntvangen"
+    # each message starts a case of its own
+    assert _send(client, start_model, {"messageName": "MeldingOntvangen"}).status_code == 204
+    listed = client.get("/engine-rest/process-instance?processDefinitionKey=melding_via_app",
+                        headers=bearer(tokens["beheer"])).get_json()
+    assert len(listed) == 2 and str(case["id"]) in {i["id"] for i in listed}
+
+
+def test_a_process_that_starts_with_a_message_is_not_started_otherwise(
+        client: FlaskClient, tokens: dict[str, str], start_model: str) -> None:
+    response = client.post("/api/v1/cases", json={"process_key": "melding_via_app", "data": {}},
+                           headers=bearer(tokens["consulent"]))
+    assert response.status_code == 422
+    assert "message 'MeldingOntvangen'" in response.get_json()["error"]
+    # a message for a given case id starts nothing
+    aimed = _send(client, start_model, {"messageName": "MeldingOntvangen",
+                                        "processInstanceId": "1"})
+    assert aimed.status_code == 400
+    assert "no process starts with it" in aimed.get_json()["message"]
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ('<bpmn:startEvent id="StartEvent_Melding" name="Melding ontvangen">',
+     ('<bpmn:startEvent id="StartEvent_Gewoon" /><bpmn:startEvent id="StartEvent_Melding" '
+     'name="Melding ontvangen">'), "can have no other start event"),
+    ('<bpmn:startEvent id="StartEvent_Melding" name="Melding ontvangen">',
+     ('<bpmn:startEvent id="StartEvent_Melding" name="Melding ontvangen" '
+     'camunda:formRef="melding">'), "has no form: the message brings the data"),
+])
+def test_message_starts_that_cannot_run_are_refused(
+        client: FlaskClient, tokens: dict[str, str], old: str, new: str, message: str) -> None:
+    bpmn = START_MODEL.read_text()
+    assert old in bpmn
+    response = client.post("/api/v1/process-models", data={"files": [
+        (io.BytesIO(bpmn.replace(old, new).encode()), "melding.bpmn")]},
         headers=bearer(tokens["ontwerper"]), content_type="multipart/form-data")
     assert response.status_code == 422
     assert any(message in p["message"] for p in response.get_json()["errors"]), \

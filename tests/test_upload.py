@@ -39,7 +39,11 @@ def test_upload_bpmn_dmn_and_forms_makes_versions(client: FlaskClient,
     assert first.status_code == 201
     assert first.get_json() == {"key": "bijzondere_bijstand", "version": 2,
                                 "name": "Bijzondere bijstand",
-                                "description": first.get_json()["description"]}
+                                "description": first.get_json()["description"],
+                                "notes": first.get_json()["notes"]}
+    # the demo model's camunda:formRefBinding and historyTimeToLive change nothing here
+    assert {n["message"].split(" ")[0] for n in first.get_json()["notes"]} == {
+        "camunda:formRefBinding", "camunda:historyTimeToLive"}
     second = _upload(client, tokens["ontwerper"], files)
     assert second.get_json()["version"] == 3
     listed = client.get("/api/v1/process-models?key=bijzondere_bijstand",

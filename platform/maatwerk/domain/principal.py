@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# worker: a system that fetches and completes external tasks of the topics named by its
-# groups (services/external_tasks.py), and nothing else
+# worker: a system whose groups name what it may do, and nothing else: the topics of the
+# external tasks it fetches and completes, the messages it sends and the processes whose
+# cases it starts and reads (services/worker_access.py)
 ROLES = ("admin", "designer", "caseworker", "teamlead", "clerk", "worker")
 RESIDENT_GROUP = "inwoner"
 ANY_CASEWORKER = "role:caseworker"

@@ -50,6 +50,7 @@ class ElementFacts:
     timer: str | None = None  # a timer event: its duration, date or cycle as written
     topic: str | None = None  # a service or send task: the topic its workers fetch
     arguments: list[str] = field(default_factory=list)  # of an expression call, as JUEL
+    message: str | None = None  # a catching message event: the name of its message
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -65,6 +66,9 @@ class CompiledModel:
     decision_term: str | None
     start_form_key: str | None
     forms: dict[str, dict[str, Any]]
+    start_message: str | None
     elements: dict[str, dict[str, Any]]
     files: list[tuple[str, str, str, str]]  # filename, kind, text, sha256
     content_hash: str
+    # accepted, but worth knowing: attributes that change nothing here, and why
+    notes: list[ModelProblem] = field(default_factory=list)

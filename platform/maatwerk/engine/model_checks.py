@@ -7,7 +7,7 @@ from __future__ import annotations
 from lxml import etree
 
 from ..domain.process_model import ElementFacts
-from . import call_mappings, io_mappings, sandbox, service_calls, vendors
+from . import call_mappings, camunda_attributes, io_mappings, sandbox, service_calls, vendors
 from .camunda import CAMUNDA, NS
 from .expressions import problems_in_expression, problems_in_timer
 from .model_forms import form_key
@@ -123,6 +123,7 @@ def check_process(upload: ModelUpload, filename: str, process: etree._Element,
             continue
         if qname.namespace != NS["bpmn"]:
             continue
+        camunda_attributes.check(upload, filename, element, element_id)
         local = qname.localname
         if local in REFUSED:
             upload.problem(filename, element_id, REFUSED[local])
@@ -224,7 +225,7 @@ def _check_flow_node(upload: ModelUpload, filename: str, process_id: str, elemen
     for definition in element.iterfind("bpmn:errorEventDefinition", NS):
         _check_error_variables(upload, filename, element, definition)
     _check_io_mapping(upload, filename, element)
-    _check_message(upload, filename, element)
+    _check_message(upload, filename, element, facts)
     if local != "callActivity":
         _check_passings_elsewhere(upload, filename, element)
     for condition in element.iterfind("bpmn:conditionalEventDefinition/bpmn:condition", NS):
@@ -255,9 +256,10 @@ def _check_passings_elsewhere(upload: ModelUpload, filename: str,
 CATCHES_MESSAGES = {"intermediateCatchEvent", "boundaryEvent", "receiveTask"}
 
 
-def _check_message(upload: ModelUpload, filename: str, element: etree._Element) -> None:
-    """A message is waited for by name (services/messages.py correlates it); sending one
-    from a model is a send task's work, and a case is not started by one yet."""
+def _check_message(upload: ModelUpload, filename: str, element: etree._Element,
+                   facts: ElementFacts) -> None:
+    """A message is waited for by name (services/messages.py correlates it), or starts a
+    case; sending one from a model is a send task's work."""
     local = etree.QName(element).localname
     definition = element.find("bpmn:messageEventDefinition", NS)
     if local == "receiveTask":
@@ -265,11 +267,11 @@ def _check_message(upload: ModelUpload, filename: str, element: etree._Element) 
     elif definition is None:
         return
     element_id = element.get("id")
-    if local not in CATCHES_MESSAGES:
-        why = ("starting a case with a message is not supported yet; start it through the "
-               "API" if local == "startEvent" else "sending a message from an event is not "
-               "supported yet; use a send task, which a worker does")
-        upload.problem(filename, element_id, why)
+    if local not in CATCHES_MESSAGES and local != "startEvent":
+        upload.problem(filename, element_id, "sending a message from an event is not "
+                       "supported yet; use a send task, which a worker does")
+        return
+    if local == "startEvent" and not _may_start_with_message(upload, filename, element):
         return
     name = _message_name(element, definition.get("messageRef"))
     if not name:
@@ -278,6 +280,29 @@ def _check_message(upload: ModelUpload, filename: str, element: etree._Element) 
     elif "${" in name or "#{" in name:
         upload.problem(filename, element_id, f"the message name '{name}' is an expression; "
                        "give a plain name")
+    else:
+        facts.message = name
+
+
+def _may_start_with_message(upload: ModelUpload, filename: str,
+                            element: etree._Element) -> bool:
+    """A process may start with a message at its one start event (not in a subprocess)."""
+    parent = element.getparent()
+    element_id = element.get("id")
+    if parent is None or etree.QName(parent).localname != "process":
+        upload.problem(filename, element_id, "a message start event inside a subprocess is "
+                       "not supported yet")
+        return False
+    if len(parent.findall("bpmn:startEvent", NS)) > 1:
+        upload.problem(filename, element_id, "a process that starts with a message can have "
+                       "no other start event here")
+        return False
+    if element.get(CAMUNDA + "formRef") or element.get(CAMUNDA + "formKey") or \
+            element.find("bpmn:extensionElements/camunda:formData", NS) is not None:
+        upload.problem(filename, element_id, "a start event that waits for a message has no "
+                       "form: the message brings the data")
+        return False
+    return True
 
 
 def _message_name(element: etree._Element, ref: str | None) -> str | None:

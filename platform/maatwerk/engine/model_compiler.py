@@ -178,15 +178,16 @@ def _compiled(upload: ModelUpload, key: str, main: etree._Element,
     starts = [e for e in elements.values() if e.type == "startEvent" and e.process_id == key
               and _is_top_level(main, e.element_id)]
     start_form = next((s.form_key for s in starts if s.form_key), None)
+    start_message = next((s.message for s in starts if s.message), None)
     texts = sorted(upload.texts)
     digest = hashlib.sha256(json.dumps([(n, s) for n, _, _, s in texts]).encode()).hexdigest()
     return CompiledModel(
         key=key, name=main.get("name") or key,
         description=properties.get("maatwerk:description", ""),
         decision_term=properties.get("maatwerk:decisionTerm") or None,
-        start_form_key=start_form, forms=upload.forms,
+        start_form_key=start_form, forms=upload.forms, start_message=start_message,
         elements={k: v.to_dict() for k, v in elements.items()},
-        files=texts, content_hash=digest)
+        files=texts, content_hash=digest, notes=_distinct(upload.notes))
 
 
 def _is_top_level(process: etree._Element, element_id: str) -> bool:

@@ -51,5 +51,11 @@ class ModelUpload:
     decisions: set[str] = field(default_factory=set)
     texts: list[tuple[str, str, str, str]] = field(default_factory=list)
 
+    # accepted, with something the designer should know (camunda_attributes.py)
+    notes: list[ModelProblem] = field(default_factory=list)
+
     def problem(self, file: str, element_id: str | None, message: str) -> None:
         self.problems.append(ModelProblem(file, element_id, message))
+
+    def note(self, file: str, element_id: str | None, message: str) -> None:
+        self.notes.append(ModelProblem(file, element_id, message))

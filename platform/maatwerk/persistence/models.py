@@ -100,6 +100,8 @@ class ProcessModel(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     content_hash: Mapped[str] = mapped_column(String(64))
     start_form_key: Mapped[str | None] = mapped_column(String(255))
+    # the message that starts a case of this version (a message start event), if any
+    start_message: Mapped[str | None] = mapped_column(String(255), index=True)
     forms: Mapped[dict[str, Any]] = mapped_column(default=dict)
     elements: Mapped[dict[str, Any]] = mapped_column(default=dict)
     decision_term: Mapped[str | None] = mapped_column(String(40))

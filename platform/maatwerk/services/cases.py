@@ -57,15 +57,26 @@ def start_case(uow: UnitOfWork, process_key: str, data: Any, channel: str,
                                                                        "teamlead")):
         raise Forbidden("Only staff may start a case for a resident through another channel.")
     model = process_models.latest(uow, process_key)
+    if model.start_message:
+        raise InvalidInput(f"A case of this process starts when another system sends the "
+                           f"message '{model.start_message}' (POST /engine-rest/message).")
     form = process_models.form_of(model, model.start_form_key)
     clean, files = documents.take_files(form, submitted_data(form, data))
     return _create(uow, model, clean, channel, actor, files)
 
 
+def start_by_message(uow: UnitOfWork, model: ProcessModel, message: str,
+                     variables: dict[str, Any], actor: Principal) -> StartedCase:
+    """A case of a process that starts with this message: started, and the message
+    delivered to its start event, in one step (services/messages.py)."""
+    return _create(uow, model, variables, "online", actor, message=message)
+
+
 def _create(uow: UnitOfWork, model: ProcessModel, data: dict[str, Any], channel: str,
-            actor: Principal | None,
-            files: list[documents.PendingDocument] | None = None) -> StartedCase:
-    """Insert the case, run the model to its first wait and commit: one step."""
+            actor: Principal | None, files: list[documents.PendingDocument] | None = None,
+            message: str | None = None) -> StartedCase:
+    """Insert the case, run the model to its first wait and commit: one step. With a
+    message, the case starts empty and the message (with `data`) starts it."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
     case = Case(reference=_new_reference(model, now), process_model_id=model.id, status="open",
@@ -78,10 +89,14 @@ def _create(uow: UnitOfWork, model: ProcessModel, data: dict[str, Any], channel:
 
     def act(step: Step) -> StepResult:
         step.record(who, "case_started", details={
-            "reference": case.reference, "process_key": model.key, "version": model.version})
+            "reference": case.reference, "process_key": model.key, "version": model.version,
+            **({"message": message} if message else {})})
         documents.store(uow, case.id, None, files or [], who, channel)
         deadlines.started(uow, case, model)
-        return runtime.start(process_models.spec_bundle(uow, model), data)[1]
+        if message is None:
+            return runtime.start(process_models.spec_bundle(uow, model), data)[1]
+        workflow, _ = runtime.start(process_models.spec_bundle(uow, model), {})
+        return runtime.deliver_message(workflow, message, data)
     return StartedCase(run_step(uow, new_case(case, channel), act), token)
 
 

@@ -19,7 +19,8 @@ from ..engine.runtime import ErrorNotCaught, TaskNotOpen
 from ..persistence import external_task_queries as queries
 from ..persistence.models import utcnow
 from ..persistence.uow import UnitOfWork
-from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from . import worker_access
+from .errors import Conflict, InvalidInput, NotFound
 from .step import Step, StepOutcome
 from .steps import case_of_task, run_step
 
@@ -61,13 +62,7 @@ class ExternalTaskView:
 
 def may_work_on(worker: Principal, topics: list[str]) -> None:
     """A worker account works on the topics named by its groups; an admin on any."""
-    if not worker.has_role("worker"):
-        raise Forbidden("Only worker accounts fetch and complete external tasks.")
-    if "admin" in worker.roles:
-        return
-    refused = [t for t in topics if t not in worker.groups]
-    if refused:
-        raise Forbidden(f"This worker may not work on the topic(s) {', '.join(refused)}.")
+    worker_access.require(worker, topics, "work on the topic(s)")
 
 
 def fetch_and_lock(uow: UnitOfWork, worker: Principal, worker_id: str,

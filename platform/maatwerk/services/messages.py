@@ -1,12 +1,13 @@
 """Messages from other systems: correlated to the one case that waits for them.
 
 A model waits for a message with an intermediate catch event, a receive task, a boundary
-event (interrupting or not) or an event-based gateway. A system sends the message by name,
-narrowed to a case by its id, its reference (Camunda's business key) or case variables
-(correlation keys); the variables it sends become case data. A message that matches no
-case, or more than one, is refused with nothing changed. Correlating is a step like any
-other (steps.py), on the case's record. This is what Camunda 7's `POST /message` does
-(web/engine_rest_messages.py)."""
+event (interrupting or not) or an event-based gateway; a process may start with one (a
+message start event), and the message then starts a new case of its newest version. A
+system sends the message by name, narrowed to a case by its id, its reference (Camunda's
+business key) or case variables (correlation keys); the variables it sends become case
+data. A message that matches no case, or more than one, is refused with nothing changed.
+Correlating is a step like any other (steps.py), on the case's record. This is what
+Camunda 7's `POST /message` does (web/engine_rest_messages.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -17,9 +18,10 @@ from ..engine import StepResult, runtime
 from ..engine.runtime import MessageNotWaited
 from ..persistence import message_queries as queries
 from ..persistence.message_queries import Waiting
-from ..persistence.models import Case
+from ..persistence.models import Case, ProcessModel
 from ..persistence.uow import UnitOfWork
-from .errors import Conflict, Forbidden, InvalidInput
+from . import cases, process_models, worker_access
+from .errors import Conflict, InvalidInput
 from .step import Step, StepOutcome
 from .steps import case_by_id, run_step
 
@@ -43,18 +45,13 @@ class Correlated:
     reference: str
     element_ids: list[str]
     outcome: StepOutcome
+    started: bool = False  # a new case, started by the message
 
 
 def may_send(actor: Principal, names: list[str]) -> None:
     """A worker account sends (and sees waits for) the messages named by its groups; an
     admin any."""
-    if not actor.has_role("worker"):
-        raise Forbidden("Only worker accounts correlate messages.")
-    if "admin" in actor.roles:
-        return
-    refused = [name for name in names if name not in actor.groups]
-    if refused:
-        raise Forbidden(f"This account may not send the message(s) {', '.join(refused)}.")
+    worker_access.require(actor, names, "send the message(s)")
 
 
 def correlate(uow: UnitOfWork, actor: Principal, message: Correlation) -> Correlated:
@@ -67,15 +64,30 @@ def correlate(uow: UnitOfWork, actor: Principal, message: Correlation) -> Correl
     matches = [w for w in queries.waiting(uow.session, message.name, message.case_id,
                                           message.business_key)
                if _has_keys(w, message.correlation_keys)]
-    if not matches:
+    # a new case can't have the id or reference asked for
+    starts = [] if message.case_id is not None or message.business_key is not None else \
+        process_models.starting_with(uow, message.name)
+    if not matches and not starts:
         raise InvalidInput(f"Cannot correlate message '{message.name}': no case waits for "
-                           f"it{_narrowed(message)}. Nothing was changed.")
-    if len(matches) > 1:
+                           f"it{_narrowed(message)}, and no process starts with it. Nothing "
+                           "was changed.")
+    if len(matches) + len(starts) > 1:
         raise InvalidInput(
             f"Cannot correlate message '{message.name}' to a single case: {len(matches)} "
-            "cases wait for it. Give the processInstanceId, the businessKey or "
-            "correlationKeys. Nothing was changed.")
+            f"cases wait for it and {len(starts)} processes start with it. Give the "
+            "processInstanceId, the businessKey or correlationKeys. Nothing was changed.")
+    if starts:
+        return _start(uow, actor, starts[0], message)
     return _deliver(uow, actor, matches[0], message)
+
+
+def _start(uow: UnitOfWork, actor: Principal, model: ProcessModel,
+           message: Correlation) -> Correlated:
+    started = cases.start_by_message(uow, model, message.name, message.variables, actor)
+    element_ids = [element_id for element_id, facts in model.elements.items()
+                   if facts.get("type") == "startEvent" and facts.get("message") == message.name]
+    return Correlated(started.case.id, started.case.reference, element_ids, started.outcome,
+                      started=True)
 
 
 def _has_keys(waiting: Waiting, keys: dict[str, Any]) -> bool:

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import func, select
 
 from ..domain.audit import AuditEntry
 from ..domain.principal import Principal
-from ..domain.process_model import ModelRefused, UploadedFile
+from ..domain.process_model import ModelProblem, ModelRefused, UploadedFile
 from ..engine import compile_model
 from ..engine.model_upload import ParsedForm
 from ..engine.runtime import SpecBundle
@@ -30,6 +30,7 @@ class ModelSummary:
     name: str
     description: str
     has_start_form: bool
+    notes: list[ModelProblem] = field(default_factory=list)  # of the upload that made it
 
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "version": self.version, "name": self.name,
@@ -66,6 +67,7 @@ def upload(uow: UnitOfWork, actor: Principal, files: list[UploadedFile],
         key=compiled.key, version=(newest.version if newest else 0) + 1, name=compiled.name,
         description=compiled.description, content_hash=compiled.content_hash,
         start_form_key=compiled.start_form_key, forms=compiled.forms,
+        start_message=compiled.start_message,
         elements=compiled.elements, decision_term=compiled.decision_term,
         uploaded_by=actor.username)
     model.files = [ModelFile(filename=name, kind=kind, content=text, sha256=sha)
@@ -74,9 +76,10 @@ def upload(uow: UnitOfWork, actor: Principal, files: list[UploadedFile],
     uow.session.flush()
     uow.record(AuditEntry(actor.username, "model_uploaded", details={
         "key": model.key, "version": model.version, "content_hash": model.content_hash,
-        "files": [f[0] for f in compiled.files]}))
+        "files": [f[0] for f in compiled.files],
+        "notes": [note.to_dict() for note in compiled.notes[:50]]}))
     uow.commit()
-    return summary(model)
+    return replace(summary(model), notes=compiled.notes)
 
 
 class _FormParser:
@@ -107,6 +110,13 @@ def latest_versions(uow: UnitOfWork) -> list[ProcessModel]:
         select(ProcessModel).join(newest, (ProcessModel.key == newest.c.key)
                                   & (ProcessModel.version == newest.c.v))
         .order_by(ProcessModel.name)))
+
+
+def starting_with(uow: UnitOfWork, message: str) -> list[ProcessModel]:
+    """The processes whose newest version starts with this message."""
+    return [model for model in uow.session.scalars(
+        select(ProcessModel).where(ProcessModel.start_message == message))
+        if model.version == latest(uow, model.key).version]
 
 
 def all_versions(uow: UnitOfWork, key: str | None = None) -> list[ProcessModel]:

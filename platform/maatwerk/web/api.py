@@ -56,7 +56,7 @@ def upload_models() -> tuple[Response, int]:
     except ModelRefused as refused:
         return jsonify({"error": "The model can't be used.",
                         "errors": [p.to_dict() for p in refused.problems]}), 422
-    return jsonify(result.to_dict()), 201
+    return jsonify(result.to_dict() | {"notes": [n.to_dict() for n in result.notes]}), 201
 
 
 @bp.get("/process-models")

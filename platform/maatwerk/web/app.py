@@ -17,6 +17,7 @@ from . import (
     deviations,
     documents,
     engine_rest,
+    engine_rest_instances,  # noqa: F401 - its routes are on engine_rest.bp
     engine_rest_messages,  # noqa: F401 - its routes are on engine_rest.bp
     errors,
     input_guard,

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ..domain.process_model import ModelRefused, UploadedFile
+from ..domain.process_model import ModelProblem, ModelRefused, UploadedFile
 from ..services import process_models
 from ..services.errors import NotFound
 from .assets import VENDOR
@@ -41,10 +41,20 @@ def upload() -> str | WerkzeugResponse | tuple[str, int]:
             problems = refused.problems
         else:
             flash(f"‘{result.name}’ is opgeslagen als versie {result.version}.", "success")
+            for message, where in _grouped(result.notes).items():
+                flash(f"Goed om te weten: {message} ({where}).", "info")
             return redirect(url_for("designer.model", key=result.key, version=result.version))
     status = 422 if problems else 200
     return render_template("designer/upload.html", form=form, problems=problems,
                            title=("Fout: " if problems else "") + "Proces uploaden"), status
+
+
+def _grouped(notes: list[ModelProblem]) -> dict[str, str]:
+    """The upload's notes, one per message, with the elements it is about."""
+    grouped: dict[str, list[str]] = {}
+    for note in notes:
+        grouped.setdefault(note.message, []).append(note.element_id or note.file)
+    return {message: ", ".join(dict.fromkeys(where)) for message, where in grouped.items()}
 
 
 @bp.get("/<key>/<int:version>")

@@ -42,6 +42,13 @@ def json_body() -> dict[str, Any]:
     return body
 
 
+def instance_id(value: object) -> int | None:
+    """A process instance id (a case id) from a request: ASCII digits only, or None."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None
+
+
 def camunda_time(moment: datetime) -> str:
     """Camunda's date format: 2026-12-06T21:14:05.000+0000."""
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}" + \
@@ -180,13 +187,13 @@ def _flag(name: str) -> bool:
 def find() -> Response:
     args = request.args
     case_id = args.get("processInstanceId")
-    if case_id is not None and not (case_id.isdigit() and len(case_id) <= 18):
+    if case_id is not None and instance_id(case_id) is None:
         return jsonify([])  # no case has such an id
     locked = True if _flag("locked") else False if _flag("notLocked") else None
     retries_left = True if _flag("withRetriesLeft") else False if _flag("noRetriesLeft") \
         else None
     found = failures.find(uow(readonly=True), me(), topic=args.get("topicName"),
-                          case_id=int(case_id) if case_id else None,
+                          case_id=instance_id(case_id),
                           worker_id=args.get("workerId"), locked=locked,
                           retries_left=retries_left)
     return jsonify([_task(task) for task in found])

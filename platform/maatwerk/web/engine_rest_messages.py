@@ -11,7 +11,7 @@ from ..services import messages
 from ..services.errors import InvalidInput
 from . import camunda_variables
 from .context import me, uow
-from .engine_rest import bp, camunda_time, json_body
+from .engine_rest import bp, camunda_time, instance_id, json_body
 
 # what Camunda's message API offers that a case here does not have: refused, not ignored
 _NOT_OFFERED = {
@@ -31,8 +31,7 @@ def _correlation(body: dict[str, Any]) -> messages.Correlation:
         if body.get(name):
             raise InvalidInput(why, {name: "Not supported."})
     case_id = body.get("processInstanceId")
-    if case_id is not None and not (isinstance(case_id, str) and case_id.isdigit()
-                                    and len(case_id) <= 18):
+    if case_id is not None and instance_id(case_id) is None:
         raise InvalidInput(f"There is no process instance '{case_id}'.",
                            {"processInstanceId": "Unknown."})
     key = body.get("businessKey")
@@ -41,7 +40,7 @@ def _correlation(body: dict[str, Any]) -> messages.Correlation:
     if not isinstance(body.get("messageName"), str):
         raise InvalidInput("Give the messageName.", {"messageName": "Required."})
     return messages.Correlation(
-        name=body["messageName"], case_id=int(case_id) if case_id is not None else None,
+        name=body["messageName"], case_id=instance_id(case_id),
         business_key=key,
         correlation_keys=camunda_variables.from_camunda(body.get("correlationKeys"),
                                                         "correlationKeys"),
@@ -55,9 +54,22 @@ def correlate() -> Response | tuple[str, int]:
     done = messages.correlate(uow(), me(), _correlation(body))
     if not body.get("resultEnabled"):
         return "", 204
+    ended = done.outcome.case.status == "completed"
+    if done.started:
+        return jsonify([{"resultType": "ProcessDefinition", "execution": None,
+                         "processInstance": {
+                             "links": [], "id": str(done.case_id), "businessKey": done.reference,
+                             "definitionId": _definition(done.outcome.case),
+                             "caseInstanceId": None, "ended": ended, "suspended": False,
+                             "tenantId": None}}])
     return jsonify([{"resultType": "Execution", "processInstance": None, "execution": {
         "id": f"{done.case_id}:{done.element_ids[0]}", "processInstanceId": str(done.case_id),
-        "ended": done.outcome.case.status == "completed", "tenantId": None}}])
+        "ended": ended, "tenantId": None}}])
+
+
+def _definition(case: Any) -> str:
+    model = case.process_model
+    return f"{model.key}:{model.version}:{model.id}"
 
 
 @bp.get("/event-subscription")
@@ -66,10 +78,10 @@ def event_subscriptions() -> Response:
     if args.get("eventType", "message") != "message":
         return jsonify([])  # only message waits are subscriptions here (no signals yet)
     case_id = args.get("processInstanceId")
-    if case_id is not None and not (case_id.isdigit() and len(case_id) <= 18):
+    if case_id is not None and instance_id(case_id) is None:
         return jsonify([])  # no case has such an id
     found = messages.subscriptions(uow(readonly=True), me(), args.get("eventName"),
-                                   int(case_id) if case_id else None)
+                                   instance_id(case_id))
     return jsonify([{
         "id": f"{waiting.case_id}:{wait['element_id']}", "eventType": "message",
         "eventName": wait["name"], "executionId": f"{waiting.case_id}:{wait['element_id']}",

@@ -42,7 +42,10 @@ SCHEMAS: dict[str, Any] = {
         "errors": {"type": "array", "items": _ref("ModelProblem")}}},
     "ProcessModel": {"type": "object", "properties": {
         "key": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"},
-        "description": {"type": "string"}}},
+        "description": {"type": "string"},
+        "notes": {"type": "array", "description": "in the answer to an upload only: what "
+                  "was accepted but changes nothing here, and why ({file, element_id, "
+                  "message})", "items": {"type": "object"}}}},
     "TaskSummary": {"type": "object", "properties": {
         "id": {"type": "string"}, "element_id": {"type": "string"}, "name": {"type": "string"},
         "candidate_groups": {"type": "array", "items": {"type": "string"}},

@@ -1,0 +1,74 @@
+"""No camunda:* attribute is ignored unseen: each is read and run, accepted with a note that
+says why it changes nothing here (in the API's answer and on the designer's page), or
+refused with the reason."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from conftest import csrf_token, login
+from helpers import bearer
+
+MODEL = (Path(__file__).parent / "data" / "io_mappings.bpmn").read_text()
+NOTED = MODEL.replace(
+    '<bpmn:process id="melding_met_zaak" name="Melding met zaak" isExecutable="true">',
+    '<bpmn:process id="melding_met_zaak" name="Melding met zaak" isExecutable="true" '
+    'camunda:historyTimeToLive="180" camunda:versionTag="2.1">').replace(
+    'camunda:type="external" camunda:topic="zaak-aanmaken">',
+    'camunda:type="external" camunda:topic="zaak-aanmaken" camunda:asyncBefore="true" '
+    'camunda:modelerTemplate="nl.gemeente.zaak">')
+
+
+def _upload(client: FlaskClient, token: str, bpmn: str) -> Any:
+    return client.post("/api/v1/process-models", data={"files": [
+        (io.BytesIO(bpmn.encode()), "melding.bpmn")]}, headers=bearer(token),
+        content_type="multipart/form-data")
+
+
+def test_attributes_that_change_nothing_are_accepted_with_a_note(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    response = _upload(client, tokens["ontwerper"], NOTED)
+    assert response.status_code == 201, response.get_json()
+    assert {n["element_id"] for n in response.get_json()["notes"]} == {
+        "melding_met_zaak", "Task_ZaakAanmaken"}
+    messages = [n["message"] for n in response.get_json()["notes"]]
+    assert any(m.startswith("camunda:historyTimeToLive changes nothing here") for m in messages)
+    assert any(m.startswith("camunda:versionTag changes nothing here") for m in messages)
+    assert any(m.startswith("camunda:asyncBefore changes nothing here") for m in messages)
+    assert not any("modelerTemplate" in m for m in messages)  # the modeler's bookkeeping
+
+
+def test_the_designer_page_shows_the_notes(client: FlaskClient,
+                                          tokens: dict[str, str]) -> None:
+    login(client, "ontwerper")
+    page = client.get("/ontwerp/uploaden").get_data(as_text=True)
+    response = client.post("/ontwerp/uploaden", data={
+        "csrf_token": csrf_token(page), "files": [(io.BytesIO(NOTED.encode()),
+                                                   "melding.bpmn")]},
+        content_type="multipart/form-data", follow_redirects=True)
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "Goed om te weten: camunda:asyncBefore changes nothing here" in text
+    assert "(Task_ZaakAanmaken)" in text
+
+
+@pytest.mark.parametrize(("attribute", "message"), [
+    ('camunda:dueDate="${deadline}"', "camunda:dueDate: task due dates are not supported"),
+    ('camunda:priority="50"', "camunda:priority: task priorities are not supported"),
+    ('camunda:zelfbedacht="x"', "camunda:zelfbedacht on a userTask is not read by Maatwerk"),
+    ('camunda:topic="t"', "camunda:topic is not supported on a userTask"),
+])
+def test_attributes_that_would_change_something_are_refused(
+        client: FlaskClient, tokens: dict[str, str], attribute: str, message: str) -> None:
+    bpmn = MODEL.replace('<bpmn:userTask id="Task_Afhandelen" name="Melding afhandelen"',
+                         f'<bpmn:userTask id="Task_Afhandelen" name="Melding afhandelen" '
+                         f'{attribute}')
+    response = _upload(client, tokens["ontwerper"], bpmn)
+    assert response.status_code == 422
+    problems = response.get_json()["errors"]
+    assert [p["message"] for p in problems if message in p["message"]], problems
+    assert all(p["element_id"] == "Task_Afhandelen" for p in problems)
