@@ -24,7 +24,7 @@ from SpiffWorkflow.camunda.parser.task_spec import (
 )
 from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
 
-from . import call_mappings, io_mappings
+from . import call_mappings, decisions, io_mappings
 from .call_mappings import MappedCallActivity
 from .event_parsers import BoundaryEventParser, IntermediateCatchEventParser, StartEventParser
 from .joins import LoopSafeInclusiveGateway, LoopSafeParallelGateway
@@ -38,23 +38,27 @@ CAMUNDA = "{" + CAMUNDA_MODEL_NS + "}"
 
 
 class DecisionTask(BusinessRuleTask):
-    """A business rule task that honours camunda:resultVariable and mapDecisionResult."""
+    """A business rule task that decides as Camunda 7 does (decisions.py): its table's hit
+    policy and aggregation, and camunda:resultVariable with mapDecisionResult."""
 
     def __init__(self, wf_spec: Any, name: str, dmnEngine: Any, result_variable: str | None = None,
-                 map_decision_result: str | None = None, **kwargs: Any) -> None:
+                 map_decision_result: str | None = None, aggregation: str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(wf_spec, name, dmnEngine, **kwargs)
         self.result_variable = result_variable
         self.map_decision_result = map_decision_result or "resultList"
+        self.aggregation = aggregation
 
     def _run_hook(self, my_task: Any) -> bool:
-        if not self.result_variable:
-            return bool(super()._run_hook(my_task))
-        result = self.dmnEngine.result(my_task)
-        if self.map_decision_result == "singleEntry":
-            value = next(iter(result.values())) if result else None
-        else:  # singleResult: the outputs of the matched rule as a map
-            value = result or None
-        my_task.data[self.result_variable] = value
+        outputs = decisions.results(self.dmnEngine, my_task, self.aggregation)
+        if self.result_variable:
+            my_task.data[self.result_variable] = decisions.shaped(
+                outputs, self.map_decision_result, my_task)
+        elif len(outputs) == 1:  # no result variable: the outputs become case data
+            my_task.data.update(outputs[0])
+        elif outputs:
+            for name in outputs[0]:
+                my_task.data[name] = [output.get(name) for output in outputs]
         self.run_event.emit(my_task.workflow, my_task)
         return True
 
@@ -67,6 +71,7 @@ class DecisionTaskParser(BusinessRuleTaskParser):
             dmnEngine=self.process_parser.parser.get_engine(decision_ref, self.node),
             result_variable=self.node.get(CAMUNDA + "resultVariable"),
             map_decision_result=self.node.get(CAMUNDA + "mapDecisionResult"),
+            aggregation=self.process_parser.parser.aggregations.get(decision_ref),
             **self.bpmn_attributes)
 
 
@@ -90,6 +95,20 @@ class MaatwerkProcessParser(ProcessParser):
 
 class MaatwerkParser(CamundaParser):
     PROCESS_PARSER_CLASS = MaatwerkProcessParser
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.aggregations: dict[str, str] = {}  # decision id -> COLLECT's SUM, MIN, ...
+
+    def add_dmn_xml(self, node: Any, filename: str | None = None) -> None:
+        """Also keeps each table's aggregation, which the engine's DMN parser does not read."""
+        for decision in node.iter():
+            if isinstance(decision.tag, str) and decision.tag.endswith("}decision"):
+                for table in decision:
+                    if isinstance(table.tag, str) and table.tag.endswith("}decisionTable") \
+                            and table.get("aggregation"):
+                        self.aggregations[decision.get("id")] = table.get("aggregation")
+        super().add_dmn_xml(node, filename=filename)
     OVERRIDE_PARSER_CLASSES = dict(CamundaParser.OVERRIDE_PARSER_CLASSES)  # noqa: RUF012
     OVERRIDE_PARSER_CLASSES[full_tag("businessRuleTask")] = (DecisionTaskParser, DecisionTask)
     # joins that count only this round's tokens inside a loop (joins.py)

@@ -7,7 +7,14 @@ from __future__ import annotations
 from lxml import etree
 
 from ..domain.process_model import ElementFacts
-from . import call_mappings, camunda_attributes, io_mappings, sandbox, service_calls, vendors
+from . import (
+    call_mappings,
+    camunda_attributes,
+    io_mappings,
+    sandbox,
+    service_calls,
+    vendors,
+)
 from .camunda import CAMUNDA, NS
 from .expressions import problems_in_expression, problems_in_timer
 from .model_forms import form_key
@@ -55,46 +62,6 @@ CAMUNDA_REFUSED = {
     "taskListener": "task listeners run code on the server and are not supported",
     "connector": "connectors are not supported",
 }
-
-
-# -- DMN ---------------------------------------------------------------------------------
-
-def check_dmn(upload: ModelUpload, filename: str, root: etree._Element) -> None:
-    ns = {"dmn": etree.QName(root).namespace or ""}
-    for decision in root.iterfind("dmn:decision", ns):
-        decision_id = decision.get("id", "")
-        upload.decisions.add(decision_id)
-        tables = decision.findall("dmn:decisionTable", ns)
-        if len(tables) != 1:
-            upload.problem(filename, decision_id, "a decision needs exactly one decision table "
-                                                  "(literal expressions are not supported)")
-            continue
-        _check_table(upload, filename, decision_id, tables[0], ns)
-
-
-def _check_table(upload: ModelUpload, filename: str, decision_id: str, table: etree._Element,
-                 ns: dict[str, str]) -> None:
-    policy = table.get("hitPolicy", "UNIQUE")
-    if policy not in ("UNIQUE", "FIRST", "ANY", "COLLECT") or table.get("aggregation"):
-        upload.problem(filename, decision_id, f"hit policy '{policy}"
-                       f"{' ' + table.get('aggregation', '') if table.get('aggregation') else ''}'"
-                       " is not supported; use UNIQUE, FIRST, ANY or COLLECT")
-    for expression in table.iterfind("dmn:input/dmn:inputExpression/dmn:text", ns):
-        for message in problems_in_expression(expression.text or ""):
-            upload.problem(filename, decision_id,
-                           f"input expression '{expression.text}': {message}")
-    for rule in table.iterfind("dmn:rule", ns):
-        rule_id = rule.get("id", decision_id)
-        for entry in rule.iterfind("dmn:inputEntry/dmn:text", ns):
-            text = (entry.text or "").strip()
-            if text and text != "-" and sandbox.check_expression(text) \
-                    and sandbox.check_expression(f"v {text}"):
-                upload.problem(filename, rule_id, f"input entry '{text}' can't be read; write "
-                               "a value (\"ja\", 12) or a comparison (< 1000, >= 18)")
-        for entry in rule.iterfind("dmn:outputEntry/dmn:text", ns):
-            text = (entry.text or "").strip()
-            for message in (problems_in_expression(text) if text else []):
-                upload.problem(filename, rule_id, f"output entry '{text}': {message}")
 
 
 # -- BPMN --------------------------------------------------------------------------------
@@ -413,6 +380,9 @@ def _check_script(upload: ModelUpload, filename: str, element: etree._Element) -
         upload.problem(filename, element_id, f"script: {message}")
 
 
+RESULT_MAPPINGS = ("singleEntry", "singleResult", "collectEntries", "resultList")
+
+
 def _check_business_rule(upload: ModelUpload, filename: str, element: etree._Element) -> None:
     element_id = element.get("id")
     ref = element.get(CAMUNDA + "decisionRef")
@@ -423,9 +393,9 @@ def _check_business_rule(upload: ModelUpload, filename: str, element: etree._Ele
         upload.problem(filename, element_id, f"decision '{ref}' (camunda:decisionRef) was not "
                                              "uploaded; add its .dmn file")
     mapping = element.get(CAMUNDA + "mapDecisionResult")
-    if mapping and mapping not in ("singleEntry", "singleResult"):
+    if mapping and mapping not in RESULT_MAPPINGS:
         upload.problem(filename, element_id, f"mapDecisionResult '{mapping}' is not supported; "
-                                             "use singleEntry or singleResult")
+                       f"use {', '.join(RESULT_MAPPINGS)}")
     if mapping and not element.get(CAMUNDA + "resultVariable"):
         upload.problem(filename, element_id, "mapDecisionResult needs a result variable")
 

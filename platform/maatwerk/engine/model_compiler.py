@@ -20,9 +20,10 @@ from ..domain.process_model import (
     ModelRefused,
     UploadedFile,
 )
-from . import vendors
+from . import feel, vendors
 from .camunda import NS, MaatwerkParser
-from .model_checks import BPMN, check_dmn, check_process, extension_properties
+from .dmn_checks import check_dmn
+from .model_checks import BPMN, check_process, extension_properties
 from .model_forms import read_form_file
 from .model_upload import FormParser, ModelUpload
 from .xmlsafe import UnsafeXml, parse
@@ -80,7 +81,9 @@ def load_spec(files: list[tuple[str, str, str]], key: str) -> tuple[Any, dict[st
             vendors.drop_drawings(root)
             parser.add_bpmn_xml(root, filename=filename)
         elif kind == "dmn":
-            parser.add_dmn_xml(parse(vendors.as_camunda(text.encode())), filename=filename)
+            root = parse(vendors.as_camunda(text.encode()))
+            feel.rewrite(root)
+            parser.add_dmn_xml(root, filename=filename)
     return parser.get_spec(key), parser.get_subprocess_specs(key)
 
 
@@ -162,6 +165,7 @@ def _run_engine_parser(upload: ModelUpload, key: str) -> None:
         for filename, root in upload.bpmn:
             parser.add_bpmn_xml(root, filename=filename)
         for filename, root in upload.dmn:
+            feel.rewrite(root)  # after the checks, which name the entries as written
             parser.add_dmn_xml(root, filename=filename)
         parser.get_spec(key)
         parser.get_subprocess_specs(key)
