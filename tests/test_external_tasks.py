@@ -37,7 +37,7 @@ def handle(task):
     return {handler}
 
 
-ExternalTaskWorker(worker_id="rekenaar-1", base_url=base_url, config={{
+ExternalTaskWorker(worker_id="{worker_id}", base_url=base_url, config={{
     "auth_basic": {{"username": username, "password": token}}, "maxTasks": 1,
     "lockDuration": 10000, "asyncResponseTimeout": 500, "sleepSeconds": 0.2,
 }}).subscribe("{topic}", handle)
@@ -47,12 +47,12 @@ COMPLETES = 'task.complete({"bedrag": 120, "berekend_voor": naam, "regels": ["ar
 
 @contextmanager
 def python_worker_running(base_url: str, username: str, token: str, tmp_path: Path,
-                          topic: str = TOPIC, handler: str = COMPLETES
-                          ) -> Iterator[subprocess.Popen[str]]:
+                          topic: str = TOPIC, handler: str = COMPLETES,
+                          worker_id: str = "rekenaar-1") -> Iterator[subprocess.Popen[str]]:
     """The real camunda-external-task-client-python3 in a process of its own, subscribed
     to a topic with a handler (a Python expression on `task`); stopped when the block ends."""
-    script = tmp_path / f"worker_{topic}.py"
-    script.write_text(PYTHON_WORKER.format(topic=topic, handler=handler))
+    script = tmp_path / f"worker_{topic}_{worker_id}.py"
+    script.write_text(PYTHON_WORKER.format(topic=topic, handler=handler, worker_id=worker_id))
     process = subprocess.Popen(
         [sys.executable, str(script), f"{base_url}/engine-rest", username, token],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

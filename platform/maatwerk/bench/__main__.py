@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine import baseline
-from . import http_runs, inbox, long_running, round_trips, setup
+from . import external_tasks, http_runs, inbox, long_running, round_trips, setup
 
 MODEL = Path(__file__).with_name("ten_tasks.bpmn")
 
@@ -74,6 +74,11 @@ def bench_database(name: str, url: str, args: argparse.Namespace) -> dict[str, A
         result[f"http_{workers}_worker"] = repeated(
             lambda n=workers: http_runs.run(url, env, workers=n, cases=args.cases, clients=n),
             args.runs, near)
+    worker_token = external_tasks.prepare(url, MODEL)
+    for workers in (1, 4):
+        print(f"{name}: external tasks, {workers} worker(s) ...", file=sys.stderr)
+        result[f"external_{workers}_worker"] = external_tasks.run(
+            url, env, worker_token, workers, args.cases)
     if not args.skip_long_running:
         print(f"{name}: long-running case ...", file=sys.stderr)
         result["long_running"] = long_running.run(url)
@@ -108,6 +113,20 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def external_lines(results: dict[str, Any]) -> list[str]:
+    """The external-task rows of the report: fetch + complete pairs per second."""
+    lines = ["", ("external tasks (Camunda 7 REST): fetchAndLock + complete pairs, each "
+                  "client on its own gunicorn worker"),
+             f"{'database':<11}{'workers':<16}{'median ms':>10}{'p95 ms':>9}{'tasks/s':>9}"]
+    for db in results["databases"]:
+        for workers in (1, 4):
+            row = db.get(f"external_{workers}_worker")
+            if row:
+                lines.append(f"{db['database']:<11}{workers:<16}{row['median_ms']:>10.2f}"
+                             f"{row['p95_ms']:>9.2f}{row['tasks_per_second']:>9.1f}")
+    return lines
+
+
 def report(results: dict[str, Any]) -> str:
     raw = results["raw_engine"]
     base = raw["serialize_per_task"]["ms_per_task"]
@@ -135,6 +154,7 @@ def report(results: dict[str, Any]) -> str:
                 lines.append(f"{'':<27}runs: " + ", ".join(
                     f"{r['median_ms']:.2f} ms / {r['cases_per_second']:.1f} cases/s / "
                     f"x{r['median_ms'] / r['raw_ms_per_task']:.1f}" for r in row["runs"]))
+    lines += external_lines(results)
     lines += ["", "statements per HTTP task completion (each a round trip on PostgreSQL):"]
     for db in results["databases"]:
         trips = db["round_trips"]

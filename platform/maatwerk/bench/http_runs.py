@@ -88,7 +88,8 @@ class Client:
     def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         self.conn.request("POST", path, json.dumps(body), self.headers)
         response = self.conn.getresponse()
-        data: dict[str, Any] = json.loads(response.read())
+        answer = response.read()
+        data: dict[str, Any] = json.loads(answer) if answer else {}  # 204: no body
         if response.status >= 300:
             raise RuntimeError(f"{path}: {response.status} {data}")
         return data
