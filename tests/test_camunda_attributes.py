@@ -72,3 +72,20 @@ def test_attributes_that_would_change_something_are_refused(
     problems = response.get_json()["errors"]
     assert [p["message"] for p in problems if message in p["message"]], problems
     assert all(p["element_id"] == "Task_Afhandelen" for p in problems)
+
+
+def test_camunda_initiator_names_who_started_the_case(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    bpmn = MODEL.replace('<bpmn:startEvent id="StartEvent_1">',
+                         '<bpmn:startEvent id="StartEvent_1" camunda:initiator="gestart_door">')
+    assert _upload(client, tokens["ontwerper"], bpmn).status_code == 201
+    response = client.post("/api/v1/cases", json={"process_key": "melding_met_zaak", "data": {
+        "melder": "Ali", "straat": "Markt 1", "prioriteit": 1}},
+        headers=bearer(tokens["consulent"]))
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["data"]["gestart_door"] == "consulent"
+    refused = _upload(client, tokens["ontwerper"], bpmn.replace(
+        'camunda:initiator="gestart_door"', 'camunda:initiator="gestart door"'))
+    assert refused.status_code == 422
+    assert "camunda:initiator 'gestart door' is not a variable name" in \
+        refused.get_json()["errors"][0]["message"]

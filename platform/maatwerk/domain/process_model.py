@@ -51,6 +51,7 @@ class ElementFacts:
     topic: str | None = None  # a service or send task: the topic its workers fetch
     arguments: list[str] = field(default_factory=list)  # of an expression call, as JUEL
     message: str | None = None  # a catching message event: the name of its message
+    initiator: str | None = None  # a start event: the variable that names who started it
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -12,7 +12,7 @@ CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}"
 # read by the checks of the element they belong to (model_checks.py, service_calls.py, ...)
 READ = {
     "userTask": {"assignee", "candidateGroups", "candidateUsers", "formRef", "formKey"},
-    "startEvent": {"formRef", "formKey"},
+    "startEvent": {"formRef", "formKey", "initiator"},
     "serviceTask": {"class", "delegateExpression", "expression", "resultVariable", "type",
                     "topic"},
     "businessRuleTask": {"decisionRef", "resultVariable", "mapDecisionResult"},
@@ -53,7 +53,6 @@ REFUSED = {
     "followUpDate": "follow-up dates are not supported yet",
     "priority": "task priorities are not supported yet",
     "formHandlerClass": "Java form handlers can't run here; use a Camunda Form",
-    "initiator": "camunda:initiator is not supported yet; the case records who started it",
     "calledElementTenantId": "tenants are not used here",
     "decisionRefTenantId": "tenants are not used here",
     "variableMappingClass": "Java variable mappings can't run; use camunda:in and camunda:out",

@@ -170,6 +170,8 @@ def _check_flow_node(upload: ModelUpload, filename: str, process_id: str, elemen
     if local in ("userTask", "startEvent"):
         _read_assignment(facts, element)
         facts.form_key = form_key(upload, filename, element)
+    if local == "startEvent" and element.get(CAMUNDA + "initiator") is not None:
+        facts.initiator = _initiator(upload, filename, element)
     if local == "scriptTask":
         _check_script(upload, filename, element)
     elif local in ("serviceTask", "sendTask"):
@@ -340,6 +342,16 @@ def _service_call(upload: ModelUpload, filename: str, element: etree._Element,
     facts.topic = call.topic
     facts.arguments = list(call.arguments)
     facts.result_variable = call.result_variable
+
+
+def _initiator(upload: ModelUpload, filename: str, element: etree._Element) -> str | None:
+    """camunda:initiator: the variable that gets the user name of who started the case."""
+    name = (element.get(CAMUNDA + "initiator") or "").strip()
+    if not name.isidentifier():
+        upload.problem(filename, element.get("id"), f"camunda:initiator '{name}' is not a "
+                       "variable name")
+        return None
+    return name
 
 
 def _documentation(element: etree._Element) -> str:

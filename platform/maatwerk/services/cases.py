@@ -79,6 +79,7 @@ def _create(uow: UnitOfWork, model: ProcessModel, data: dict[str, Any], channel:
     message, the case starts empty and the message (with `data`) starts it."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
+    data = {**data, **_initiator(model, actor)}
     case = Case(reference=_new_reference(model, now), process_model_id=model.id, status="open",
                 data={}, channel=channel, started_by=actor.username if actor else None,
                 resident_name=_resident_name(data), status_token_hash=token_digest(token),
@@ -98,6 +99,15 @@ def _create(uow: UnitOfWork, model: ProcessModel, data: dict[str, Any], channel:
         workflow, _ = runtime.start(process_models.spec_bundle(uow, model), {})
         return runtime.deliver_message(workflow, message, data)
     return StartedCase(run_step(uow, new_case(case, channel), act), token)
+
+
+def _initiator(model: ProcessModel, actor: Principal | None) -> dict[str, Any]:
+    """camunda:initiator on the process's start event: that variable names who started the
+    case (null for a resident without an account), as in Camunda."""
+    return {facts["initiator"]: actor.username if actor else None
+            for facts in model.elements.values()
+            if facts.get("type") == "startEvent" and facts.get("initiator")
+            and facts.get("process_id") == model.key}
 
 
 def _resident_name(data: dict[str, Any]) -> str | None:
