@@ -115,8 +115,8 @@ def test_a_message_takes_the_case_on_and_its_variables_become_case_data(
 def test_correlation_keys_pick_the_one_case_and_ambiguity_changes_nothing(
         client: FlaskClient, tokens: dict[str, str], model: None,
         sender: dict[str, str]) -> None:
-    first = start(client, tokens["consulent"], KEY, {"dossier": "D-1"})
-    second = start(client, tokens["consulent"], KEY, {"dossier": "D-2"})
+    first = start(client, tokens["consulent"], KEY, {"dossier": "D-1", "nr": 1})
+    second = start(client, tokens["consulent"], KEY, {"dossier": "D-2", "nr": 2})
     both = _send(client, sender["all"], {"messageName": "AanvraagIngetrokken"})
     assert both.status_code == 400
     assert both.get_json()["type"] == "InvalidRequestException"
@@ -129,9 +129,9 @@ def test_correlation_keys_pick_the_one_case_and_ambiguity_changes_nothing(
     for case in (first, second):
         assert _case(client, tokens["consulent"], case["id"])["status"] == "open"
         assert "message_correlated" not in actions(client, tokens["consulent"], case["id"])
-    one = _send(client, sender["all"], {
+    one = _send(client, sender["all"], {  # a number is compared as a number
         "messageName": "AanvraagIngetrokken",
-        "correlationKeys": {"dossier": {"value": "D-2", "type": "String"}}})
+        "correlationKeys": {"nr": {"value": 2, "type": "Integer"}}})
     assert one.status_code == 204
     assert _case(client, tokens["consulent"], second["id"])["status"] == "completed"
     assert _case(client, tokens["consulent"], first["id"])["status"] == "open"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
 from .models import Case, ProcessModel
@@ -41,8 +41,11 @@ def read_column(text: str | None) -> list[dict[str, str]]:
 
 
 def waiting(session: Session, name: str | None = None, case_id: int | None = None,
-            reference: str | None = None, limit: int = 1000) -> list[Waiting]:
-    """Open cases that wait for a message (of this name), oldest first."""
+            reference: str | None = None, keys: dict[str, Any] | None = None,
+            limit: int = 1000) -> list[Waiting]:
+    """Open cases that wait for a message (of this name), oldest first; `keys`: case
+    variables that must have these values (text, numbers and booleans are compared in the
+    query, so the limit never hides the one case they name)."""
     query = (select(Case.id, Case.reference, Case.data, Case.waiting_messages, Case.updated_at,
                     ProcessModel.key, ProcessModel.id.label("model_id"), ProcessModel.version)
              .join(ProcessModel, ProcessModel.id == Case.process_model_id)
@@ -54,11 +57,30 @@ def waiting(session: Session, name: str | None = None, case_id: int | None = Non
         query = query.where(Case.id == case_id)
     if reference is not None:
         query = query.where(Case.reference == reference)
+    for variable, value in (keys or {}).items():
+        query = query.where(_equals(variable, value))
     found = []
     for row in session.execute(query.order_by(Case.id).limit(limit)):
         messages = [m for m in read_column(row.waiting_messages)
                     if name is None or m["name"] == name]
-        if messages:
+        if messages and all(row.data and variable in row.data and row.data[variable] == value
+                            for variable, value in (keys or {}).items()):
             found.append(Waiting(row.id, row.reference, row.data or {}, messages, row.key,
                                  row.model_id, row.version, row.updated_at))
     return found
+
+
+def _equals(variable: str, value: Any) -> ColumnElement[bool]:
+    """A case variable equal to a value, in the query (JSON on SQLite and PostgreSQL);
+    other kinds of value are compared after reading (see waiting)."""
+    field = Case.data[variable]
+    condition: ColumnElement[bool] = true()
+    if isinstance(value, bool):
+        condition = field.as_boolean() == value
+    elif isinstance(value, int):
+        condition = field.as_integer() == value
+    elif isinstance(value, float):
+        condition = field.as_float() == value
+    elif isinstance(value, str):
+        condition = field.as_string() == value
+    return condition

@@ -61,9 +61,8 @@ def correlate(uow: UnitOfWork, actor: Principal, message: Correlation) -> Correl
         raise InvalidInput("Give a messageName of 1 to 255 characters.",
                            {"messageName": "Required."})
     may_send(actor, [message.name])
-    matches = [w for w in queries.waiting(uow.session, message.name, message.case_id,
-                                          message.business_key)
-               if _has_keys(w, message.correlation_keys)]
+    matches = queries.waiting(uow.session, message.name, message.case_id,
+                              message.business_key, message.correlation_keys)
     # a new case can't have the id or reference asked for
     starts = [] if message.case_id is not None or message.business_key is not None else \
         process_models.starting_with(uow, message.name)
@@ -88,11 +87,6 @@ def _start(uow: UnitOfWork, actor: Principal, model: ProcessModel,
                    if facts.get("type") == "startEvent" and facts.get("message") == message.name]
     return Correlated(started.case.id, started.case.reference, element_ids, started.outcome,
                       started=True)
-
-
-def _has_keys(waiting: Waiting, keys: dict[str, Any]) -> bool:
-    return all(name in waiting.data and waiting.data[name] == value
-               for name, value in keys.items())
 
 
 def _narrowed(message: Correlation) -> str:
