@@ -134,11 +134,32 @@ def test_a_worker_may_ask_for_the_calls_own_variables_only(
     auth = bearer(worker["token"])
     filtered = client.post("/engine-rest/external-task/fetchAndLock", headers=auth, json={
         "workerId": "w1", "maxTasks": 1, "topics": [{
-            "topicName": STATUS, "lockDuration": 60_000, "businessKey": "Z-1"}]})
+            "topicName": STATUS, "lockDuration": 60_000, "processDefinitionId": "x:1:1"}]})
     assert filtered.status_code == 400  # a filter we do not offer is refused, not ignored
-    assert "businessKey is not supported" in filtered.get_json()["message"]
+    assert "processDefinitionId is not supported" in filtered.get_json()["message"]
     fetched = client.post("/engine-rest/external-task/fetchAndLock", headers=auth, json={
         "workerId": "w1", "maxTasks": 1, "topics": [{
             "topicName": STATUS, "lockDuration": 60_000, "localVariables": True}]})
     [task] = fetched.get_json()
     assert sorted(task["variables"]) == ["arg0", "arg1", "arg2", "arg3"]
+
+
+def test_a_worker_may_narrow_a_fetch_as_in_camunda(
+        client: FlaskClient, tokens: dict[str, str], model: None,
+        worker: dict[str, str]) -> None:
+    first = start(client, tokens["consulent"], KEY, {"melder": "Ali", "prioriteit": 1})
+    second = start(client, tokens["consulent"], KEY, {"melder": "Fatima", "prioriteit": 4})
+    auth = bearer(worker["token"])
+
+    def fetch(**narrowing: Any) -> list[str]:
+        response = client.post("/engine-rest/external-task/fetchAndLock", headers=auth, json={
+            "workerId": "w1", "maxTasks": 5, "topics": [{
+                "topicName": STATUS, "lockDuration": 1, **narrowing}]})
+        assert response.status_code == 200, response.get_json()
+        return [task["processInstanceId"] for task in response.get_json()]
+
+    assert fetch(processDefinitionKey="iets_anders") == []
+    assert fetch(businessKey=second["reference"]) == [str(second["id"])]
+    assert fetch(processVariables={"melder": "Ali", "prioriteit": 1}) == [str(first["id"])]
+    assert fetch(processVariables={"prioriteit": 4}, processDefinitionKeyIn=[KEY]) == [
+        str(second["id"])]

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from .case_variables import variable_equals
 from .models import Case, ExternalTask, ProcessModel, Task
 
 
@@ -32,14 +33,37 @@ def add(conn: Connection, rows: list[dict[str, Any]]) -> None:
         conn.execute(insert(ExternalTask), rows)
 
 
-def take(session: Session, topics: list[str], now: datetime, limit: int,
+@dataclass(frozen=True)
+class TopicFilter:
+    """A topic a worker fetches, narrowed as Camunda's fetchAndLock can: to a business key
+    (the case reference), process keys, and case variables with these plain values."""
+
+    name: str
+    business_key: str | None = None
+    process_keys: tuple[str, ...] | None = None
+    variables: tuple[tuple[str, Any], ...] = ()
+
+
+def _of_topic(topic: TopicFilter) -> ColumnElement[bool]:
+    conditions = [ExternalTask.topic == topic.name]
+    if topic.business_key is not None:
+        conditions.append(Case.reference == topic.business_key)
+    if topic.process_keys is not None:
+        conditions.append(ProcessModel.key.in_(topic.process_keys))
+    conditions += [variable_equals(name, value) for name, value in topic.variables]
+    return and_(*conditions)
+
+
+def take(session: Session, topics: list[TopicFilter], now: datetime, limit: int,
          postgresql: bool) -> list[tuple[str, str]]:
     """Open external tasks of these topics that nobody holds (or whose lock ran out),
     oldest first, locked for this transaction: (task id, topic). On PostgreSQL a task
     another worker is taking at this moment is passed over (SKIP LOCKED)."""
     query = (select(ExternalTask.task_id, ExternalTask.topic)
              .join(Task, Task.id == ExternalTask.task_id)
-             .where(Task.state == "open", ExternalTask.topic.in_(topics),
+             .join(Case, Case.id == ExternalTask.case_id)
+             .join(ProcessModel, ProcessModel.id == Case.process_model_id)
+             .where(Task.state == "open", or_(*[_of_topic(topic) for topic in topics]),
                     or_(ExternalTask.lock_expires_at.is_(None),
                         ExternalTask.lock_expires_at <= now),
                     _RETRIES_LEFT)

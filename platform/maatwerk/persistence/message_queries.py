@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .case_variables import variable_equals
 from .models import Case, ProcessModel
 
 
@@ -58,7 +59,7 @@ def waiting(session: Session, name: str | None = None, case_id: int | None = Non
     if reference is not None:
         query = query.where(Case.reference == reference)
     for variable, value in (keys or {}).items():
-        query = query.where(_equals(variable, value))
+        query = query.where(variable_equals(variable, value))
     found = []
     for row in session.execute(query.order_by(Case.id).limit(limit)):
         messages = [m for m in read_column(row.waiting_messages)
@@ -68,19 +69,3 @@ def waiting(session: Session, name: str | None = None, case_id: int | None = Non
             found.append(Waiting(row.id, row.reference, row.data or {}, messages, row.key,
                                  row.model_id, row.version, row.updated_at))
     return found
-
-
-def _equals(variable: str, value: Any) -> ColumnElement[bool]:
-    """A case variable equal to a value, in the query (JSON on SQLite and PostgreSQL);
-    other kinds of value are compared after reading (see waiting)."""
-    field = Case.data[variable]
-    condition: ColumnElement[bool] = true()
-    if isinstance(value, bool):
-        condition = field.as_boolean() == value
-    elif isinstance(value, int):
-        condition = field.as_integer() == value
-    elif isinstance(value, float):
-        condition = field.as_float() == value
-    elif isinstance(value, str):
-        condition = field.as_string() == value
-    return condition

@@ -8,7 +8,7 @@ the workers that municipalities already run work here unchanged."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,6 +39,15 @@ class TopicRequest:
     lock_duration: timedelta
     variables: list[str] | None = None
     local_only: bool = False  # only the task's own variables (the call's arguments)
+    business_key: str | None = None  # only tasks of the case with this reference
+    process_keys: list[str] | None = None  # only tasks of cases of these processes
+    process_variables: dict[str, Any] = field(default_factory=dict)  # cases with these values
+
+    def filter(self) -> queries.TopicFilter:
+        return queries.TopicFilter(
+            self.name, self.business_key,
+            tuple(self.process_keys) if self.process_keys is not None else None,
+            tuple(self.process_variables.items()))
 
 
 @dataclass(frozen=True)
@@ -97,7 +106,8 @@ def _lock_some(uow: UnitOfWork, worker: Principal, worker_id: str,
                topics: list[TopicRequest], max_tasks: int) -> list[ExternalTaskView]:
     now = utcnow()
     by_name = {t.name: t for t in topics}
-    taken = queries.take(uow.session, list(by_name), now, max_tasks, uow.is_postgresql)
+    taken = queries.take(uow.session, [t.filter() for t in topics], now, max_tasks,
+                         uow.is_postgresql)
     if not taken:
         uow.rollback()  # let go of the database (SQLite's writer lock) while waiting
         return []

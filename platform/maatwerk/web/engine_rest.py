@@ -59,33 +59,67 @@ def _topics(body: dict[str, Any]) -> list[external_tasks.TopicRequest]:
     topics = body.get("topics")
     if not isinstance(topics, list) or not topics:
         raise InvalidInput("'topics' must be a list of at least one topic.")
-    found = []
-    for topic in topics:
-        if not isinstance(topic, dict) or not isinstance(topic.get("topicName"), str):
-            raise InvalidInput("Each topic needs a 'topicName'.")
-        duration = topic.get("lockDuration")
-        if not isinstance(duration, int) or isinstance(duration, bool):
-            raise InvalidInput(f"Topic '{topic['topicName']}' needs a lockDuration in ms.")
-        wanted = topic.get("variables")
-        if wanted is not None and not (isinstance(wanted, list) and
-                                       all(isinstance(v, str) for v in wanted)):
-            raise InvalidInput("'variables' must be a list of variable names.")
-        refused = sorted(name for name in set(topic) - _TOPIC_FIELDS
-                         if topic[name] not in (None, False, {}, [], ""))
-        if refused:
-            raise InvalidInput(f"Topic '{topic['topicName']}': {', '.join(refused)} "
-                               "is not supported here; fetch without it.")
-        found.append(external_tasks.TopicRequest(
-            topic["topicName"], timedelta(milliseconds=duration), wanted,
-            local_only=bool(topic.get("localVariables"))))
-    return found
+    return [_topic(topic) for topic in topics]
 
 
-# what a topic of a fetch may hold; Camunda's filters on business key, process definition,
-# process variables and tenants are refused rather than ignored (they would hand out tasks
-# the worker did not ask for)
+def _topic(topic: Any) -> external_tasks.TopicRequest:
+    if not isinstance(topic, dict) or not isinstance(topic.get("topicName"), str):
+        raise InvalidInput("Each topic needs a 'topicName'.")
+    name, duration = topic["topicName"], topic.get("lockDuration")
+    if not isinstance(duration, int) or isinstance(duration, bool):
+        raise InvalidInput(f"Topic '{name}' needs a lockDuration in ms.")
+    wanted = topic.get("variables")
+    if wanted is not None and not (isinstance(wanted, list) and
+                                   all(isinstance(v, str) for v in wanted)):
+        raise InvalidInput("'variables' must be a list of variable names.")
+    refused = sorted(field for field in set(topic) - _TOPIC_FIELDS
+                     if topic[field] not in (None, False, {}, [], ""))
+    if refused:
+        raise InvalidInput(f"Topic '{name}': {', '.join(refused)} is not supported here; "
+                           "fetch without it.")
+    return external_tasks.TopicRequest(
+        name, timedelta(milliseconds=duration), wanted,
+        local_only=bool(topic.get("localVariables")), business_key=_text(topic, "businessKey"),
+        process_keys=_process_keys(topic), process_variables=_plain_values(topic, name))
+
+
+def _text(topic: dict[str, Any], field: str) -> str | None:
+    value = topic.get(field)
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput(f"'{field}' must be text.", {field: "Text."})
+    return value
+
+
+def _process_keys(topic: dict[str, Any]) -> list[str] | None:
+    keys = topic.get("processDefinitionKeyIn")
+    if keys is not None and not (isinstance(keys, list) and
+                                 all(isinstance(k, str) for k in keys)):
+        raise InvalidInput("'processDefinitionKeyIn' must be a list of process keys.")
+    one = _text(topic, "processDefinitionKey")
+    if one is None:
+        return keys
+    return [one] if keys is None else [k for k in keys if k == one]
+
+
+def _plain_values(topic: dict[str, Any], name: str) -> dict[str, Any]:
+    """Camunda's processVariables filter: variable names with plain values."""
+    values = topic.get("processVariables") or {}
+    if not isinstance(values, dict):
+        raise InvalidInput("'processVariables' must be an object of variable values.")
+    for variable, value in values.items():
+        if not isinstance(value, str | int | float | bool):
+            raise InvalidInput(f"Topic '{name}': processVariables compare text, numbers and "
+                               f"booleans; '{variable}' is neither.")
+    return values
+
+
+# what a topic of a fetch may hold; Camunda's filters on process definition ids, version
+# tags and tenants are refused rather than ignored (they would hand out tasks the worker
+# did not ask for)
 _TOPIC_FIELDS = {"topicName", "lockDuration", "variables", "localVariables",
-                 "deserializeValues", "includeExtensionProperties"}
+                 "deserializeValues", "includeExtensionProperties", "businessKey",
+                 "processDefinitionKey", "processDefinitionKeyIn", "processVariables",
+                 "withoutTenantId"}
 
 
 @bp.post("/external-task/fetchAndLock")
