@@ -92,7 +92,7 @@ assets: $(ASSETS_STAMP) ## install the front-end packages (when package.json exi
 CLIENTS_STAMP := tests/clients/node_modules/.installed
 
 $(CLIENTS_STAMP): tests/clients/package.json tests/clients/package-lock.json
-	@command -v npm >/dev/null || { echo "npm is needed for the test clients (apt-get install nodejs npm)" >&2; exit 1; }
+	@scripts/ensure-npm
 	echo "== npm ci in tests/clients (the Camunda JavaScript client)"
 	npm ci --prefix tests/clients --no-audit --no-fund --loglevel=error
 	touch $@

@@ -1,6 +1,7 @@
 """Small helpers for driving cases through the HTTP API in tests."""
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -45,6 +46,35 @@ def complete(client: FlaskClient, token: str, case: dict[str, Any], element_id: 
     assert response.status_code == 200, response.get_json()
     body: dict[str, Any] = response.get_json()
     return body
+
+
+def upload(client: FlaskClient, token: str, files: list[tuple[str, str | bytes]]) -> Any:
+    """POST /api/v1/process-models with these (file name, content) files; the response."""
+    return client.post("/api/v1/process-models", data={"files": [
+        (io.BytesIO(content.encode() if isinstance(content, str) else content), name)
+        for name, content in files]}, headers=bearer(token), content_type="multipart/form-data")
+
+
+def case_of(client: FlaskClient, token: str, case_id: int) -> dict[str, Any]:
+    """GET /api/v1/cases/<id>: the case, its data, open tasks, incidents and waits."""
+    body: dict[str, Any] = client.get(f"/api/v1/cases/{case_id}", headers=bearer(token)
+                                      ).get_json()
+    return body
+
+
+def open_elements(client: FlaskClient, token: str, case_id: int) -> list[str]:
+    return [t["element_id"] for t in case_of(client, token, case_id)["open_tasks"]]
+
+
+def worker_account(database: Any, username: str, groups: list[str]) -> str:
+    """A worker account (another system) with these groups (topics, messages, processes);
+    its API token."""
+    from maatwerk.persistence.uow import UnitOfWork
+    from maatwerk.services import accounts
+    with UnitOfWork(database) as unit:
+        accounts.create_user(unit, username, ["worker"], groups, f"{username}-wachtwoord")
+        unit.commit()
+        return accounts.create_token(unit, username)
 
 
 def actions(client: FlaskClient, token: str, case_id: int) -> list[str]:

@@ -4,17 +4,14 @@ bean becomes a topic that a worker does. The expression worker is the real
 camunda-external-task-client-python3, unchanged, against a running server."""
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-from helpers import actions, bearer, complete, start
+from helpers import actions, bearer, case_of, complete, start, upload, worker_account
 from maatwerk.persistence.database import Database
-from maatwerk.persistence.uow import UnitOfWork
-from maatwerk.services import accounts
 from test_external_tasks import python_worker_running, wait_while
 
 MODEL = Path(__file__).parent / "data" / "bean_service_tasks.bpmn"
@@ -29,26 +26,15 @@ STATUS_URL = ('task.complete({"statusUrl": "https://zaken.example/" + "/".join('
 @pytest.fixture
 def worker(database: Database, demo_loaded: list[str]) -> dict[str, str]:
     """A worker account for the three beans' topics, and its token."""
-    with UnitOfWork(database) as unit:
-        accounts.create_user(unit, "beans", ["worker"], [STATUS, CONFIRM, ARCHIVE],
-                             "beans-wachtwoord")
-        unit.commit()
-        token = accounts.create_token(unit, "beans")
-    return {"username": "beans", "token": token}
+    return {"username": "beans",
+            "token": worker_account(database, "beans", [STATUS, CONFIRM, ARCHIVE])}
 
 
 @pytest.fixture
 def model(client: FlaskClient, tokens: dict[str, str]) -> None:
-    response = client.post("/api/v1/process-models", data={"files": [
-        (io.BytesIO(MODEL.read_bytes()), MODEL.name)]}, headers=bearer(tokens["ontwerper"]),
-        content_type="multipart/form-data")
+    response = upload(client, tokens["ontwerper"], [(MODEL.name, MODEL.read_bytes())])
     assert response.status_code == 201, response.get_json()
 
-
-def _case(client: FlaskClient, token: str, case_id: int) -> dict[str, Any]:
-    body: dict[str, Any] = client.get(f"/api/v1/cases/{case_id}", headers=bearer(token)
-                                      ).get_json()
-    return body
 
 
 def _fetch(client: FlaskClient, auth: dict[str, str], topic: str) -> Any:
@@ -75,10 +61,10 @@ def test_a_gzac_style_model_runs_with_its_beans_done_by_workers(
     # the expression's bean is a topic; its arguments arrive as arg0.. (execution: the case)
     with python_worker_running(live_server, worker["username"], worker["token"], tmp_path,
                                topic=STATUS, handler=STATUS_URL) as process:
-        wait_while(lambda: [t["element_id"] for t in _case(
+        wait_while(lambda: [t["element_id"] for t in case_of(
             client, tokens["consulent"], case["id"])["open_tasks"]] == ["Task_StatusOntvangen"],
             process, "the worker did not set the status")
-    after = _case(client, tokens["consulent"], case["id"])
+    after = case_of(client, tokens["consulent"], case["id"])
     assert after["data"]["statusUrl"] == (
         f"https://zaken.example/{case['id']}/Ontvangen/Fatima/True")
     assert "arg0" not in after["data"]  # the arguments are the task's own, not the case's
@@ -89,13 +75,13 @@ def test_a_gzac_style_model_runs_with_its_beans_done_by_workers(
     assert "arg0" not in confirm["variables"]  # no expression call, no arguments
     assert confirm["variables"]["melder"]["value"] == "Fatima"
     _complete(client, auth, confirm["id"])
-    case = complete(client, tokens["consulent"], _case(client, tokens["consulent"], case["id"]),
+    case = complete(client, tokens["consulent"], case_of(client, tokens["consulent"], case["id"]),
                     "Task_Afhandelen", {})
     # the Java class is the topic of the last step
     [archive] = _fetch(client, auth, ARCHIVE)
     assert archive["activityId"] == "Task_Archiveren"
     _complete(client, auth, archive["id"])
-    assert _case(client, tokens["consulent"], case["id"])["status"] == "completed"
+    assert case_of(client, tokens["consulent"], case["id"])["status"] == "completed"
     assert actions(client, tokens["consulent"], case["id"]).count(
         "external_task_completed") == 3
 
@@ -111,7 +97,7 @@ def test_a_result_the_worker_does_not_return_is_null_as_in_camunda(
             ("arg0", "arg1", "arg2", "arg3")} == {
         "arg0": str(case["id"]), "arg1": "Ontvangen", "arg2": "Ali", "arg3": False}
     _complete(client, auth, task["id"])
-    assert _case(client, tokens["consulent"], case["id"])["data"]["statusUrl"] is None
+    assert case_of(client, tokens["consulent"], case["id"])["data"]["statusUrl"] is None
 
 
 def test_an_argument_that_cannot_be_evaluated_is_an_incident_not_a_task(
@@ -120,7 +106,7 @@ def test_an_argument_that_cannot_be_evaluated_is_an_incident_not_a_task(
     case = start(client, tokens["consulent"], KEY, {"prioriteit": 1})  # no 'melder'
     auth = bearer(worker["token"])
     assert _fetch(client, auth, STATUS) == []
-    [incident] = _case(client, tokens["consulent"], case["id"])["incidents"]
+    [incident] = case_of(client, tokens["consulent"], case["id"])["incidents"]
     assert incident["element_id"] == "Task_StatusOntvangen"
     assert "argument 3 'melder' could not be evaluated" in incident["error_message"]
     assert "external_task_incident" in actions(client, tokens["consulent"], case["id"])

@@ -3,23 +3,20 @@ them: the called process gets only what camunda:in passes, and the caller gets b
 what camunda:out names."""
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-from helpers import bearer, complete, start
+from helpers import complete, start, upload
 
 MODEL = Path(__file__).parent / "data" / "call_mappings.bpmn"
 KEY = "vergunning_met_bouwsteen"
 
 
 def _upload(client: FlaskClient, token: str, bpmn: str) -> Any:
-    return client.post("/api/v1/process-models", data={"files": [
-        (io.BytesIO(bpmn.encode()), "bouwsteen.bpmn")]}, headers=bearer(token),
-        content_type="multipart/form-data")
+    return upload(client, token, [("bouwsteen.bpmn", bpmn.encode())])
 
 
 def test_the_called_process_gets_and_gives_back_only_what_is_mapped(
@@ -107,10 +104,7 @@ BUILDING_BLOCK = (Path(__file__).parent / "data" / "call_building_block.bpmn").r
 
 
 def _upload_both(client: FlaskClient, token: str, building_block: str) -> Any:
-    return client.post("/api/v1/process-models", data={"files": [
-        (io.BytesIO(MAIN.encode()), "hoofdproces.bpmn"),
-        (io.BytesIO(building_block.encode()), "bouwsteen.bpmn")]}, headers=bearer(token),
-        content_type="multipart/form-data")
+    return upload(client, token, [("hoofdproces.bpmn", MAIN), ("bouwsteen.bpmn", building_block)])
 
 
 def test_a_called_process_in_its_own_file_may_reuse_the_modelers_event_ids(

@@ -11,7 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from conftest import csrf_token, login
-from helpers import bearer
+from helpers import bearer, upload
 
 MODEL = (Path(__file__).parent / "data" / "io_mappings.bpmn").read_text()
 NOTED = MODEL.replace(
@@ -24,9 +24,7 @@ NOTED = MODEL.replace(
 
 
 def _upload(client: FlaskClient, token: str, bpmn: str) -> Any:
-    return client.post("/api/v1/process-models", data={"files": [
-        (io.BytesIO(bpmn.encode()), "melding.bpmn")]}, headers=bearer(token),
-        content_type="multipart/form-data")
+    return upload(client, token, [("melding.bpmn", bpmn.encode())])
 
 
 def test_attributes_that_change_nothing_are_accepted_with_a_note(

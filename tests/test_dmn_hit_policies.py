@@ -3,14 +3,13 @@ ambiguity, FIRST takes the first match, RULE ORDER and COLLECT every match (COLL
 SUM, MIN, MAX or COUNT one value), and camunda:mapDecisionResult shapes the result."""
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-from helpers import bearer, start
+from helpers import start, upload
 
 DATA = Path(__file__).parent / "data"
 DMN = (DATA / "kortingen.dmn").read_text()
@@ -24,10 +23,8 @@ BPMN = (DATA / "feel_leges.bpmn").read_text().replace(
 def _case(client: FlaskClient, tokens: dict[str, str], table: str, mapping: str,
           leeftijd: int = 10) -> dict[str, Any]:
     dmn = DMN.replace('hitPolicy="UNIQUE"', table)
-    response = client.post("/api/v1/process-models", data={"files": [
-        (io.BytesIO(BPMN.replace("{mapping}", mapping).encode()), "korting.bpmn"),
-        (io.BytesIO(dmn.encode()), "kortingen.dmn")]}, headers=bearer(tokens["ontwerper"]),
-        content_type="multipart/form-data")
+    response = upload(client, tokens["ontwerper"], [
+        ("korting.bpmn", BPMN.replace("{mapping}", mapping)), ("kortingen.dmn", dmn)])
     assert response.status_code == 201, response.get_json()
     return start(client, tokens["consulent"], "leges_berekenen", {"leeftijd": leeftijd})
 
@@ -72,10 +69,9 @@ def test_ambiguous_results_stop_the_step_with_a_clear_error(
 ])
 def test_what_cannot_be_decided_is_refused_at_upload(
         client: FlaskClient, tokens: dict[str, str], table: str, message: str) -> None:
-    response = client.post("/api/v1/process-models", data={"files": [
-        (io.BytesIO(BPMN.replace("{mapping}", "singleEntry").encode()), "korting.bpmn"),
-        (io.BytesIO(DMN.replace('hitPolicy="UNIQUE"', table).encode()), "kortingen.dmn")]},
-        headers=bearer(tokens["ontwerper"]), content_type="multipart/form-data")
+    response = upload(client, tokens["ontwerper"], [
+        ("korting.bpmn", BPMN.replace("{mapping}", "singleEntry")),
+        ("kortingen.dmn", DMN.replace('hitPolicy="UNIQUE"', table))])
     assert response.status_code == 422
     assert any(message in p["message"] for p in response.get_json()["errors"]), \
         response.get_json()

@@ -5,7 +5,6 @@ a running server."""
 from __future__ import annotations
 
 import base64
-import io
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from conftest import csrf_token, login
-from helpers import actions, bearer, start
+from helpers import actions, bearer, case_of, open_elements, start, upload, worker_account
 from maatwerk.persistence.database import Database
 from maatwerk.persistence.uow import UnitOfWork
 from maatwerk.services import accounts
@@ -79,18 +78,12 @@ def wait_while(busy: Callable[[], bool], process: subprocess.Popen[str], what: s
 @pytest.fixture
 def worker(database: Database, demo_loaded: list[str]) -> dict[str, str]:
     """A worker account for the topic, and its token."""
-    with UnitOfWork(database) as unit:
-        accounts.create_user(unit, "rekenaar", ["worker"], [TOPIC], "rekenaar-wachtwoord")
-        unit.commit()
-        token = accounts.create_token(unit, "rekenaar")
-    return {"username": "rekenaar", "token": token}
+    return {"username": "rekenaar", "token": worker_account(database, "rekenaar", [TOPIC])}
 
 
 @pytest.fixture
 def model(client: FlaskClient, tokens: dict[str, str]) -> None:
-    response = client.post("/api/v1/process-models", data={"files": [
-        (io.BytesIO(MODEL.read_bytes()), MODEL.name)]}, headers=bearer(tokens["ontwerper"]),
-        content_type="multipart/form-data")
+    response = upload(client, tokens["ontwerper"], [(MODEL.name, MODEL.read_bytes())])
     assert response.status_code == 201, response.get_json()
 
 
@@ -102,14 +95,6 @@ def python_worker(live_server: str, worker: dict[str, str], tmp_path: Path
         yield process
 
 
-def _case(client: FlaskClient, token: str, case_id: int) -> dict[str, Any]:
-    body: dict[str, Any] = client.get(f"/api/v1/cases/{case_id}", headers=bearer(token)
-                                      ).get_json()
-    return body
-
-
-def _open(client: FlaskClient, token: str, case_id: int) -> list[str]:
-    return [t["element_id"] for t in _case(client, token, case_id)["open_tasks"]]
 
 
 def test_the_real_python_client_completes_the_task_and_the_case_runs_on(
@@ -122,9 +107,9 @@ def test_the_real_python_client_completes_the_task_and_the_case_runs_on(
     for who in ("consulent", "beheer"):
         inbox = client.get("/api/v1/tasks", headers=bearer(tokens[who])).get_json()["tasks"]
         assert "Task_Berekenen" not in {t["element_id"] for t in inbox}, who
-    wait_while(lambda: _open(client, tokens["consulent"], case["id"]) == ["Task_Berekenen"],
+    wait_while(lambda: open_elements(client, tokens["consulent"], case["id"]) == ["Task_Berekenen"],
                python_worker, "the worker did not complete the task")
-    after = _case(client, tokens["consulent"], case["id"])
+    after = case_of(client, tokens["consulent"], case["id"])
     assert [t["element_id"] for t in after["open_tasks"]] == ["Task_Beoordelen"]
     assert after["data"]["bedrag"] == 120 and after["data"]["berekend_voor"] == "Fatima"
     assert after["data"]["regels"] == ["art. 3", "art. 4"]  # a list arrives as Json
@@ -174,14 +159,14 @@ def test_fetch_lock_and_complete_as_camunda_answers(
                       json={"workerId": "w1", "variables": {"bedrag": {
                           "value": "veel", "type": "Integer"}}})
     assert bad.status_code == 400 and "bedrag" in bad.get_json()["message"]
-    assert _open(client, tokens["consulent"], case["id"]) == ["Task_Berekenen"]  # unchanged
+    assert open_elements(client, tokens["consulent"], case["id"]) == ["Task_Berekenen"]  # unchanged
     basic = "Basic " + base64.b64encode(f"rekenaar:{worker['token']}".encode()).decode()
     done = client.post(f"/engine-rest/external-task/{task['id']}/complete",
                        headers={"Authorization": basic}, json={
                            "workerId": "w1", "variables": {"bedrag": {"value": 0,
                                                                       "type": "Integer"}}})
     assert done.status_code == 204, done.get_data(as_text=True)
-    after = _case(client, tokens["consulent"], case["id"])
+    after = case_of(client, tokens["consulent"], case["id"])
     assert after["status"] == "completed"  # bedrag 0: no allowance, the case ends
     again = client.post(f"/engine-rest/external-task/{task['id']}/complete", headers=auth,
                         json={"workerId": "w1"})
@@ -242,9 +227,7 @@ SERVICE_TASK = '''<?xml version="1.0" encoding="UTF-8"?>
 def test_service_tasks_a_worker_cannot_do_are_refused_by_name(
         client: FlaskClient, tokens: dict[str, str], attributes: str, message: str) -> None:
     bpmn = SERVICE_TASK.replace("{attributes}", attributes)
-    response = client.post("/api/v1/process-models", data={"files": [
-        (io.BytesIO(bpmn.encode()), "status.bpmn")]}, headers=bearer(tokens["ontwerper"]),
-        content_type="multipart/form-data")
+    response = upload(client, tokens["ontwerper"], [("status.bpmn", bpmn.encode())])
     assert response.status_code == 422
     [problem] = response.get_json()["errors"]
     assert problem["file"] == "status.bpmn" and problem["element_id"] == "Task_Status"
@@ -355,9 +338,7 @@ ERROR_MODEL = Path(__file__).parent / "data" / "external_task_error.bpmn"
 
 @pytest.fixture
 def error_model(client: FlaskClient, tokens: dict[str, str], database: Database) -> None:
-    response = client.post("/api/v1/process-models", data={"files": [
-        (io.BytesIO(ERROR_MODEL.read_bytes()), ERROR_MODEL.name)]},
-        headers=bearer(tokens["ontwerper"]), content_type="multipart/form-data")
+    response = upload(client, tokens["ontwerper"], [(ERROR_MODEL.name, ERROR_MODEL.read_bytes())])
     assert response.status_code == 201, response.get_json()
     with UnitOfWork(database) as unit:
         accounts.create_user(unit, "brp", ["worker"], ["brp-opvragen"], "brp-wachtwoord")
@@ -374,9 +355,9 @@ def test_the_python_clients_bpmn_error_takes_the_boundary_path(
                '{"brp_resultaat": "onbekend"})')
     with python_worker_running(live_server, "brp", token, tmp_path, topic="brp-opvragen",
                                handler=raising) as process:
-        wait_while(lambda: _open(client, tokens["consulent"], case["id"]) == [
+        wait_while(lambda: open_elements(client, tokens["consulent"], case["id"]) == [
             "Task_BrpOpvragen"], process, "the worker reported no BPMN error")
-    after = _case(client, tokens["consulent"], case["id"])
+    after = case_of(client, tokens["consulent"], case["id"])
     assert [t["element_id"] for t in after["open_tasks"]] == ["Task_Handmatig"]
     assert after["data"]["brp_resultaat"] == "onbekend"
     # camunda:errorCodeVariable and errorMessageVariable keep what was caught
@@ -398,12 +379,12 @@ def test_an_error_code_the_model_does_not_catch_changes_nothing(
     assert refused.status_code == 400
     assert "No boundary error event catches error code 'ONBEKEND' at Task_BrpOpvragen" in \
         refused.get_json()["message"]
-    assert _open(client, tokens["consulent"], case["id"]) == ["Task_BrpOpvragen"]
+    assert open_elements(client, tokens["consulent"], case["id"]) == ["Task_BrpOpvragen"]
     assert "external_task_bpmn_error" not in actions(client, tokens["consulent"], case["id"])
     caught = _post(client, auth, task["id"], "bpmnError", {
         "workerId": "w1", "errorCode": "NIET_GEVONDEN"})
     assert caught.status_code == 204
-    assert _open(client, tokens["consulent"], case["id"]) == ["Task_Handmatig"]
+    assert open_elements(client, tokens["consulent"], case["id"]) == ["Task_Handmatig"]
 
 
 @pytest.mark.parametrize(("attribute", "message"), [
@@ -416,9 +397,7 @@ def test_error_variables_that_cannot_be_kept_are_refused_at_upload(
     bpmn = ERROR_MODEL.read_text().replace(
         'camunda:errorCodeVariable="foutcode" camunda:errorMessageVariable="foutmelding"',
         attribute)
-    response = client.post("/api/v1/process-models", data={"files": [
-        (io.BytesIO(bpmn.encode()), "brp.bpmn")]}, headers=bearer(tokens["ontwerper"]),
-        content_type="multipart/form-data")
+    response = upload(client, tokens["ontwerper"], [("brp.bpmn", bpmn.encode())])
     assert response.status_code == 422
     [problem] = response.get_json()["errors"]
     assert problem["element_id"] == "Event_NietGevonden"
@@ -451,9 +430,7 @@ SUBPROCESS_ERROR = '''<?xml version="1.0" encoding="UTF-8"?>
 
 def test_an_error_thrown_in_the_model_is_kept_in_the_catchers_variables(
         client: FlaskClient, tokens: dict[str, str]) -> None:
-    response = client.post("/api/v1/process-models", data={"files": [
-        (io.BytesIO(SUBPROCESS_ERROR.encode()), "toets.bpmn")]},
-        headers=bearer(tokens["ontwerper"]), content_type="multipart/form-data")
+    response = upload(client, tokens["ontwerper"], [("toets.bpmn", SUBPROCESS_ERROR.encode())])
     assert response.status_code == 201, response.get_json()
     case = start(client, tokens["consulent"], "toets_met_fout", {})
     assert [t["element_id"] for t in case["open_tasks"]] == ["Task_Fout"]
@@ -465,11 +442,11 @@ def test_an_incident_shows_on_the_case_and_a_caseworker_retries_it(
         client: FlaskClient, tokens: dict[str, str], model: None,
         worker: dict[str, str]) -> None:
     case, task, auth = _locked(client, tokens, worker)
-    assert _case(client, tokens["consulent"], case["id"])["incidents"] == []
+    assert case_of(client, tokens["consulent"], case["id"])["incidents"] == []
     assert _post(client, auth, task["id"], "failure", {
         "workerId": "w1", "errorMessage": "Rekenservice <offline>", "retries": 0,
         "retryTimeout": 0}).status_code == 204
-    shown = _case(client, tokens["consulent"], case["id"])["incidents"]
+    shown = case_of(client, tokens["consulent"], case["id"])["incidents"]
     assert shown == [{"task_id": task["id"], "element_id": "Task_Berekenen",
                       "name": "Toeslag berekenen", "topic": TOPIC,
                       "error_message": "Rekenservice <offline>"}]

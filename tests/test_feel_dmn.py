@@ -3,14 +3,13 @@ values, not(...), comparisons, '-') decide as in Camunda 7; what Maatwerk can't 
 refused at upload with the rule and the reason."""
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-from helpers import bearer, start
+from helpers import start, upload
 
 DATA = Path(__file__).parent / "data"
 BPMN = (DATA / "feel_leges.bpmn").read_bytes()
@@ -18,9 +17,7 @@ DMN = (DATA / "feel_leges.dmn").read_text()
 
 
 def _upload(client: FlaskClient, token: str, dmn: str) -> Any:
-    return client.post("/api/v1/process-models", data={"files": [
-        (io.BytesIO(BPMN), "leges.bpmn"), (io.BytesIO(dmn.encode()), "leges.dmn")]},
-        headers=bearer(token), content_type="multipart/form-data")
+    return upload(client, token, [("leges.bpmn", BPMN), ("leges.dmn", dmn.encode())])
 
 
 @pytest.mark.parametrize(("oppervlakte", "soort", "tarief"), [

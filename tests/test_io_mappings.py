@@ -3,17 +3,14 @@ own variables while it is open (a worker and a person see them), outputs become 
 when it ends, and the inputs end with the task."""
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-from helpers import bearer, complete, open_task, start
+from helpers import bearer, case_of, complete, open_task, start, upload, worker_account
 from maatwerk.persistence.database import Database
-from maatwerk.persistence.uow import UnitOfWork
-from maatwerk.services import accounts
 
 MODEL = Path(__file__).parent / "data" / "io_mappings.bpmn"
 KEY = "melding_met_zaak"
@@ -21,17 +18,12 @@ KEY = "melding_met_zaak"
 
 @pytest.fixture
 def worker(database: Database, demo_loaded: list[str]) -> dict[str, str]:
-    with UnitOfWork(database) as unit:
-        accounts.create_user(unit, "zaken", ["worker"], ["zaak-aanmaken"], "zaken-wachtwoord")
-        unit.commit()
-        token = accounts.create_token(unit, "zaken")
-    return {"username": "zaken", "token": token}
+    return {"username": "zaken",
+            "token": worker_account(database, "zaken", ["zaak-aanmaken"])}
 
 
 def _upload(client: FlaskClient, token: str, bpmn: bytes) -> Any:
-    return client.post("/api/v1/process-models", data={"files": [
-        (io.BytesIO(bpmn), "melding.bpmn")]}, headers=bearer(token),
-        content_type="multipart/form-data")
+    return upload(client, token, [("melding.bpmn", bpmn)])
 
 
 @pytest.fixture
@@ -39,11 +31,6 @@ def model(client: FlaskClient, tokens: dict[str, str]) -> None:
     response = _upload(client, tokens["ontwerper"], MODEL.read_bytes())
     assert response.status_code == 201, response.get_json()
 
-
-def _case(client: FlaskClient, token: str, case_id: int) -> dict[str, Any]:
-    body: dict[str, Any] = client.get(f"/api/v1/cases/{case_id}", headers=bearer(token)
-                                      ).get_json()
-    return body
 
 
 def _fetch(client: FlaskClient, token: str) -> list[dict[str, Any]]:
@@ -76,7 +63,7 @@ def test_inputs_are_the_tasks_own_and_outputs_become_case_data(
                        headers=bearer(worker["token"]), json={"workerId": "w1", "variables": {
                            "url": {"value": "https://zaken.example/1", "type": "String"}}})
     assert done.status_code == 204, done.get_json()
-    after = _case(client, tokens["consulent"], case["id"])
+    after = case_of(client, tokens["consulent"], case["id"])
     data = after["data"]
     assert data["zaakUrl"] == "https://zaken.example/1"  # an output
     assert data["gezien"] == 26  # a Python script output, on the task's own prioriteit
@@ -105,7 +92,7 @@ def test_an_output_that_fails_refuses_the_completion_and_changes_nothing(
     assert client.post(f"/engine-rest/external-task/{task['id']}/complete",
                        headers=bearer(worker["token"]), json={"workerId": "w1", "variables": {
                            "url": {"value": "u", "type": "String"}}}).status_code == 204
-    user_task = open_task(_case(client, tokens["consulent"], case["id"]), "Task_Afhandelen")
+    user_task = open_task(case_of(client, tokens["consulent"], case["id"]), "Task_Afhandelen")
     refused = client.post(f"/api/v1/tasks/{user_task['id']}/complete",
                           json={"data": {"besluit": "klaar"}},
                           headers=bearer(tokens["consulent"]))
@@ -113,7 +100,7 @@ def test_an_output_that_fails_refuses_the_completion_and_changes_nothing(
     message = refused.get_json()["error"]
     assert "Task_Afhandelen" in message and "output parameter 'afgehandeld'" in message
     assert "Nothing was changed" in message
-    after = _case(client, tokens["consulent"], case["id"])
+    after = case_of(client, tokens["consulent"], case["id"])
     assert [t["element_id"] for t in after["open_tasks"]] == ["Task_Afhandelen"]
     assert "besluit" not in after["data"]
 

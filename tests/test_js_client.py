@@ -4,7 +4,6 @@ error, as it does against Camunda 7. Its package is locked in tests/clients/ and
 by `make test`."""
 from __future__ import annotations
 
-import io
 import shutil
 import subprocess
 import time
@@ -15,10 +14,8 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from helpers import actions, bearer, start
+from helpers import actions, bearer, open_elements, start, upload, worker_account
 from maatwerk.persistence.database import Database
-from maatwerk.persistence.uow import UnitOfWork
-from maatwerk.services import accounts
 from test_external_tasks import ERROR_MODEL, MODEL, TOPIC, wait_while
 
 CLIENTS = Path(__file__).parent / "clients"
@@ -45,25 +42,15 @@ def js_worker_running(base_url: str, username: str, token: str, topic: str,
 
 
 def _upload(client: FlaskClient, token: str, model: Path) -> None:
-    response = client.post("/api/v1/process-models", data={"files": [
-        (io.BytesIO(model.read_bytes()), model.name)]}, headers=bearer(token),
-        content_type="multipart/form-data")
+    response = upload(client, token, [(model.name, model.read_bytes())])
     assert response.status_code == 201, response.get_json()
 
 
 @pytest.fixture
 def worker(database: Database, demo_loaded: list[str]) -> dict[str, str]:
-    with UnitOfWork(database) as unit:
-        accounts.create_user(unit, "js-rekenaar", ["worker"], [TOPIC, "brp-opvragen"],
-                             "js-wachtwoord")
-        unit.commit()
-        token = accounts.create_token(unit, "js-rekenaar")
-    return {"username": "js-rekenaar", "token": token}
+    return {"username": "js-rekenaar",
+            "token": worker_account(database, "js-rekenaar", [TOPIC, "brp-opvragen"])}
 
-
-def _open(client: FlaskClient, token: str, case_id: int) -> list[str]:
-    body = client.get(f"/api/v1/cases/{case_id}", headers=bearer(token)).get_json()
-    return [t["element_id"] for t in body["open_tasks"]]
 
 
 def test_the_js_client_completes_with_typed_variables(
@@ -73,13 +60,13 @@ def test_the_js_client_completes_with_typed_variables(
     case = start(client, tokens["consulent"], "toeslag_berekenen", {"naam": "Fatima"})
     with js_worker_running(live_server, worker["username"], worker["token"], TOPIC,
                            "complete") as process:
-        wait_while(lambda: _open(client, tokens["consulent"], case["id"]) == [
+        wait_while(lambda: open_elements(client, tokens["consulent"], case["id"]) == [
             "Task_Berekenen"], process, "the JavaScript worker did not complete the task")
     data = client.get(f"/api/v1/cases/{case['id']}",
                       headers=bearer(tokens["consulent"])).get_json()["data"]
     assert data["bedrag"] == 120 and data["berekend_voor"] == "Fatima"
     assert data["regels"] == ["art. 3", "art. 4"]  # the client sends a list as Json
-    assert _open(client, tokens["consulent"], case["id"]) == ["Task_Beoordelen"]
+    assert open_elements(client, tokens["consulent"], case["id"]) == ["Task_Beoordelen"]
 
 
 def test_the_js_client_reports_a_failure_that_becomes_an_incident(
@@ -105,7 +92,7 @@ def test_the_js_clients_bpmn_error_takes_the_boundary_path(
     case = start(client, tokens["consulent"], "brp_controle", {"naam": "Ali"})
     with js_worker_running(live_server, worker["username"], worker["token"], "brp-opvragen",
                            "bpmnError") as process:
-        wait_while(lambda: _open(client, tokens["consulent"], case["id"]) == [
+        wait_while(lambda: open_elements(client, tokens["consulent"], case["id"]) == [
             "Task_BrpOpvragen"], process, "the JavaScript worker threw no BPMN error")
     after = client.get(f"/api/v1/cases/{case['id']}",
                        headers=bearer(tokens["consulent"])).get_json()

@@ -5,7 +5,6 @@ case variables, and its variables become case data. No match, or more than one, 
 nothing."""
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +12,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from conftest import login
-from helpers import actions, bearer, complete, start
+from helpers import actions, bearer, case_of, complete, start, upload, worker_account
 from maatwerk.persistence.database import Database
-from maatwerk.persistence.uow import UnitOfWork
-from maatwerk.services import accounts
 
 MODEL = Path(__file__).parent / "data" / "messages.bpmn"
 KEY = "leges_betalen"
@@ -26,27 +23,15 @@ MESSAGES = ["LegesBetaald", "AanvraagIngetrokken", "AanvullingOntvangen", "Beslu
 @pytest.fixture
 def sender(database: Database, demo_loaded: list[str]) -> dict[str, str]:
     """A worker account that may send the model's messages, as Bearer headers."""
-    with UnitOfWork(database) as unit:
-        accounts.create_user(unit, "zaaksysteem", ["worker"], MESSAGES, "zaaksysteem-ww")
-        accounts.create_user(unit, "betaalsysteem", ["worker"], ["LegesBetaald"], "betaal-ww")
-        unit.commit()
-        token = accounts.create_token(unit, "zaaksysteem")
-        payer = accounts.create_token(unit, "betaalsysteem")
-    return {"all": token, "payer": payer}
+    return {"all": worker_account(database, "zaaksysteem", MESSAGES),
+            "payer": worker_account(database, "betaalsysteem", ["LegesBetaald"])}
 
 
 @pytest.fixture
 def model(client: FlaskClient, tokens: dict[str, str]) -> None:
-    response = client.post("/api/v1/process-models", data={"files": [
-        (io.BytesIO(MODEL.read_bytes()), MODEL.name)]}, headers=bearer(tokens["ontwerper"]),
-        content_type="multipart/form-data")
+    response = upload(client, tokens["ontwerper"], [(MODEL.name, MODEL.read_bytes())])
     assert response.status_code == 201, response.get_json()
 
-
-def _case(client: FlaskClient, token: str, case_id: int) -> dict[str, Any]:
-    body: dict[str, Any] = client.get(f"/api/v1/cases/{case_id}", headers=bearer(token)
-                                      ).get_json()
-    return body
 
 
 def _send(client: FlaskClient, token: str, body: dict[str, Any]) -> Any:
@@ -80,7 +65,7 @@ def test_a_message_takes_the_case_on_and_its_variables_become_case_data(
     [result] = sent.get_json()
     assert result["resultType"] == "Execution"
     assert result["execution"]["processInstanceId"] == str(case["id"])
-    after = _case(client, tokens["consulent"], case["id"])
+    after = case_of(client, tokens["consulent"], case["id"])
     assert [t["element_id"] for t in after["open_tasks"]] == ["Task_Beoordelen"]
     assert after["data"]["bedrag"] == 120
     # the gateway's other branch no longer waits; the task's boundary event does
@@ -96,7 +81,7 @@ def test_a_message_takes_the_case_on_and_its_variables_become_case_data(
     assert _send(client, sender["all"], {
         "messageName": "AanvullingOntvangen", "businessKey": case["reference"]}
     ).status_code == 204
-    after = _case(client, tokens["consulent"], case["id"])
+    after = case_of(client, tokens["consulent"], case["id"])
     assert sorted(t["element_id"] for t in after["open_tasks"]) == [
         "Task_Aanvulling", "Task_Beoordelen"]
     # a receive task waits for its message, which ends the case
@@ -107,7 +92,7 @@ def test_a_message_takes_the_case_on_and_its_variables_become_case_data(
         "messageName": "BesluitGenomen", "processInstanceId": str(case["id"]),
         "processVariables": {"besluit": {"value": "verleend", "type": "String"}}}
     ).status_code == 204
-    done = _case(client, tokens["consulent"], case["id"])
+    done = case_of(client, tokens["consulent"], case["id"])
     assert done["status"] == "completed" and done["data"]["besluit"] == "verleend"
     assert _waits(client, sender["all"], case["id"]) == []
 
@@ -127,14 +112,14 @@ def test_correlation_keys_pick_the_one_case_and_ambiguity_changes_nothing(
     assert none.status_code == 400
     assert "no case waits for it with dossier = 'D-3'" in none.get_json()["message"]
     for case in (first, second):
-        assert _case(client, tokens["consulent"], case["id"])["status"] == "open"
+        assert case_of(client, tokens["consulent"], case["id"])["status"] == "open"
         assert "message_correlated" not in actions(client, tokens["consulent"], case["id"])
     one = _send(client, sender["all"], {  # a number is compared as a number
         "messageName": "AanvraagIngetrokken",
         "correlationKeys": {"nr": {"value": 2, "type": "Integer"}}})
     assert one.status_code == 204
-    assert _case(client, tokens["consulent"], second["id"])["status"] == "completed"
-    assert _case(client, tokens["consulent"], first["id"])["status"] == "open"
+    assert case_of(client, tokens["consulent"], second["id"])["status"] == "completed"
+    assert case_of(client, tokens["consulent"], first["id"])["status"] == "open"
     # a message the case does not wait for (now) is refused the same way
     late = _send(client, sender["all"], {
         "messageName": "BesluitGenomen", "processInstanceId": str(first["id"])})
@@ -154,7 +139,7 @@ def test_who_may_send_a_message_and_what_is_not_offered(
                   {"tenantId": "x"}):
         refused = _send(client, sender["all"], {**body, **extra})
         assert refused.status_code == 400, extra
-    assert _case(client, tokens["consulent"], case["id"])["status"] == "open"
+    assert case_of(client, tokens["consulent"], case["id"])["status"] == "open"
 
 
 @pytest.mark.parametrize(("old", "new", "message"), [
@@ -168,9 +153,7 @@ def test_message_events_that_cannot_run_are_refused_by_name(
         client: FlaskClient, tokens: dict[str, str], old: str, new: str, message: str) -> None:
     bpmn = MODEL.read_text()
     assert old in bpmn
-    response = client.post("/api/v1/process-models", data={"files": [
-        (io.BytesIO(bpmn.replace(old, new).encode()), "leges.bpmn")]},
-        headers=bearer(tokens["ontwerper"]), content_type="multipart/form-data")
+    response = upload(client, tokens["ontwerper"], [("leges.bpmn", bpmn.replace(old, new))])
     assert response.status_code == 422
     assert any(message in p["message"] for p in response.get_json()["errors"]), \
         response.get_json()
@@ -182,14 +165,9 @@ START_MODEL = Path(__file__).parent / "data" / "message_start.bpmn"
 @pytest.fixture
 def start_model(client: FlaskClient, tokens: dict[str, str], database: Database) -> str:
     """The model that starts with a message, and a token of a worker that may send it."""
-    response = client.post("/api/v1/process-models", data={"files": [
-        (io.BytesIO(START_MODEL.read_bytes()), START_MODEL.name)]},
-        headers=bearer(tokens["ontwerper"]), content_type="multipart/form-data")
+    response = upload(client, tokens["ontwerper"], [(START_MODEL.name, START_MODEL.read_bytes())])
     assert response.status_code == 201, response.get_json()
-    with UnitOfWork(database) as unit:
-        accounts.create_user(unit, "meldapp", ["worker"], ["MeldingOntvangen"], "meldapp-ww")
-        unit.commit()
-        return accounts.create_token(unit, "meldapp")
+    return worker_account(database, "meldapp", ["MeldingOntvangen"])
 
 
 def test_a_message_starts_a_case_of_a_process_that_starts_with_it(
@@ -200,7 +178,7 @@ def test_a_message_starts_a_case_of_a_process_that_starts_with_it(
     assert sent.status_code == 200, sent.get_json()
     [result] = sent.get_json()
     assert result["resultType"] == "ProcessDefinition" and result["execution"] is None
-    case = _case(client, tokens["consulent"], int(result["processInstance"]["id"]))
+    case = case_of(client, tokens["consulent"], int(result["processInstance"]["id"]))
     assert case["reference"] == result["processInstance"]["businessKey"]
     assert [t["element_id"] for t in case["open_tasks"]] == ["Task_Melding"]
     assert case["data"] == {"melder": "Fatima"}
@@ -240,9 +218,7 @@ def test_message_starts_that_cannot_run_are_refused(
         client: FlaskClient, tokens: dict[str, str], old: str, new: str, message: str) -> None:
     bpmn = START_MODEL.read_text()
     assert old in bpmn
-    response = client.post("/api/v1/process-models", data={"files": [
-        (io.BytesIO(bpmn.replace(old, new).encode()), "melding.bpmn")]},
-        headers=bearer(tokens["ontwerper"]), content_type="multipart/form-data")
+    response = upload(client, tokens["ontwerper"], [("melding.bpmn", bpmn.replace(old, new))])
     assert response.status_code == 422
     assert any(message in p["message"] for p in response.get_json()["errors"]), \
         response.get_json()

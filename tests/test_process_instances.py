@@ -3,13 +3,12 @@
 and its variables, for the processes their account's groups name."""
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-from helpers import actions, bearer
+from helpers import actions, bearer, upload, worker_account
 from maatwerk.persistence.database import Database
 from maatwerk.persistence.uow import UnitOfWork
 from maatwerk.services import accounts
@@ -23,16 +22,10 @@ def portal(database: Database, demo_loaded: list[str], client: FlaskClient,
            tokens: dict[str, str]) -> str:
     """A worker account (a municipality's portal) for the process and its topic; the
     model uploaded. Its token."""
-    response = client.post("/api/v1/process-models", data={"files": [
-        (io.BytesIO(MODEL.read_bytes()), MODEL.name)]}, headers=bearer(tokens["ontwerper"]),
-        content_type="multipart/form-data")
+    response = upload(client, tokens["ontwerper"], [(MODEL.name, MODEL.read_bytes())])
     assert response.status_code == 201
-    with UnitOfWork(database) as unit:
-        accounts.create_user(unit, "portaal", ["worker"], [KEY, TOPIC, "bijzondere_bijstand"],
-                             "portaal-ww")
-        accounts.create_user(unit, "ander", ["worker"], [TOPIC], "ander-ww")
-        unit.commit()
-        return accounts.create_token(unit, "portaal")
+    worker_account(database, "ander", [TOPIC])
+    return worker_account(database, "portaal", [KEY, TOPIC, "bijzondere_bijstand"])
 
 
 def _start(client: FlaskClient, token: str, key: str, body: dict[str, Any]) -> Any:

@@ -3,21 +3,18 @@
 reference (a drawing) is left out."""
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
 
-from helpers import bearer, complete, start
+from helpers import bearer, complete, start, upload
 
 DATA = Path(__file__).parent / "data"
 
 
 def _upload(client: FlaskClient, token: str, name: str, content: str) -> Any:
-    return client.post("/api/v1/process-models", data={"files": [
-        (io.BytesIO(content.encode()), name)]}, headers=bearer(token),
-        content_type="multipart/form-data")
+    return upload(client, token, [(name, content.encode())])
 
 
 def test_an_operaton_model_runs_as_a_camunda_7_model(
@@ -80,10 +77,9 @@ ROOT = Path(__file__).parent.parent
 
 def test_a_camunda_forms_form_key_is_the_uploaded_form_file(
         client: FlaskClient, tokens: dict[str, str]) -> None:
-    response = client.post("/api/v1/process-models", data={"files": [
-        (io.BytesIO(FORM_KEY_MODEL.encode()), "registreren.bpmn"),
-        (io.BytesIO((ROOT / "forms" / "aanvulling.form").read_bytes()), "aanvulling.form")]},
-        headers=bearer(tokens["ontwerper"]), content_type="multipart/form-data")
+    response = upload(client, tokens["ontwerper"], [
+        ("registreren.bpmn", FORM_KEY_MODEL),
+        ("aanvulling.form", (ROOT / "forms" / "aanvulling.form").read_bytes())])
     assert response.status_code == 201, response.get_json()
     case = start(client, tokens["consulent"], "registreren_in_zaaksysteem", {})
     [task] = case["open_tasks"]
@@ -93,6 +89,9 @@ def test_a_camunda_forms_form_key_is_the_uploaded_form_file(
     assert "aanvulling" in refused.get_json()["errors"]
 
 
+BROKEN_FORM = '{"id": "aanvulling", "type": "default", "components": [{"type": "textfield"}]}'
+
+
 def test_a_form_key_whose_file_is_missing_or_refused_says_so_once(
         client: FlaskClient, tokens: dict[str, str]) -> None:
     missing = _upload(client, tokens["ontwerper"], "registreren.bpmn", FORM_KEY_MODEL)
@@ -100,11 +99,9 @@ def test_a_form_key_whose_file_is_missing_or_refused_says_so_once(
     [problem] = missing.get_json()["errors"]
     assert problem["element_id"] == "Task_Registreren"
     assert "the form file 'aanvulling.form' (camunda:formKey" in problem["message"]
-    response = client.post("/api/v1/process-models", data={"files": [
-        (io.BytesIO(FORM_KEY_MODEL.encode()), "registreren.bpmn"),
-        (io.BytesIO(b'{"id": "aanvulling", "type": "default", "components": [{"type": '
-                    b'"textfield"}]}'), "aanvulling.form")]},
-        headers=bearer(tokens["ontwerper"]), content_type="multipart/form-data")
+    response = upload(client, tokens["ontwerper"], [
+        ("registreren.bpmn", FORM_KEY_MODEL),
+        ("aanvulling.form", BROKEN_FORM)])
     assert response.status_code == 422
     problems = response.get_json()["errors"]
     assert problems and all(p["file"] == "aanvulling.form" for p in problems), problems
