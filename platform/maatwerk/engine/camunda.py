@@ -14,6 +14,7 @@ from SpiffWorkflow.bpmn.specs.defaults import (
     BoundaryEvent,
     IntermediateCatchEvent,
     ManualTask,
+    NoneTask,
     StartEvent,
 )
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
@@ -35,6 +36,15 @@ NS = {
     "xsi": "http://www.w3.org/2001/XMLSchema-instance",
 }
 CAMUNDA = "{" + CAMUNDA_MODEL_NS + "}"
+
+
+class PassThroughTask(NoneTask):
+    """A plain bpmn:task: it does nothing and the case goes on, as in Camunda 7 (the engine
+    would wait for a person)."""
+
+    def __init__(self, wf_spec: Any, name: str, **kwargs: Any) -> None:
+        super().__init__(wf_spec, name, **kwargs)
+        self.manual = False
 
 
 class DecisionTask(BusinessRuleTask):
@@ -119,6 +129,7 @@ class MaatwerkParser(CamundaParser):
     # implementation is read as a topic: service_calls.py)
     OVERRIDE_PARSER_CLASSES[full_tag("serviceTask")] = (TaskParser, ManualTask)
     OVERRIDE_PARSER_CLASSES[full_tag("sendTask")] = (TaskParser, ManualTask)
+    OVERRIDE_PARSER_CLASSES[full_tag("task")] = (TaskParser, PassThroughTask)
     # error events that keep the caught code and message (camunda:errorCodeVariable, ...),
     # message events that take a correlated message's variables (event_parsers.py)
     OVERRIDE_PARSER_CLASSES[full_tag("boundaryEvent")] = (BoundaryEventParser, BoundaryEvent)

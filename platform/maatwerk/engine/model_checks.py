@@ -58,8 +58,9 @@ REFUSED = {
 }
 IGNORED_INSIDE = {"potentialOwner", "humanPerformer", "performer", "extensionElements"}
 CAMUNDA_REFUSED = {
-    "executionListener": "execution listeners run code on the server and are not supported",
-    "taskListener": "task listeners run code on the server and are not supported",
+    # listeners and the fields of service tasks became steps and variables (listeners.py)
+    "field": "camunda:field gives a value to Java code: it is read on service and send "
+             "tasks and on listeners (as a variable of the worker's task), not here",
     "connector": "connectors are not supported",
 }
 

@@ -20,7 +20,7 @@ from ..domain.process_model import (
     ModelRefused,
     UploadedFile,
 )
-from . import feel, vendors
+from . import feel, listeners, vendors
 from .camunda import NS, MaatwerkParser
 from .dmn_checks import check_dmn
 from .model_checks import BPMN, check_process, extension_properties
@@ -79,12 +79,18 @@ def load_spec(files: list[tuple[str, str, str]], key: str) -> tuple[Any, dict[st
         if kind == "bpmn":
             root = parse(vendors.as_camunda(text.encode()))
             vendors.drop_drawings(root)
+            listeners.expand(root, _stored_problem)
             parser.add_bpmn_xml(root, filename=filename)
         elif kind == "dmn":
             root = parse(vendors.as_camunda(text.encode()))
             feel.rewrite(root)
             parser.add_dmn_xml(root, filename=filename)
     return parser.get_spec(key), parser.get_subprocess_specs(key)
+
+
+def _stored_problem(element_id: str | None, message: str) -> None:
+    """A stored model passed every check when it was uploaded."""
+    raise ValueError(f"stored model, element {element_id}: {message}")
 
 
 # -- files -------------------------------------------------------------------------------
@@ -116,6 +122,9 @@ def _read_file(upload: ModelUpload, file: UploadedFile) -> None:
             upload.problem(name, None, refused)
             return
         vendors.drop_drawings(root)
+        # listeners become steps of their own before the checks see the processes
+        listeners.expand(root, lambda element_id, message: upload.problem(
+            name, element_id, message))
         upload.bpmn.append((name, root))
         upload.texts.append((name, "bpmn", text, sha))
     elif namespace in DMN_NAMESPACES:

@@ -100,7 +100,7 @@ def _class_topic(name: str) -> str:
 
 
 def _delegate_topic(text: str) -> str:
-    path, arguments = _bean_path(text, "camunda:delegateExpression")
+    path, arguments = bean_path(text, "camunda:delegateExpression")
     if path is None or arguments is not None:
         raise ServiceCallProblem(f"camunda:delegateExpression '{text}' must name a bean, "
                                  "such as ${statusDelegate}")
@@ -108,7 +108,7 @@ def _delegate_topic(text: str) -> str:
 
 
 def _expression_call(text: str) -> tuple[str, tuple[str, ...]]:
-    path, arguments = _bean_path(text, "camunda:expression")
+    path, arguments = bean_path(text, "camunda:expression")
     if path is None:
         raise ServiceCallProblem(
             f"camunda:expression '{text}' is not a call of a bean, such as "
@@ -123,7 +123,7 @@ def _expression_call(text: str) -> tuple[str, tuple[str, ...]]:
     return path, tuple(arguments or ())
 
 
-def _bean_path(text: str, attribute: str) -> tuple[str | None, list[str] | None]:
+def bean_path(text: str, attribute: str) -> tuple[str | None, list[str] | None]:
     """`bean.method` and the text of each argument (None: no call) when the expression is
     exactly `${name(.name)*}` or `${name(.name)*(arguments)}`; (None, None) otherwise."""
     try:

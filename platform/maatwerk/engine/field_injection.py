@@ -1,0 +1,73 @@
+"""Camunda 7 field injection (`camunda:field`), read as variables of the step.
+
+In Camunda 7 a field gives a value to the Java class or bean a service task or listener
+calls. Here that class is a worker (service_calls.py), so each field becomes an input
+parameter of the step (io_mappings.py): a variable of the worker's task, with the field's
+name, seen by the worker and gone when the step ends.
+
+- `<camunda:field name="status" stringValue="Ontvangen"/>` or `<camunda:string>`: text;
+- `<camunda:field name="bedrag" expression="${bedrag}"/>` or `<camunda:expression>`:
+  evaluated against the case's data when the step starts.
+"""
+from __future__ import annotations
+
+from lxml import etree
+
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+_C = "{" + CAMUNDA_NS + "}"
+_B = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+
+
+class FieldProblem(ValueError):
+    """A field that can't be read (for the upload's error list)."""
+
+
+def fields_of(element: etree._Element) -> list[etree._Element]:
+    """The camunda:field elements of a flow element or of a listener."""
+    found = element.findall(f"{_B}extensionElements/{_C}field")
+    return found + element.findall(f"{_C}field")
+
+
+def value_of(field: etree._Element) -> str:
+    """The field's value as an input parameter's text (text, or an expression)."""
+    name = (field.get("name") or "").strip()
+    given = [text for text in (field.get("stringValue"), field.get("expression"))
+             if text is not None]
+    for child in field:
+        if not isinstance(child.tag, str):
+            continue
+        if child.tag not in (f"{_C}string", f"{_C}expression"):
+            raise FieldProblem(f"camunda:field '{name}': '{etree.QName(child).localname}' is "
+                               "not a value; use camunda:string or camunda:expression")
+        given.append(child.text or "")
+    if len(given) != 1:
+        raise FieldProblem(f"camunda:field '{name}' needs exactly one value (a string or "
+                           "an expression)")
+    return given[0]
+
+
+def inject(step: etree._Element, fields: list[etree._Element]) -> None:
+    """Make each field an input parameter of `step` (a flow element), and remove it."""
+    if not fields:
+        return
+    extensions = step.find(f"{_B}extensionElements")
+    if extensions is None:
+        extensions = etree.Element(f"{_B}extensionElements")
+        step.insert(0, extensions)
+    mapping = extensions.find(f"{_C}inputOutput")
+    if mapping is None:
+        mapping = etree.SubElement(extensions, f"{_C}inputOutput")
+    taken = {p.get("name") for p in mapping.iterfind(f"{_C}inputParameter")}
+    for field in fields:
+        name = (field.get("name") or "").strip()
+        if not name.isidentifier():
+            raise FieldProblem(f"camunda:field '{name}': the name must be a variable name")
+        if name in taken:
+            raise FieldProblem(f"camunda:field '{name}' is also an input parameter; keep one")
+        parameter = etree.Element(f"{_C}inputParameter", name=name)
+        parameter.text = value_of(field)
+        mapping.insert(len(taken), parameter)  # inputs come before outputs
+        taken.add(name)
+        parent = field.getparent()
+        if parent is not None:
+            parent.remove(field)

@@ -1,0 +1,101 @@
+"""Where a listener's step goes in the process graph, and the surgery that puts it there.
+
+A listener runs as a step of its own (listeners.py). Its step goes on the path into the
+element it listens to (`start`, a task's `create`) or on the path out of it (`end`, a task's
+`complete`), and a `take` listener in the middle of its sequence flow. Where the path in or
+out can't carry a step without changing what the model does (a gateway that joins or
+chooses, a path out with a condition), the listener is refused with the reason instead.
+"""
+from __future__ import annotations
+
+from lxml import etree
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+_B = "{" + BPMN_NS + "}"
+GATEWAYS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway"}
+NO_PATH_IN = {"startEvent", "boundaryEvent"}
+
+
+class PlacementProblem(ValueError):
+    """Why a listener's step can't be placed here (for the upload's error list)."""
+
+
+def flows(container: etree._Element, end: str, element_id: str) -> list[etree._Element]:
+    """The sequence flows whose `end` (sourceRef or targetRef) is the element."""
+    return [f for f in container.iterfind(f"{_B}sequenceFlow") if f.get(end) == element_id]
+
+
+def side(element: etree._Element, before: bool) -> bool:
+    """True: the listener's step goes on the path into the element; False: out of it.
+    `before` is where the event happens (start, create: before; end, complete: after)."""
+    container, element_id = _container(element), element.get("id") or ""
+    local = etree.QName(element).localname
+    incoming = flows(container, "targetRef", element_id)
+    if local == "endEvent":
+        return True  # nothing comes after an end event: its end is where it is reached
+    if before and (local in NO_PATH_IN or _after_event_gateway(container, incoming)):
+        before = False  # no path in that may carry a step: right after the element
+    if before:
+        if not incoming:
+            raise PlacementProblem("no path leads into the element")
+        if local in GATEWAYS and len(incoming) > 1:
+            raise PlacementProblem("a listener on a gateway that joins paths is not "
+                                   "supported; use a 'take' listener on the paths")
+        return True
+    outgoing = flows(container, "sourceRef", element_id)
+    if len(outgoing) > 1 or element.get("default") or any(
+            f.find(f"{_B}conditionExpression") is not None for f in outgoing):
+        raise PlacementProblem("the listener runs after the element, which needs one path "
+                               "out without a condition; use a 'take' listener on the paths")
+    return False
+
+
+def _after_event_gateway(container: etree._Element, incoming: list[etree._Element]) -> bool:
+    """An event after an event-based gateway: nothing may stand between the two."""
+    sources = {f.get("sourceRef") for f in incoming}
+    return any(etree.QName(node).localname == "eventBasedGateway"
+               for node in container if isinstance(node.tag, str) and node.get("id") in sources)
+
+
+def insert_before(element: etree._Element, step: etree._Element) -> None:
+    """Every path into the element now leads into `step`, and `step` into the element."""
+    container = _container(element)
+    element_id, step_id = element.get("id") or "", step.get("id") or ""
+    container.insert(container.index(element), step)
+    for flow in flows(container, "targetRef", element_id):
+        flow.set("targetRef", step_id)
+    _connect(container, step_id, element_id)
+
+
+def insert_after(element: etree._Element, step: etree._Element) -> None:
+    """The path out of the element now leaves from `step`, and the element leads to it."""
+    container = _container(element)
+    element_id, step_id = element.get("id") or "", step.get("id") or ""
+    container.insert(container.index(element) + 1, step)
+    for flow in flows(container, "sourceRef", element_id):
+        flow.set("sourceRef", step_id)
+    _connect(container, element_id, step_id)
+
+
+def insert_on(flow: etree._Element, step: etree._Element) -> None:
+    """The sequence flow now leads into `step` (keeping its condition), and `step` on to
+    where the flow went."""
+    container = _container(flow)
+    target, step_id = flow.get("targetRef") or "", step.get("id") or ""
+    container.insert(container.index(flow), step)
+    flow.set("targetRef", step_id)
+    _connect(container, step_id, target)
+
+
+def _container(element: etree._Element) -> etree._Element:
+    container = element.getparent()
+    if container is None:
+        raise PlacementProblem("the element is not inside a process")
+    return container
+
+
+def _connect(container: etree._Element, source: str, target: str) -> None:
+    flow = etree.SubElement(container, f"{_B}sequenceFlow")
+    flow.set("id", f"{source}_to_{target}")
+    flow.set("sourceRef", source)
+    flow.set("targetRef", target)

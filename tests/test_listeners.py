@@ -1,0 +1,141 @@
+"""Execution and task listeners, as Camunda 7 and GZAC models save them, run as steps of
+their own: a bean call becomes an external task that a worker does and the case waits for,
+`execution.setVariable` sets a case variable, a Python script runs in the sandbox, and
+camunda:field values become variables of the worker's task."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from helpers import bearer, case_of, complete, open_elements, start, upload, worker_account
+from maatwerk.persistence.database import Database
+
+MODEL = Path(__file__).parent / "data" / "listeners.bpmn"
+KEY = "parkeervergunning"
+TOPICS = ["taakAangemaakt", "zaakService.taakAfgerond", "nl.gemeente.vergunning.Toekennen",
+          "vergunningRegistreren", "afwijzingVersturen"]
+
+
+@pytest.fixture
+def worker(database: Database, demo_loaded: list[str]) -> dict[str, str]:
+    return bearer(worker_account(database, "listeners", TOPICS))
+
+
+@pytest.fixture
+def model(client: FlaskClient, tokens: dict[str, str]) -> None:
+    response = upload(client, tokens["ontwerper"], [(MODEL.name, MODEL.read_bytes())])
+    assert response.status_code == 201, response.get_json()
+
+
+def _do(client: FlaskClient, auth: dict[str, str], topic: str,
+        variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Fetch the one task of the topic, complete it; the task as the worker saw it."""
+    fetched = client.post("/engine-rest/external-task/fetchAndLock", headers=auth, json={
+        "workerId": "w1", "maxTasks": 5, "topics": [{"topicName": topic,
+                                                     "lockDuration": 60_000}]})
+    assert fetched.status_code == 200, fetched.get_json()
+    [task] = fetched.get_json()
+    done = client.post(f"/engine-rest/external-task/{task['id']}/complete", headers=auth,
+                       json={"workerId": "w1", "variables": variables or {}})
+    assert done.status_code == 204, done.get_data(as_text=True)
+    result: dict[str, Any] = task
+    return result
+
+
+def test_listeners_run_where_their_events_happen(
+        client: FlaskClient, tokens: dict[str, str], model: None,
+        worker: dict[str, str]) -> None:
+    person = tokens["consulent"]
+    case = start(client, person, KEY, {"kenteken": "AB-123-C", "kosten": 40})
+    # the process's start listener set the status; the task's create listener is a bean
+    assert case["data"]["zaakstatus"] == "ontvangen"
+    assert [(t["element_id"], t["kind"]) for t in case["open_tasks"]] == [
+        ("Task_Beoordelen__create_listener_1", "external")]
+    created = _do(client, worker, "taakAangemaakt")
+    assert created["variables"]["task"]["value"] == "Task_Beoordelen"
+    assert open_elements(client, person, case["id"]) == ["Task_Beoordelen"]
+    complete(client, person, case_of(client, person, case["id"]), "Task_Beoordelen",
+             {"besluit": "toegekend"})
+    # the complete listener waits for its worker before the case goes on
+    assert open_elements(client, person, case["id"]) == ["Task_Beoordelen__complete_listener_2"]
+    done = _do(client, worker, "zaakService.taakAfgerond")
+    assert (done["variables"]["arg0"]["value"], done["variables"]["arg1"]["value"]) == (
+        "Task_Beoordelen", str(case["id"]))
+    # the gateway's script listener ran; the path's take listener has the fields
+    assert case_of(client, person, case["id"])["data"]["gecontroleerd"] is True
+    granted = _do(client, worker, "nl.gemeente.vergunning.Toekennen")
+    assert granted["activityId"] == "Flow_Toegekend__take_listener_1"
+    assert (granted["variables"]["vergunningtype"]["value"],
+            granted["variables"]["bedrag"]["value"]) == ("bewoner", 80)
+    registered = _do(client, worker, "vergunningRegistreren", {"vergunningnummer": {
+        "value": "P-17", "type": "String"}})
+    assert registered["variables"]["register"]["value"] == "parkeren"  # a service task's field
+    after = case_of(client, person, case["id"])
+    assert after["status"] == "completed"
+    assert after["data"]["zaakstatus"] == "geregistreerd"  # the end listener
+    assert after["data"]["vergunningnummer"] == "P-17"
+    for local in ("task", "vergunningtype", "bedrag", "register"):
+        assert local not in after["data"]  # the steps' own variables ended with them
+
+
+def test_a_listener_on_an_end_event_runs_before_the_case_ends(
+        client: FlaskClient, tokens: dict[str, str], model: None,
+        worker: dict[str, str]) -> None:
+    person = tokens["consulent"]
+    case = start(client, person, KEY, {"kenteken": "AB-123-C", "kosten": 40})
+    _do(client, worker, "taakAangemaakt")
+    complete(client, person, case_of(client, person, case["id"]), "Task_Beoordelen",
+             {"besluit": "afgewezen"})
+    _do(client, worker, "zaakService.taakAfgerond")
+    assert open_elements(client, person, case["id"]) == [
+        "parkeervergunning_EndEvent_Afgewezen__start_listener_1"]
+    _do(client, worker, "afwijzingVersturen")
+    assert case_of(client, person, case["id"])["status"] == "completed"
+
+
+REFUSED = Path(__file__).parent / "data" / "listeners_refused.bpmn"
+
+
+def test_a_listener_that_cannot_run_is_refused_by_name(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    response = upload(client, tokens["ontwerper"], [(REFUSED.name, REFUSED.read_bytes())])
+    assert response.status_code == 422, response.get_json()
+    problems = {(p["element_id"], p["message"]) for p in response.get_json()["errors"]}
+    expected = {
+        ("slecht", "execution listener 'end': a process end listener needs exactly one"),
+        ("Task_Js", "task listener 'create': script format 'javascript' can't run here"),
+        ("Task_Js", "task listener 'assignment': the 'assignment' event is not supported"),
+        ("Task_Veel", "execution listener 'start': listeners on a task that repeats"),
+        ("Gateway_Kies", "execution listener 'end': the listener runs after the element"),
+        ("Task_Veld", "camunda:field 'x' needs exactly one value"),
+    }
+    for element_id, opening in expected:
+        assert any(found == element_id and message.startswith(opening)
+                   for found, message in problems), (element_id, opening, problems)
+
+
+PLAIN_TASK = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="D" targetNamespace="x">
+  <bpmn:process id="doorgeven" isExecutable="true">
+    <bpmn:startEvent id="Start_1" />
+    <bpmn:task id="Task_Niets" name="Nog uit te werken" />
+    <bpmn:userTask id="Task_Doen" camunda:candidateGroups="consulenten" />
+    <bpmn:endEvent id="End_1" />
+    <bpmn:sequenceFlow id="F1" sourceRef="Start_1" targetRef="Task_Niets" />
+    <bpmn:sequenceFlow id="F2" sourceRef="Task_Niets" targetRef="Task_Doen" />
+    <bpmn:sequenceFlow id="F3" sourceRef="Task_Doen" targetRef="End_1" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_a_plain_task_passes_straight_through_as_in_camunda(
+        client: FlaskClient, tokens: dict[str, str], demo_loaded: list[str]) -> None:
+    """(what the setVariable listeners' steps are made of)"""
+    response = upload(client, tokens["ontwerper"], [("doorgeven.bpmn", PLAIN_TASK)])
+    assert response.status_code == 201, response.get_json()
+    case = start(client, tokens["consulent"], "doorgeven", {})
+    assert [t["element_id"] for t in case["open_tasks"]] == ["Task_Doen"]
