@@ -145,8 +145,9 @@ def test_who_may_send_a_message_and_what_is_not_offered(
 @pytest.mark.parametrize(("old", "new", "message"), [
     ('<bpmn:endEvent id="EndEvent_1"><bpmn:incoming>Flow_7</bpmn:incoming></bpmn:endEvent>',
      ('<bpmn:endEvent id="EndEvent_1"><bpmn:incoming>Flow_7</bpmn:incoming>'
-     '<bpmn:messageEventDefinition messageRef="Message_Besluit" /></bpmn:endEvent>'),
-     "sending a message from an event is not supported yet"),
+     '<bpmn:messageEventDefinition messageRef="Message_Besluit" camunda:class="nl.x.Y" '
+     'camunda:delegateExpression="${y}" /></bpmn:endEvent>'),
+     "the task has more than one implementation"),
     ('messageRef="Message_Besluit">', ">", "the event waits for no message"),
 ])
 def test_message_events_that_cannot_run_are_refused_by_name(

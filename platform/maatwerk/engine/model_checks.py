@@ -238,9 +238,7 @@ def _check_message(upload: ModelUpload, filename: str, element: etree._Element,
         return
     element_id = element.get("id")
     if local not in CATCHES_MESSAGES and local != "startEvent":
-        upload.problem(filename, element_id, "sending a message from an event is not "
-                       "supported yet; use a send task, which a worker does")
-        return
+        return  # a throwing event: it became a service task or passes (message_throws.py)
     if local == "startEvent" and not _may_start_with_message(upload, filename, element):
         return
     name = _message_name(element, definition.get("messageRef"))

@@ -20,7 +20,7 @@ from ..domain.process_model import (
     ModelRefused,
     UploadedFile,
 )
-from . import feel, listeners, vendors
+from . import feel, listeners, message_throws, vendors
 from .camunda import NS, MaatwerkParser
 from .dmn_checks import check_dmn
 from .model_checks import BPMN, check_process, extension_properties
@@ -79,6 +79,7 @@ def load_spec(files: list[tuple[str, str, str]], key: str) -> tuple[Any, dict[st
         if kind == "bpmn":
             root = parse(vendors.as_camunda(text.encode()))
             vendors.drop_drawings(root)
+            message_throws.expand(root, _no_note)
             listeners.expand(root, _stored_problem)
             parser.add_bpmn_xml(root, filename=filename)
         elif kind == "dmn":
@@ -86,6 +87,10 @@ def load_spec(files: list[tuple[str, str, str]], key: str) -> tuple[Any, dict[st
             feel.rewrite(root)
             parser.add_dmn_xml(root, filename=filename)
     return parser.get_spec(key), parser.get_subprocess_specs(key)
+
+
+def _no_note(element_id: str | None, message: str) -> None:
+    """The notes were the upload's; running the model needs none."""
 
 
 def _stored_problem(element_id: str | None, message: str) -> None:
@@ -122,7 +127,9 @@ def _read_file(upload: ModelUpload, file: UploadedFile) -> None:
             upload.problem(name, None, refused)
             return
         vendors.drop_drawings(root)
-        # listeners become steps of their own before the checks see the processes
+        # throwing message events and listeners become steps before the checks see them
+        message_throws.expand(root, lambda element_id, message: upload.note(
+            name, element_id, message))
         listeners.expand(root, lambda element_id, message: upload.problem(
             name, element_id, message))
         upload.bpmn.append((name, root))
