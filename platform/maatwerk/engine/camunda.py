@@ -8,7 +8,6 @@ from SpiffWorkflow.bpmn.parser.ProcessParser import ProcessParser
 from SpiffWorkflow.bpmn.parser.task_parsers import (
     ConditionalGatewayParser,
     GatewayParser,
-    TaskParser,
 )
 from SpiffWorkflow.bpmn.specs.defaults import (
     BoundaryEvent,
@@ -22,6 +21,7 @@ from SpiffWorkflow.camunda.parser.task_spec import (
     CAMUNDA_MODEL_NS,
     BusinessRuleTaskParser,
     CallActivityParser,
+    CamundaTaskParser,
 )
 from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
 
@@ -127,9 +127,10 @@ class MaatwerkParser(CamundaParser):
                                                              LoopSafeInclusiveGateway)
     # a service or send task waits, like a user task, until its worker completes it (its
     # implementation is read as a topic: service_calls.py)
-    OVERRIDE_PARSER_CLASSES[full_tag("serviceTask")] = (TaskParser, ManualTask)
-    OVERRIDE_PARSER_CLASSES[full_tag("sendTask")] = (TaskParser, ManualTask)
-    OVERRIDE_PARSER_CLASSES[full_tag("task")] = (TaskParser, PassThroughTask)
+    # (Camunda's task parser: it reads camunda:collection of a multi-instance task)
+    OVERRIDE_PARSER_CLASSES[full_tag("serviceTask")] = (CamundaTaskParser, ManualTask)
+    OVERRIDE_PARSER_CLASSES[full_tag("sendTask")] = (CamundaTaskParser, ManualTask)
+    OVERRIDE_PARSER_CLASSES[full_tag("task")] = (CamundaTaskParser, PassThroughTask)
     # error events that keep the caught code and message (camunda:errorCodeVariable, ...),
     # message events that take a correlated message's variables (event_parsers.py)
     OVERRIDE_PARSER_CLASSES[full_tag("boundaryEvent")] = (BoundaryEventParser, BoundaryEvent)

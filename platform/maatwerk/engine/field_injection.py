@@ -11,11 +11,16 @@ name, seen by the worker and gone when the step ends.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from lxml import etree
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 _C = "{" + CAMUNDA_NS + "}"
 _B = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+
+
+Report = Callable[[str | None, str], None]  # (element id, message)
 
 
 class FieldProblem(ValueError):
@@ -26,6 +31,12 @@ def fields_of(element: etree._Element) -> list[etree._Element]:
     """The camunda:field elements of a flow element or of a listener."""
     found = element.findall(f"{_B}extensionElements/{_C}field")
     return found + element.findall(f"{_C}field")
+
+
+def is_empty(field: etree._Element) -> bool:
+    """A field with no name and no value, as Camunda Modeler leaves an unfinished one."""
+    return not (field.get("name") or "").strip() and not field.get("stringValue") and \
+        not field.get("expression") and not "".join(field.itertext()).strip()
 
 
 def value_of(field: etree._Element) -> str:
@@ -68,6 +79,30 @@ def inject(step: etree._Element, fields: list[etree._Element]) -> None:
         parameter.text = value_of(field)
         mapping.insert(len(taken), parameter)  # inputs come before outputs
         taken.add(name)
-        parent = field.getparent()
-        if parent is not None:
-            parent.remove(field)
+        _remove(field)
+
+
+def expand(root: etree._Element, problem: Report, note: Report) -> None:
+    """The fields of every service and send task become its input parameters; an empty
+    field (no name, no value) is left out with a note, a field that can't be read is
+    reported once."""
+    for local in ("serviceTask", "sendTask"):
+        for element in root.iter(f"{_B}{local}"):
+            fields = fields_of(element)
+            for field in [f for f in fields if is_empty(f)]:
+                note(element.get("id"), "an empty camunda:field (no name, no value) has "
+                     "no effect")
+                fields.remove(field)
+                _remove(field)
+            try:
+                inject(element, fields)
+            except FieldProblem as exc:
+                problem(element.get("id"), str(exc))
+                for field in fields:
+                    _remove(field)
+
+
+def _remove(node: etree._Element) -> None:
+    parent = node.getparent()
+    if parent is not None:
+        parent.remove(node)

@@ -14,6 +14,7 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _B = "{" + BPMN_NS + "}"
 GATEWAYS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway"}
 NO_PATH_IN = {"startEvent", "boundaryEvent"}
+JOINS = {"parallelGateway", "inclusiveGateway"}  # an exclusive merge lets each path through
 
 
 class PlacementProblem(ValueError):
@@ -38,7 +39,7 @@ def side(element: etree._Element, before: bool) -> bool:
     if before:
         if not incoming:
             raise PlacementProblem("no path leads into the element")
-        if local in GATEWAYS and len(incoming) > 1:
+        if local in JOINS and len(incoming) > 1:
             raise PlacementProblem("a listener on a gateway that joins paths is not "
                                    "supported; use a 'take' listener on the paths")
         return True

@@ -64,14 +64,7 @@ class _Owner:
 
 def expand(root: etree._Element, problem: Problem) -> None:
     """Turn every listener of the file's executable processes into a step; a listener that
-    can't run is reported through `problem` and left out. The fields of service and send
-    tasks become their variables (field_injection.py)."""
-    for local in ("serviceTask", "sendTask"):
-        for element in root.iter(f"{_B}{local}"):
-            try:
-                inject(element, fields_of(element))
-            except FieldProblem as exc:
-                problem(element.get("id"), str(exc))
+    can't run is reported through `problem` and left out."""
     for process in root.iterfind(f"{_B}process"):
         if process.get("isExecutable") == "true":
             _expand_process(process, problem)

@@ -20,7 +20,7 @@ from ..domain.process_model import (
     ModelRefused,
     UploadedFile,
 )
-from . import feel, listeners, message_throws, vendors
+from . import feel, model_rewrites, vendors
 from .camunda import NS, MaatwerkParser
 from .dmn_checks import check_dmn
 from .model_checks import BPMN, check_process, extension_properties
@@ -79,8 +79,7 @@ def load_spec(files: list[tuple[str, str, str]], key: str) -> tuple[Any, dict[st
         if kind == "bpmn":
             root = parse(vendors.as_camunda(text.encode()))
             vendors.drop_drawings(root)
-            message_throws.expand(root, _no_note)
-            listeners.expand(root, _stored_problem)
+            model_rewrites.rewrite(root, _stored_problem, _no_note)
             parser.add_bpmn_xml(root, filename=filename)
         elif kind == "dmn":
             root = parse(vendors.as_camunda(text.encode()))
@@ -127,11 +126,10 @@ def _read_file(upload: ModelUpload, file: UploadedFile) -> None:
             upload.problem(name, None, refused)
             return
         vendors.drop_drawings(root)
-        # throwing message events and listeners become steps before the checks see them
-        message_throws.expand(root, lambda element_id, message: upload.note(
-            name, element_id, message))
-        listeners.expand(root, lambda element_id, message: upload.problem(
-            name, element_id, message))
+        # what runs Camunda's constructs is written in before the checks see the processes
+        model_rewrites.rewrite(
+            root, lambda element_id, message: upload.problem(name, element_id, message),
+            lambda element_id, message: upload.note(name, element_id, message))
         upload.bpmn.append((name, root))
         upload.texts.append((name, "bpmn", text, sha))
     elif namespace in DMN_NAMESPACES:

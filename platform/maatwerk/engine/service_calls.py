@@ -178,12 +178,21 @@ def _arguments(text: str, tokens: list[juel.Token], index: int
 
 
 def arguments_for(arguments: tuple[str, ...] | list[str], data: Mapping[str, Any],
-                  case_id: int) -> dict[str, Any]:
+                  case_id: int, reference: str | None = None) -> dict[str, Any]:
     """The local variables arg0, arg1, ... of an expression call, evaluated against the
-    case's data; `execution` is the case (its id, as workers know it: processInstanceId)."""
-    variables = {**data, CASE_NAME: str(case_id)}
+    case's data. `execution` passed as it is stands for the case (its id, as workers know
+    it: processInstanceId); inside an argument it has the properties GZAC models read:
+    `execution.businessKey` (the case's reference), `execution.variables` (its data),
+    `execution.id` and `execution.processInstanceId`."""
+    execution = {"id": str(case_id), "processInstanceId": str(case_id),
+                 "businessKey": reference, "processBusinessKey": reference,
+                 "variables": dict(data)}
+    variables = {**data, CASE_NAME: execution}
     values: dict[str, Any] = {}
     for index, argument in enumerate(arguments):
+        if argument.strip() == CASE_NAME:
+            values[f"arg{index}"] = str(case_id)
+            continue
         try:
             values[f"arg{index}"] = evaluate("${" + argument + "}", variables)
         except Exception as exc:  # the sandbox's errors, an unknown variable, ...

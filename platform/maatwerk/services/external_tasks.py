@@ -137,8 +137,9 @@ def _with_arguments(uow: UnitOfWork, worker: Principal, rows: list[dict[str, Any
     for row in rows:
         facts = elements.get(row["model_id"], {}).get(row["element_id"], {})
         try:
-            row["local"] = service_calls.arguments_for(facts.get("arguments") or [],
-                                                       row["data"] or {}, row["case_id"])
+            row["local"] = service_calls.arguments_for(
+                facts.get("arguments") or [], row["data"] or {}, row["case_id"],
+                row["reference"])
         except service_calls.ArgumentProblem as exc:
             message = f"{row['topic']}: {exc}"[:1000]
             queries.change(uow.session, row["task_id"], worker_id=None, lock_expires_at=None,

@@ -1,0 +1,24 @@
+"""What runs a model's Camunda 7 constructs, written into its XML before the checks and the
+engine read it (and again, identically, whenever a stored model is loaded):
+
+1. throwing message events become service tasks, or pass (message_throws.py);
+2. the fields of service tasks become their variables (field_injection.py);
+3. service tasks whose expression calls nothing become plain tasks (plain_expressions.py);
+4. listeners become steps of their own (listeners.py).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lxml import etree
+
+from . import field_injection, listeners, message_throws, plain_expressions
+
+Report = Callable[[str | None, str], None]  # (element id, message)
+
+
+def rewrite(root: etree._Element, problem: Report, note: Report) -> None:
+    message_throws.expand(root, note)
+    field_injection.expand(root, problem, note)
+    plain_expressions.expand(root, note)
+    listeners.expand(root, problem)

@@ -1,0 +1,71 @@
+"""Service and send tasks whose `camunda:expression` calls nothing, run as Camunda 7 runs them.
+
+GZAC models often give a service task `camunda:expression="${true}"` (or `${null}`): the
+real work is a plugin action linked to the task outside the model. Camunda 7 evaluates
+such an expression and goes on, and so does Maatwerk: the task becomes a plain task (whose
+output parameter sets `camunda:resultVariable`, if any), and the upload notes that nothing
+is called, and how to have a worker do the work instead. The same holds for an expression
+that computes the result variable (`${bedrag * 2}`).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lxml import etree
+
+from . import juel, service_calls
+from .expressions import problems_in_expression
+
+_B = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+_C = "{http://camunda.org/schema/1.0/bpmn}"
+Report = Callable[[str | None, str], None]  # (element id, message)
+
+
+def expand(root: etree._Element, note: Report) -> None:
+    for local in ("serviceTask", "sendTask"):
+        for element in list(root.iter(f"{_B}{local}")):
+            text = (element.get(f"{_C}expression") or "").strip()
+            result = (element.get(f"{_C}resultVariable") or "").strip()
+            if text and _calls_nothing(text, bool(result)):
+                _as_plain_task(element, text, note)
+
+
+_LITERALS = {"true", "false", "null"}
+
+
+def _calls_nothing(text: str, kept: bool) -> bool:
+    """A placeholder (`${true}`, `${null}`, a number or text), or, when its value is kept
+    in a result variable, any valid expression that calls nothing. (A comparison whose
+    value nobody keeps is a mistake, refused as not a call of a bean.)"""
+    try:
+        tokens = juel.tokens_of(text)
+        path, _arguments = service_calls.bean_path(text, "camunda:expression")
+    except (juel.JuelError, service_calls.ServiceCallProblem):
+        return False
+    if tokens is None or path is not None or problems_in_expression(text):
+        return False
+    if kept:
+        return not any(t.kind == "op" and t.text == "(" for t in tokens)
+    return len(tokens) == 2 and (tokens[0].kind in ("number", "string") or
+                                 (tokens[0].kind == "name" and tokens[0].text in _LITERALS))
+
+
+def _as_plain_task(element: etree._Element, text: str, note: Report) -> None:
+    result = (element.get(f"{_C}resultVariable") or "").strip()
+    element.tag = f"{_B}task"
+    for name in ("expression", "resultVariable"):
+        element.attrib.pop(f"{_C}{name}", None)
+    if result:
+        extensions = element.find(f"{_B}extensionElements")
+        if extensions is None:
+            extensions = etree.Element(f"{_B}extensionElements")
+            element.insert(0, extensions)
+        mapping = extensions.find(f"{_C}inputOutput")
+        if mapping is None:
+            mapping = etree.SubElement(extensions, f"{_C}inputOutput")
+        etree.SubElement(mapping, f"{_C}outputParameter", name=result).text = text
+    into = f" into '{result}'" if result else ""
+    note(element.get("id"), f"camunda:expression '{text}' calls no bean: as in Camunda 7 the "
+         f"task evaluates it{into} and the case goes on. (A GZAC plugin action linked to "
+         "this task is not part of the model: to have a worker do it, choose Implementation "
+         "'External' with a topic.)")
