@@ -5,30 +5,16 @@ run is refused with the reasons listed, nothing else."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
+from corpus_driver import Run, drive
 from helpers import bearer, case_of, start, upload, worker_account
 from maatwerk.persistence.database import Database
 
 GZAC = Path(__file__).parent / "data" / "corpus" / "gzac"
-
-
-@dataclass(frozen=True)
-class Run:
-    """One model: its files, the start data, what each step is answered with (by element
-    id), and the steps it must pass in that order."""
-
-    files: tuple[str, ...]
-    key: str
-    trail: tuple[str, ...]
-    start: dict[str, Any] = field(default_factory=dict)
-    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
-    notes: int = 0  # how many notes the upload gives (what changes nothing, or is not sent)
 
 
 STATUS = "documentDelegateService.setInternalStatus"
@@ -93,8 +79,9 @@ def test_a_real_model_runs_to_its_end(client: FlaskClient, tokens: dict[str, str
     assert response.status_code == 201, response.get_json()
     assert len(response.get_json()["notes"]) == run.notes, response.get_json()["notes"]
     case = start(client, tokens["beheer"], run.key, run.start)
-    trail, seen = _drive(client, tokens["beheer"], worker, case["id"], run.answers)
-    assert tuple(trail) == run.trail, trail
+    done = drive(client, tokens["beheer"], worker, case["id"], run.answers)
+    assert tuple(done.trail) == run.trail, done.trail
+    seen = done.seen
     if name == "create-zaakdossier":
         [call] = seen
         variables = {k: v["value"] for k, v in call["variables"].items()}
@@ -107,46 +94,6 @@ def test_a_real_model_runs_to_its_end(client: FlaskClient, tokens: dict[str, str
         statuses = [c["variables"]["arg1"]["value"] for c in seen
                     if c["topicName"] == STATUS]
         assert statuses == ["aanvraag-ontvangen", "in-behandeling", "informatieverzoek-uitgezet"]
-
-
-def _drive(client: FlaskClient, person: str, worker: dict[str, str], case_id: int,
-           answers: dict[str, dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
-    """Do every open step until the case ends; the steps done, and the external tasks as
-    the worker saw them."""
-    trail: list[str] = []
-    seen: list[dict[str, Any]] = []
-    for _ in range(30):
-        case = case_of(client, person, case_id)
-        if case["status"] == "completed":
-            return trail, seen
-        assert case["open_tasks"], f"the case is stuck: {case}"
-        task = case["open_tasks"][0]
-        trail.append(task["element_id"])
-        if task["kind"] == "external":
-            seen.append(_work(client, worker, case_id, answers))
-        else:
-            done = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=bearer(person),
-                               json={"data": answers.get(task["element_id"], {})})
-            assert done.status_code == 200, done.get_json()
-    raise AssertionError(f"the case did not end: {trail}")
-
-
-def _work(client: FlaskClient, worker: dict[str, str], case_id: int,
-          answers: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The generic worker: finds the topic of the case's external task, fetches and
-    completes it as a Camunda client does."""
-    [open_task] = client.get(f"/engine-rest/external-task?processInstanceId={case_id}",
-                             headers=worker).get_json()
-    fetched = client.post("/engine-rest/external-task/fetchAndLock", headers=worker, json={
-        "workerId": "corpus", "maxTasks": 1, "topics": [{
-            "topicName": open_task["topicName"], "lockDuration": 60_000}]}).get_json()
-    [task] = fetched
-    variables = {k: {"value": v} for k, v in answers.get(task["activityId"], {}).items()}
-    done = client.post(f"/engine-rest/external-task/{task['id']}/complete", headers=worker,
-                       json={"workerId": "corpus", "variables": variables})
-    assert done.status_code == 204, done.get_data(as_text=True)
-    result: dict[str, Any] = task
-    return result
 
 
 @pytest.mark.parametrize("name", sorted(REFUSED))

@@ -214,7 +214,7 @@ SERVICE_TASK = '''<?xml version="1.0" encoding="UTF-8"?>
     ('camunda:expression="${status == \'klaar\'}"', "is not a call of a bean"),
     ('camunda:expression="${zaak.zet(execution, onbekend(1))}"',
      "argument 2 'onbekend(1)': Function calls"),
-    ('camunda:expression="${execution.setVariable(\'a\', 1)}"', "calls on 'execution'"),
+    ('camunda:expression="${execution.getVariable(\'a\')}"', "calls on 'execution'"),
     ('camunda:delegateExpression="${statusDelegate.maak()}"', "must name a bean"),
     ('camunda:class="nl.gemeente..Status"', "is not a Java class name"),
     ('camunda:class="nl.gemeente.Status" camunda:resultVariable="x"',

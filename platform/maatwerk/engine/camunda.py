@@ -25,7 +25,7 @@ from SpiffWorkflow.camunda.parser.task_spec import (
 )
 from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
 
-from . import call_mappings, decisions, io_mappings
+from . import call_mappings, decisions, io_mappings, multi_instance
 from .call_mappings import MappedCallActivity
 from .event_parsers import BoundaryEventParser, IntermediateCatchEventParser, StartEventParser
 from .joins import LoopSafeInclusiveGateway, LoopSafeParallelGateway
@@ -100,6 +100,7 @@ class MaatwerkProcessParser(ProcessParser):
                 io_mappings.attach(created, mapping)
             if isinstance(created, MappedCallActivity):
                 created.mapping = call_mappings.read(node)
+            multi_instance.checked(created)
         return task_spec
 
 

@@ -1,5 +1,5 @@
-"""Every camunda:* attribute of an element: read and run, accepted with a note that says why
-it changes nothing here, or refused with the reason. None is ignored unseen.
+"""Every camunda:* attribute and extension element: read and run, accepted with a note that
+says why it changes nothing here, or refused with the reason. None is ignored unseen.
 """
 from __future__ import annotations
 
@@ -46,6 +46,9 @@ NO_EFFECT = {
     "decisionRefVersion": _SAME_UPLOAD.format(what="decision"),
     "decisionRefVersionTag": _SAME_UPLOAD.format(what="decision"),
 }
+_NO_JOBS = ("there are no jobs here: a worker that fails a task says how often and when it "
+            "is tried again (retries and retryTimeout of its failure)")
+NO_EFFECT["failedJobRetryTimeCycle"] = _NO_JOBS
 SILENT = {"modelerTemplate", "modelerTemplateVersion"}  # Camunda Modeler's own bookkeeping
 REFUSED = {
     "dueDate": "task due dates are not supported yet; the case's legal decision term "
@@ -85,3 +88,40 @@ def check(upload: ModelUpload, filename: str, element: etree._Element,
         else:
             upload.problem(filename, element_id, f"camunda:{attribute} on a {local} is not "
                            "read by Maatwerk")
+
+
+# extension elements read where they are used (forms, mappings, call activities, properties)
+ELEMENTS_READ = {
+    "properties", "property", "formData", "formField", "validation", "constraint", "value",
+    "inputOutput", "inputParameter", "outputParameter", "list", "map", "entry", "script",
+    "in", "out", "string", "expression", "connectorId",
+}
+ELEMENTS_NO_EFFECT = {
+    "failedJobRetryTimeCycle": _NO_JOBS,
+    "potentialStarter": "who may start a case is set by the roles of Maatwerk",
+}
+ELEMENTS_REFUSED = {
+    "connector": "connectors are not supported",
+    "field": "camunda:field gives a value to Java code: it is read on service and send "
+             "tasks and on listeners (as a variable of the worker's task), not here",
+    "errorEventDefinition": "error event definitions on external tasks are not supported "
+                            "yet; let the worker report a BPMN error",
+}
+
+
+def check_element(upload: ModelUpload, filename: str, element: etree._Element,
+                  element_id: str | None) -> None:
+    """Note or refuse a camunda:* extension element that no check reads."""
+    local = etree.QName(element).localname
+    if local in ELEMENTS_READ:
+        return
+    if local in ELEMENTS_NO_EFFECT:
+        upload.note(filename, element_id, f"camunda:{local} changes nothing here: "
+                    f"{ELEMENTS_NO_EFFECT[local]}")
+    elif local in ELEMENTS_REFUSED:
+        upload.problem(filename, element_id, ELEMENTS_REFUSED[local])
+    else:
+        upload.problem(filename, element_id, f"camunda:{local} is not read by Maatwerk"
+                       + ("; write it as an attribute of the element" if
+                          local in ("delegateExpression", "class", "expression", "topic")
+                          else ""))

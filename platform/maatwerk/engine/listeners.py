@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from . import sandbox, service_calls
+from . import plain_expressions, sandbox, service_calls
 from .field_injection import FieldProblem, fields_of, inject
 from .listener_placement import PlacementProblem, insert_after, insert_before, insert_on, side
 
@@ -211,20 +211,12 @@ def _script_step(listener: etree._Element, script: etree._Element) -> etree._Ele
 
 def _set_variable_step(expression: str) -> etree._Element:
     """`${execution.setVariable('name', value)}`: a step whose output parameter sets it."""
-    path, arguments = service_calls.bean_path(expression, "the expression")
-    if path != "execution.setVariable" or arguments is None or len(arguments) != 2:
-        raise ListenerProblem(f"'{expression}' is not a call of execution.setVariable with "
-                              "a name and a value")
-    name = arguments[0].strip()
-    if len(name) < 2 or name[0] not in "'\"" or name[-1] != name[0] or \
-            not name[1:-1].isidentifier():
-        raise ListenerProblem(f"execution.setVariable: the name {name} must be a quoted "
-                              "variable name")
+    try:
+        name, value = plain_expressions.set_variable(expression)
+    except ValueError as exc:
+        raise ListenerProblem(str(exc)) from None
     step = etree.Element(f"{_B}task")
-    extensions = etree.SubElement(step, f"{_B}extensionElements")
-    mapping = etree.SubElement(extensions, f"{_C}inputOutput")
-    etree.SubElement(mapping, f"{_C}outputParameter", name=name[1:-1]).text = \
-        "${" + arguments[1] + "}"
+    plain_expressions.add_output(step, name, value)
     return step
 
 

@@ -57,12 +57,6 @@ REFUSED = {
                  "(camunda:candidateGroups) on the task instead",
 }
 IGNORED_INSIDE = {"potentialOwner", "humanPerformer", "performer", "extensionElements"}
-CAMUNDA_REFUSED = {
-    # listeners and the fields of service tasks became steps and variables (listeners.py)
-    "field": "camunda:field gives a value to Java code: it is read on service and send "
-             "tasks and on listeners (as a variable of the worker's task), not here",
-    "connector": "connectors are not supported",
-}
 
 
 # -- BPMN --------------------------------------------------------------------------------
@@ -86,8 +80,7 @@ def check_process(upload: ModelUpload, filename: str, process: etree._Element,
         qname = etree.QName(element)
         element_id = _nearest_id(element)
         if qname.namespace == NS["camunda"]:
-            if qname.localname in CAMUNDA_REFUSED:
-                upload.problem(filename, element_id, CAMUNDA_REFUSED[qname.localname])
+            camunda_attributes.check_element(upload, filename, element, element_id)
             continue
         if qname.namespace != NS["bpmn"]:
             continue
@@ -173,6 +166,8 @@ def _check_flow_node(upload: ModelUpload, filename: str, process_id: str, elemen
         facts.form_key = form_key(upload, filename, element)
     if local == "startEvent" and element.get(CAMUNDA + "initiator") is not None:
         facts.initiator = _initiator(upload, filename, element)
+    if local == "startEvent":
+        _check_start_trigger(upload, filename, element)
     if local == "scriptTask":
         _check_script(upload, filename, element)
     elif local in ("serviceTask", "sendTask"):
@@ -188,6 +183,9 @@ def _check_flow_node(upload: ModelUpload, filename: str, process_id: str, elemen
         upload.problem(filename, element_id, "the boundary event is not attached to a task")
     if local == "boundaryEvent":
         facts.attached_to = element.get("attachedToRef")
+        if element.find("bpmn:compensateEventDefinition", NS) is not None:
+            upload.problem(filename, element_id, "compensation is not supported yet: a "
+                           "compensation boundary event and its handler can't run here")
     for timer in element.iterfind("bpmn:timerEventDefinition", NS):
         _check_timer(upload, filename, element_id, timer)
         values = [c for c in timer if isinstance(c.tag, str)]
@@ -202,6 +200,22 @@ def _check_flow_node(upload: ModelUpload, filename: str, process_id: str, elemen
         for message in problems_in_expression(condition.text or ""):
             upload.problem(filename, element_id, f"condition: {message}")
     return facts
+
+
+_NOT_STARTING = {"errorEventDefinition": "an error", "escalationEventDefinition":
+                 "an escalation", "compensateEventDefinition": "compensation"}
+
+
+def _check_start_trigger(upload: ModelUpload, filename: str, element: etree._Element) -> None:
+    """An event subprocess may start on a message, signal, timer or condition here; one
+    that starts on an error, escalation or compensation would start with every case."""
+    for child in element:
+        what = _NOT_STARTING.get(etree.QName(child).localname) if isinstance(
+            child.tag, str) else None
+        if what:
+            upload.problem(filename, element.get("id"), f"an event subprocess that starts on "
+                           f"{what} is not supported yet; catch it with a boundary event on "
+                           "the tasks where it can happen")
 
 
 def _check_call_activity(upload: ModelUpload, filename: str, element: etree._Element) -> None:

@@ -5,7 +5,8 @@ real work is a plugin action linked to the task outside the model. Camunda 7 eva
 such an expression and goes on, and so does Maatwerk: the task becomes a plain task (whose
 output parameter sets `camunda:resultVariable`, if any), and the upload notes that nothing
 is called, and how to have a worker do the work instead. The same holds for an expression
-that computes the result variable (`${bedrag * 2}`).
+that computes the result variable (`${bedrag * 2}`). `${execution.setVariable('status',
+'klaar')}` sets the variable, as it does in Camunda 7.
 """
 from __future__ import annotations
 
@@ -26,8 +27,53 @@ def expand(root: etree._Element, note: Report) -> None:
         for element in list(root.iter(f"{_B}{local}")):
             text = (element.get(f"{_C}expression") or "").strip()
             result = (element.get(f"{_C}resultVariable") or "").strip()
-            if text and _calls_nothing(text, bool(result)):
+            if text.replace(" ", "").startswith(SET_VARIABLE):
+                _setting_task(element, text)
+            elif text and _calls_nothing(text, bool(result)):
                 _as_plain_task(element, text, note)
+
+
+SET_VARIABLE = "${execution.setVariable("
+
+
+def set_variable(expression: str) -> tuple[str, str]:
+    """The name and the value (JUEL) of `${execution.setVariable('name', value)}`; raises
+    ValueError with the reason when it is not that."""
+    path, arguments = service_calls.bean_path(expression, "the expression")
+    if path != "execution.setVariable" or arguments is None or len(arguments) != 2:
+        raise ValueError(f"'{expression}' is not a call of execution.setVariable with a "
+                         "name and a value")
+    name = arguments[0].strip()
+    if len(name) < 2 or name[0] not in "'\"" or name[-1] != name[0] or \
+            not name[1:-1].isidentifier():
+        raise ValueError(f"execution.setVariable: the name {name} must be a quoted variable "
+                         "name")
+    return name[1:-1], "${" + arguments[1] + "}"
+
+
+def add_output(element: etree._Element, name: str, value: str) -> None:
+    """An output parameter on the element (its inputOutput made if it has none)."""
+    extensions = element.find(f"{_B}extensionElements")
+    if extensions is None:
+        extensions = etree.Element(f"{_B}extensionElements")
+        element.insert(0, extensions)
+    mapping = extensions.find(f"{_C}inputOutput")
+    if mapping is None:
+        mapping = etree.SubElement(extensions, f"{_C}inputOutput")
+    etree.SubElement(mapping, f"{_C}outputParameter", name=name).text = value
+
+
+def _setting_task(element: etree._Element, text: str) -> None:
+    """`${execution.setVariable('status', 'klaar')}`: sets the variable, as in Camunda 7
+    (a plain task with an output parameter); one that can't is refused as written."""
+    try:
+        name, value = set_variable(text)
+    except (ValueError, service_calls.ServiceCallProblem):
+        return  # the service task's checks name the reason
+    element.tag = f"{_B}task"
+    for attribute in ("expression", "resultVariable"):
+        element.attrib.pop(f"{_C}{attribute}", None)
+    add_output(element, name, value)
 
 
 _LITERALS = {"true", "false", "null"}
@@ -56,14 +102,7 @@ def _as_plain_task(element: etree._Element, text: str, note: Report) -> None:
     for name in ("expression", "resultVariable"):
         element.attrib.pop(f"{_C}{name}", None)
     if result:
-        extensions = element.find(f"{_B}extensionElements")
-        if extensions is None:
-            extensions = etree.Element(f"{_B}extensionElements")
-            element.insert(0, extensions)
-        mapping = extensions.find(f"{_C}inputOutput")
-        if mapping is None:
-            mapping = etree.SubElement(extensions, f"{_C}inputOutput")
-        etree.SubElement(mapping, f"{_C}outputParameter", name=result).text = text
+        add_output(element, result, text)
     into = f" into '{result}'" if result else ""
     note(element.get("id"), f"camunda:expression '{text}' calls no bean: as in Camunda 7 the "
          f"task evaluates it{into} and the case goes on. (A GZAC plugin action linked to "

@@ -1,0 +1,117 @@
+"""Camunda multi-instance tasks: their collection as Camunda 7 reads it, a clear error
+when it is not a list, and Camunda's loop variables in the completion condition.
+
+`camunda:collection` names a variable (`reviewers`) or is an expression; Camunda Modeler
+users mostly write `${reviewers}`, which the engine took for a variable of that literal
+name. It is read as the variable; another expression is refused at upload. The engine
+iterates what the variable holds; a variable that is missing or not a list failed there
+with a bare TypeError (a server error). Here it is a failed step of the task, with the
+variable named, which a retry runs again after the data is mended.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.camunda.specs.multiinstance_task import (
+    ParallelMultiInstanceTask,
+    SequentialMultiInstanceTask,
+)
+
+
+def _check_collection(spec: Any, my_task: Any) -> None:
+    reference = getattr(spec, "data_input", None)
+    if reference is None:
+        return
+    value = my_task.data.get(reference.bpmn_id)
+    if value is None or isinstance(value, str) or not isinstance(value, Iterable):
+        raise WorkflowTaskException(
+            f"the collection '{reference.bpmn_id}' (camunda:collection) is "
+            f"{'missing' if value is None else 'not a list'} (the task repeats once for each "
+            "item of a list)", task=my_task)
+
+
+def _completed(spec: Any, my_task: Any) -> Any:
+    """The completion condition, with the variables Camunda gives it: nrOfInstances,
+    nrOfCompletedInstances, nrOfActiveInstances (and loopCounter, of the last instance)."""
+    merged = my_task.internal_data.get("merged", [])
+    if not merged or spec.condition is None:
+        return None
+    instances = [c for c in my_task.children if c.task_spec.name == spec.task_spec]
+    last = next(c for c in my_task.children if str(c.id) == merged[-1])
+    remaining = len(my_task.internal_data.get("remaining", []))
+    counts = {"nrOfInstances": len(instances) + remaining,
+              "nrOfCompletedInstances": len(merged),
+              "nrOfActiveInstances": len(instances) - len(merged),
+              "loopCounter": len(merged) - 1}
+    return my_task.workflow.script_engine.evaluate(last, spec.condition, external_context=counts)
+
+
+def _keep_variables(spec: Any, child: Any) -> None:
+    """What an instance set becomes case data, as in Camunda (where a completed task's
+    variables go to the process); the element variable stays the instance's own."""
+    own = {ref.bpmn_id for ref in (spec.output_item, spec.input_item) if ref is not None}
+    collection = {ref.bpmn_id for ref in (spec.data_input, spec.data_output) if ref is not None}
+    for name, value in child.data.items():
+        if name not in own and name not in collection:
+            child.parent.data[name] = value
+
+
+class CheckedSequentialMultiInstanceTask(SequentialMultiInstanceTask):
+    def create_children(self, my_task: Any) -> None:
+        _check_collection(self, my_task)
+        super().create_children(my_task)
+
+    def check_completion_condition(self, my_task: Any) -> Any:
+        return _completed(self, my_task)
+
+    def merge_child(self, workflow: Any, child: Any) -> None:
+        if self.output_item is not None:
+            _keep_variables(self, child)
+        super().merge_child(workflow, child)
+
+
+class CheckedParallelMultiInstanceTask(ParallelMultiInstanceTask):
+    def create_children(self, my_task: Any) -> None:
+        _check_collection(self, my_task)
+        super().create_children(my_task)
+
+    def check_completion_condition(self, my_task: Any) -> Any:
+        return _completed(self, my_task)
+
+    def merge_child(self, workflow: Any, child: Any) -> None:
+        if self.output_item is not None:
+            _keep_variables(self, child)
+        super().merge_child(workflow, child)
+
+
+def checked(spec: Any) -> None:
+    """Give a parsed multi-instance task spec the checks above."""
+    if isinstance(spec, SequentialMultiInstanceTask):
+        spec.__class__ = CheckedSequentialMultiInstanceTask
+    elif isinstance(spec, ParallelMultiInstanceTask):
+        spec.__class__ = CheckedParallelMultiInstanceTask
+
+
+_C = "{http://camunda.org/schema/1.0/bpmn}"
+_B = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+_VARIABLE = re.compile(r"^\$\{\s*([A-Za-z_]\w*)\s*\}$")
+
+
+def expand(root: etree._Element, problem: Callable[[str | None, str], None]) -> None:
+    """`camunda:collection="${name}"` becomes `name`; another expression is refused."""
+    for loop in root.iter(f"{_B}multiInstanceLoopCharacteristics"):
+        given = loop.get(f"{_C}collection")
+        if given is None:
+            continue
+        match = _VARIABLE.match(given.strip())
+        if match:
+            loop.set(f"{_C}collection", match.group(1))
+        elif not given.strip().isidentifier():
+            parent = loop.getparent()
+            problem(parent.get("id") if parent is not None else None,
+                    f"camunda:collection '{given}': name the variable that holds the list, "
+                    "as `items` or `${items}`")

@@ -1,0 +1,170 @@
+"""Operaton's own examples (tests/data/corpus/operaton/SOURCE.md), as saved with the
+`operaton:` namespace: each is uploaded, started and driven to its end through the APIs by
+a person, a worker for every topic its delegates became, and a system that sends its
+messages. An example that can't run here is refused with its reasons."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from corpus_driver import Run, drive, start_by_message
+from helpers import bearer, case_of, start, upload, worker_account
+from maatwerk.persistence.database import Database
+
+OPERATON = Path(__file__).parent / "data" / "corpus" / "operaton"
+RUNS = {
+    "getting-started": Run(
+        ("order-approval.bpmn",), "order-approval",
+        trail=("ServiceTask_CalculateTotal", "UserTask_ApproveOrder"),
+        answers={"ServiceTask_CalculateTotal": {"orderTotal": 1500},
+                 "UserTask_ApproveOrder": {"approved": True}}),
+    "external-task-worker": Run(
+        ("order-fulfillment.bpmn",), "order-fulfillment",
+        trail=("ServiceTask_CheckInventory", "ServiceTask_ArrangeShipping")),
+    "service-tasks": Run(
+        ("payment-processing.bpmn",), "payment-processing",
+        trail=("ServiceTask_EnrichPayment", "ServiceTask_ChargePayment")),
+    "inclusive-gateway": Run(
+        ("insurance-claim.bpmn",), "insurance-claim",
+        trail=("Task_ReviewMedical", "Task_ReviewProperty", "ServiceTask_SettleClaim"),
+        start={"claimType": "both"}),
+    "multi-instance": Run(
+        ("document-review.bpmn",), "document-review",
+        trail=("Task_ReviewDocument", "Task_ReviewDocument"),
+        start={"reviewers": ["beheer", "beheer"]}, expect={"approved": True},
+        answers={"Task_ReviewDocument": {"approved": True}}),
+    "call-activity": Run(
+        ("order-orchestration.bpmn", "validate-order.bpmn", "notify-customer.bpmn"),
+        "order-orchestration", trail=("Task_ValidateOrder", "Task_Notify"),
+        answers={"Task_ValidateOrder": {"orderValid": True}}),
+    "timer-events": Run(("sla-escalation.bpmn",), "sla-escalation",
+                        trail=("UserTask_HandleRequest",)),
+    "user-task-forms": Run(
+        ("leave-request.bpmn",), "leave-request",
+        trail=("UserTask_SubmitRequest", "UserTask_ReviewRequest"),
+        answers={"UserTask_SubmitRequest": {"employeeName": "Anna", "startDate": "2027-01-04",
+                                            "endDate": "2027-01-08", "leaveType": "annual"},
+                 "UserTask_ReviewRequest": {"approved": True, "comments": "Goed"}}),
+    "incident-management": Run(
+        ("incident-management.bpmn",), "incident-management",
+        trail=("Task_FirstLineTriage", "Task_CloseTicket"), start={"timerDuration": "PT4H"},
+        answers={"Task_FirstLineTriage": {"resolved": True}}),
+    "loan-application": Run(
+        ("loan-application.bpmn", "risk-assessment.dmn"), "loan-application",
+        trail=("Task_CreditScore", "Task_AutoApprove"), start={"loanAmount": 20000},
+        expect={"riskLevel": "low"},
+        answers={"Task_CreditScore": {"creditScore": 720}}),
+    "order-fulfillment": Run(
+        ("order-fulfillment.bpmn",), "order-fulfillment",
+        trail=("Task_ValidateInventory", "Task_ChargePayment", "Task_PackShip",
+               "Task_NotifyCustomer"),
+        answers={"Task_ValidateInventory": {"available": True}}),
+    "complaint-resolution": Run(
+        ("complaint-resolution.bpmn",), "complaint-resolution",
+        trail=("Task_AssessComplaint", "Task_ResolveComplaint", "Task_CloseComplaint"),
+        answers={"Task_AssessComplaint": {"severity": "low", "refundWithinAuthority": True}}),
+    "leave-request": Run(
+        ("leave-request.bpmn",), "leave-request",
+        trail=("Task_ValidateRequest", "Task_ManagerReview", "Task_HRRecord",
+               "Task_FinalizeApproval"),
+        answers={"Task_ValidateRequest": {"validationPassed": True},
+                 "Task_ManagerReview": {"approved": True}}),
+    # call activities per item of a list (multi-instance), with camunda:in and out
+    "employee-onboarding": Run(
+        ("employee-onboarding.bpmn", "grant-system-access.bpmn", "provision-equipment.bpmn"),
+        "employee-onboarding",
+        trail=("Task_PrepareOnboarding", "Task_OrderItem", "Task_OrderItem", "Task_GrantAccess",
+               "Task_ActivateAccount"),
+        start={"employeeId": "E-7", "role": "developer", "equipmentList": ["laptop", "phone"]},
+        answers={"Task_GrantAccess": {"accessGranted": True}}, expect={"accessGranted": True}),
+    # task listeners around a user task, a decision, end-event listeners
+    "approval-sla-metrics": Run(
+        ("purchase-requisition-approval.bpmn", "purchase-requisition-routing.dmn"),
+        "purchase-requisition-approval",
+        trail=("approve-requisition__create_listener_1", "approve-requisition",
+               "approve-requisition__complete_listener_2",
+               "purchase-requisition-approval_end-approved__start_listener_1"),
+        start={"amount": 5000.0, "slaDuration": "PT8H"},
+        answers={"approve-requisition": {"approved": True}}),
+    # started by a message, execution.setVariable on a service task, a message waited for
+    "message-events": Run(
+        ("order-shipment.bpmn",), "order-shipment", start_message="OrderPlaced",
+        start={"orderId": "O-1"}, trail=("ShipmentReady",),
+        expect={"status": "processing", "orderId": "O-1", "carrier": "PostNL"},
+        answers={"ShipmentReady": {"carrier": "PostNL"}}),
+    # a message the case waits for, a parallel split and join, a decision
+    "insurance-claim": Run(
+        ("insurance-claim.bpmn", "claim-settlement.dmn"), "insurance-claim",
+        trail=("Task_RequestDocuments", "documentsReceived", "Task_FraudCheck",
+               "Task_AppraiseDamage"),
+        start={"documentDeadline": "PT48H", "claimType": "auto", "claimAmount": 2000.0},
+        answers={"Task_FraudCheck": {"fraudSuspected": False},
+                 "Task_AppraiseDamage": {"appraisedAmount": 1800.0}}),
+}
+REFUSED = {  # (file, element, how the reason starts)
+    "error-compensation": [("book-travel.bpmn", "Boundary_CompensateHotel",
+                            "compensation is not supported yet")],
+    "event-subprocess": [("document-processing.bpmn", "Start_DocError",
+                          "an event subprocess that starts on an error is not supported")],
+    "integration-connectors": [("currency-conversion.bpmn", "FetchExchangeRate",
+                                "connectors are not supported")],
+    "supply-chain-tracking": [("supply-chain-tracking.bpmn", "Start",
+                               "the id 'Start' is reserved by the engine")],
+    "dmn-decision": [("credit-decision.dmn", "credit-decision",
+                      "a decision that uses the outcome of another decision"),
+                     ("credit-decision.dmn", "credit-decision",
+                      "only the first decision of a .dmn file ('risk-level') is read here")],
+}
+
+
+def _topics() -> list[str]:
+    """Every topic the examples' delegates, classes and external tasks become."""
+    found: set[str] = set()
+    for path in OPERATON.glob("*/*.bpmn"):
+        text = path.read_text()
+        found |= set(re.findall(r'delegateExpression="\$\{(\w+)\}"', text))
+        found |= set(re.findall(r'(?:class|topic)="([\w.-]+)"', text))
+    return sorted(found)
+
+
+@pytest.fixture
+def worker(database: Database, demo_loaded: list[str]) -> dict[str, str]:
+    return bearer(worker_account(database, "operaton", [*_topics(), *MESSAGES]))
+
+
+MESSAGES = ["OrderPlaced", "ShipmentReady", "documentsReceived"]
+
+
+@pytest.mark.parametrize("name", sorted(RUNS))
+def test_an_operaton_example_runs_to_its_end(client: FlaskClient, tokens: dict[str, str],
+                                            worker: dict[str, str], name: str) -> None:
+    run = RUNS[name]
+    response = upload(client, tokens["ontwerper"], [
+        (file, (OPERATON / name / file).read_bytes()) for file in run.files])
+    assert response.status_code == 201, response.get_json()
+    assert all(note["element_id"] and note["message"] for note in response.get_json()["notes"])
+    if run.start_message:
+        case_id = start_by_message(client, worker, run.start_message, run.start)
+    else:
+        case_id = start(client, tokens["beheer"], run.key, run.start)["id"]
+    done = drive(client, tokens["beheer"], worker, case_id, run.answers)
+    assert tuple(done.trail) == run.trail, done.trail
+    after = case_of(client, tokens["beheer"], case_id)
+    assert after["status"] == "completed"
+    for name, value in run.expect.items():
+        assert after["data"][name] == value, (name, after["data"])
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_an_operaton_example_that_cannot_run_is_refused_with_its_reasons(
+        client: FlaskClient, tokens: dict[str, str], name: str) -> None:
+    files = sorted((OPERATON / name).iterdir())
+    response = upload(client, tokens["ontwerper"], [(f.name, f.read_bytes()) for f in files])
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    for file, element_id, opening in REFUSED[name]:
+        assert any(e["file"] == file and e["element_id"] == element_id
+                   and e["message"].startswith(opening) for e in errors), errors
