@@ -95,6 +95,14 @@ RUNS = {
         start={"orderId": "O-1"}, trail=("ShipmentReady",),
         expect={"status": "processing", "orderId": "O-1", "carrier": "PostNL"},
         answers={"ShipmentReady": {"carrier": "PostNL"}}),
+    # an http-connector and a custom connector, each a worker of its connector id
+    "integration-connectors": Run(
+        ("currency-conversion.bpmn",), "currency-conversion",
+        trail=("FetchExchangeRate", "ConvertAmount"),
+        start={"exchangeRateServiceUrl": "https://koersen.example/eur-usd", "amount": 100},
+        answers={"FetchExchangeRate": {"response": 1.08},
+                 "ConvertAmount": {"convertedAmount": 108.0}},
+        expect={"exchangeRate": 1.08, "convertedAmount": 108.0}),
     # a message the case waits for, a parallel split and join, a decision
     "insurance-claim": Run(
         ("insurance-claim.bpmn", "claim-settlement.dmn"), "insurance-claim",
@@ -109,8 +117,6 @@ REFUSED = {  # (file, element, how the reason starts)
                             "compensation is not supported yet")],
     "event-subprocess": [("document-processing.bpmn", "Start_DocError",
                           "an event subprocess that starts on an error is not supported")],
-    "integration-connectors": [("currency-conversion.bpmn", "FetchExchangeRate",
-                                "connectors are not supported")],
     "supply-chain-tracking": [("supply-chain-tracking.bpmn", "Start",
                                "the id 'Start' is reserved by the engine")],
     "dmn-decision": [("credit-decision.dmn", "credit-decision",
@@ -121,12 +127,13 @@ REFUSED = {  # (file, element, how the reason starts)
 
 
 def _topics() -> list[str]:
-    """Every topic the examples' delegates, classes and external tasks become."""
+    """Every topic the examples' delegates, classes, external tasks and connectors become."""
     found: set[str] = set()
     for path in OPERATON.glob("*/*.bpmn"):
         text = path.read_text()
         found |= set(re.findall(r'delegateExpression="\$\{(\w+)\}"', text))
         found |= set(re.findall(r'(?:class|topic)="([\w.-]+)"', text))
+        found |= set(re.findall(r'connectorId>([\w.-]+)<', text))
     return sorted(found)
 
 

@@ -25,6 +25,7 @@ from .expressions import problems_in_expression, to_python
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 _C = "{" + CAMUNDA_NS + "}"
 _LOCAL = "camunda_io_local"  # internal data of a task: what its inputs hid or made
+CONNECTOR_MARK = "{urn:maatwerk:rewrite}connector"  # set by connectors.py
 PYTHON_FORMATS = ("python", "py", "python3")
 
 # a value, as nested tuples: ("null",), ("text", str), ("expression", python),
@@ -46,6 +47,8 @@ class Parameter:
 class Mapping:
     inputs: tuple[Parameter, ...]
     outputs: tuple[Parameter, ...]
+    # a connector's task (connectors.py): only the outputs leave it, not what the worker sent
+    connector: bool = False
 
 
 def read(element: etree._Element) -> Mapping | None:
@@ -55,7 +58,7 @@ def read(element: etree._Element) -> Mapping | None:
         return None
     inputs = tuple(_parameter(p, "input") for p in found.iterfind(f"{_C}inputParameter"))
     outputs = tuple(_parameter(p, "output") for p in found.iterfind(f"{_C}outputParameter"))
-    return Mapping(inputs, outputs)
+    return Mapping(inputs, outputs, connector=found.get(CONNECTOR_MARK) is not None)
 
 
 _BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -135,8 +138,9 @@ def evaluate(value: Value, data: dict[str, Any]) -> Any:
 class Inputs:
     """Sets the input parameters as the task becomes ready (a Spiff pre-assignment)."""
 
-    def __init__(self, parameters: tuple[Parameter, ...]) -> None:
+    def __init__(self, parameters: tuple[Parameter, ...], connector: bool = False) -> None:
         self.parameters = parameters
+        self.connector = connector
 
     def assign(self, from_task: Any, to_task: Any) -> None:
         data = to_task.data
@@ -148,6 +152,8 @@ class Inputs:
         to_task.internal_data[_LOCAL] = {
             "hidden": {p.name: data[p.name] for p in self.parameters if p.name in data},
             "made": [p.name for p in self.parameters if p.name not in data]}
+        if self.connector:  # only the outputs leave a connector's task
+            to_task.internal_data[_LOCAL]["before"] = sorted(data)
         data.update(values)
 
 
@@ -163,6 +169,9 @@ class Outputs:
         local = to_task.internal_data.pop(_LOCAL, None) or {}
         for name in local.get("made", []):
             data.pop(name, None)
+        if "before" in local:
+            for name in set(data) - set(local["before"]):
+                data.pop(name)
         data.update(local.get("hidden", {}))
         data.update(values)
 
@@ -182,6 +191,6 @@ def _all(parameters: tuple[Parameter, ...], data: dict[str, Any], task: Any,
 def attach(spec: Any, mapping: Mapping) -> None:
     """Run the mapping around a task spec: inputs when it becomes ready, outputs (and the
     end of the inputs) when it has run."""
-    if mapping.inputs:
-        spec.pre_assign.append(Inputs(mapping.inputs))
+    if mapping.inputs or mapping.connector:
+        spec.pre_assign.append(Inputs(mapping.inputs, mapping.connector))
     spec.post_assign.append(Outputs(mapping.outputs))

@@ -2,10 +2,11 @@
 engine read it (and again, identically, whenever a stored model is loaded):
 
 1. throwing message events become service tasks, or pass (message_throws.py);
-2. the fields of service tasks become their variables (field_injection.py);
-3. service tasks whose expression calls nothing become plain tasks (plain_expressions.py);
-4. listeners become steps of their own (listeners.py);
-5. a multi-instance collection `${items}` names the variable `items` (multi_instance.py).
+2. connectors become external tasks of their connector id (connectors.py);
+3. the fields of service tasks become their variables (field_injection.py);
+4. service tasks whose expression calls nothing become plain tasks (plain_expressions.py);
+5. listeners become steps of their own (listeners.py);
+6. a multi-instance collection `${items}` names the variable `items` (multi_instance.py).
 """
 from __future__ import annotations
 
@@ -13,13 +14,21 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from . import field_injection, listeners, message_throws, multi_instance, plain_expressions
+from . import (
+    connectors,
+    field_injection,
+    listeners,
+    message_throws,
+    multi_instance,
+    plain_expressions,
+)
 
 Report = Callable[[str | None, str], None]  # (element id, message)
 
 
 def rewrite(root: etree._Element, problem: Report, note: Report) -> None:
     message_throws.expand(root, note)
+    connectors.expand(root, problem)
     field_injection.expand(root, problem, note)
     plain_expressions.expand(root, note)
     listeners.expand(root, problem)
