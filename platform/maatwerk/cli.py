@@ -14,7 +14,7 @@ from .config import REPO_ROOT, Settings
 from .persistence.database import Database
 from .persistence.migrate import upgrade
 from .persistence.uow import UnitOfWork
-from .services import accounts, audit, demo, deviations, timers, unit_of_work
+from .services import accounts, audit, demo, deviations, http_connector, timers, unit_of_work
 from .services.errors import DatabaseBusy, ServiceError
 
 log = logging.getLogger("maatwerk")
@@ -93,9 +93,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    log.info("worker started; polling every %ss", args.interval)
+    settings = Settings()
+    connector = http_connector.Allowed(settings.http_connector_allow,
+                                       settings.http_connector_timeout)
+    log.info("worker started; polling every %ss; HTTP connector %s", args.interval,
+             f"calls {', '.join(connector.bases)}" if connector.bases else "off")
     while not stopping:
-        fired = run_worker_pass(database)
+        fired = run_worker_pass(database, connector=connector)
         if fired:
             log.info("fired timers of %d case(s)", fired)
         if args.once:
@@ -107,8 +111,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_worker_pass(database: Database, limit: int = 100) -> int:
-    """Fire every due timer once; each case in its own transaction."""
+def run_worker_pass(database: Database, limit: int = 100,
+                    connector: http_connector.Allowed | None = None) -> int:
+    """Fire every due timer once, each case in its own transaction; then do the waiting
+    http-connector tasks (when the operator allows the connector any URL)."""
     from .persistence.models import utcnow
     with UnitOfWork(database, readonly=True) as uow:
         due = timers.due_cases(uow, utcnow(), limit)
@@ -121,6 +127,15 @@ def run_worker_pass(database: Database, limit: int = 100) -> int:
             log.warning("timers of case %s wait for the next pass: %s", case_id, exc)
         except Exception:  # one broken case must not stop the others
             log.exception("firing timers of case %s failed", case_id)
+    if connector is not None and connector.bases:
+        try:
+            done = http_connector.work_pass(database, connector)
+            if done:
+                log.info("the HTTP connector did %d task(s)", done)
+        except DatabaseBusy as exc:  # the tasks wait for the next pass
+            log.warning("the HTTP connector waits for the next pass: %s", exc)
+        except Exception:
+            log.exception("the HTTP connector failed")
     return fired
 
 

@@ -51,6 +51,12 @@ class Settings:
     db_busy_timeout: float = float(os.environ.get("MAATWERK_DB_BUSY_TIMEOUT", 15))
     db_statement_timeout: float = float(os.environ.get("MAATWERK_DB_STATEMENT_TIMEOUT", 60))
     db_idle_timeout: float = float(os.environ.get("MAATWERK_DB_IDLE_TIMEOUT", 60))
+    # the base URLs the built-in HTTP connector may call (space- or comma-separated; empty:
+    # http-connector tasks wait for an external worker), and its time limit per call
+    http_connector_allow: tuple[str, ...] = tuple(
+        part for part in os.environ.get("MAATWERK_HTTP_CONNECTOR_ALLOW", "").replace(
+            ",", " ").split() if part)
+    http_connector_timeout: float = float(os.environ.get("MAATWERK_HTTP_CONNECTOR_TIMEOUT", 10))
     testing: bool = False
 
     def __post_init__(self) -> None:
@@ -68,5 +74,12 @@ class Settings:
                               "MAATWERK_DB_STATEMENT_TIMEOUT (at most a day)")
         if not 0 < self.db_idle_timeout <= 24 * 3600:
             raise ConfigError("MAATWERK_DB_IDLE_TIMEOUT must be more than 0, at most a day")
+        for base in self.http_connector_allow:
+            if not base.startswith(("http://", "https://")):
+                raise ConfigError(f"MAATWERK_HTTP_CONNECTOR_ALLOW: '{base}' is not an http:// "
+                                  "or https:// URL")
+        if not 0 < self.http_connector_timeout <= 300:
+            raise ConfigError("MAATWERK_HTTP_CONNECTOR_TIMEOUT must be more than 0 and at "
+                              "most 300 seconds")
         if self.max_upload_bytes < 1024:
             raise ConfigError("MAATWERK_MAX_UPLOAD_BYTES is too small")

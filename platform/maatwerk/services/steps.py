@@ -58,8 +58,8 @@ def run_step(uow: UnitOfWork, locate: Locator, action: Action) -> StepOutcome:
         raise Conflict(CONFLICT) from None
     except StepRefused as exc:
         uow.rollback()
-        raise InvalidInput(f"The step can't be taken at {exc.element_id}: {exc.message}. "
-                           "Nothing was changed.") from None
+        raise InvalidInput(f"The step can't be taken at {exc.element_id}: "
+                           f"{exc.message.rstrip('.')}. Nothing was changed.") from None
     return StepOutcome(step.case, open_tasks)
 
 
