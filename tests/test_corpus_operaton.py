@@ -95,6 +95,11 @@ RUNS = {
         start={"orderId": "O-1"}, trail=("ShipmentReady",),
         expect={"status": "processing", "orderId": "O-1", "carrier": "PostNL"},
         answers={"ShipmentReady": {"carrier": "PostNL"}}),
+    # a decision that requires another one (a decision requirements diagram in one file)
+    "dmn-decision": Run(
+        ("loan-application.bpmn", "credit-decision.dmn"), "loan-application",
+        trail=(), start={"creditScore": 720, "requestedAmount": 20000},
+        expect={"loanDecision": "approved"}),
     # an http-connector and a custom connector, each a worker of its connector id
     "integration-connectors": Run(
         ("currency-conversion.bpmn",), "currency-conversion",
@@ -119,10 +124,6 @@ REFUSED = {  # (file, element, how the reason starts)
                           "an event subprocess that starts on an error is not supported")],
     "supply-chain-tracking": [("supply-chain-tracking.bpmn", "Start",
                                "the id 'Start' is reserved by the engine")],
-    "dmn-decision": [("credit-decision.dmn", "credit-decision",
-                      "a decision that uses the outcome of another decision"),
-                     ("credit-decision.dmn", "credit-decision",
-                      "only the first decision of a .dmn file ('risk-level') is read here")],
 }
 
 

@@ -25,7 +25,7 @@ from SpiffWorkflow.camunda.parser.task_spec import (
 )
 from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
 
-from . import call_mappings, decisions, io_mappings, multi_instance
+from . import call_mappings, decision_graph, decisions, io_mappings, multi_instance
 from .call_mappings import MappedCallActivity
 from .event_parsers import BoundaryEventParser, IntermediateCatchEventParser, StartEventParser
 from .joins import LoopSafeInclusiveGateway, LoopSafeParallelGateway
@@ -53,14 +53,16 @@ class DecisionTask(BusinessRuleTask):
 
     def __init__(self, wf_spec: Any, name: str, dmnEngine: Any, result_variable: str | None = None,
                  map_decision_result: str | None = None, aggregation: str | None = None,
-                 **kwargs: Any) -> None:
+                 required: list[tuple[Any, str | None]] | None = None, **kwargs: Any) -> None:
         super().__init__(wf_spec, name, dmnEngine, **kwargs)
         self.result_variable = result_variable
         self.map_decision_result = map_decision_result or "resultList"
         self.aggregation = aggregation
+        self.required = required or []  # (engine, aggregation), dependencies first
 
     def _run_hook(self, my_task: Any) -> bool:
-        outputs = decisions.results(self.dmnEngine, my_task, self.aggregation)
+        outputs = decisions.with_required(self.required, self.dmnEngine, my_task,
+                                          self.aggregation)
         if self.result_variable:
             my_task.data[self.result_variable] = decisions.shaped(
                 outputs, self.map_decision_result, my_task)
@@ -82,6 +84,7 @@ class DecisionTaskParser(BusinessRuleTaskParser):
             result_variable=self.node.get(CAMUNDA + "resultVariable"),
             map_decision_result=self.node.get(CAMUNDA + "mapDecisionResult"),
             aggregation=self.process_parser.parser.aggregations.get(decision_ref),
+            required=self.process_parser.parser.required_engines(decision_ref, self.node),
             **self.bpmn_attributes)
 
 
@@ -110,16 +113,25 @@ class MaatwerkParser(CamundaParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.aggregations: dict[str, str] = {}  # decision id -> COLLECT's SUM, MIN, ...
+        self.requirements: dict[str, list[str]] = {}  # decision id -> the decisions it needs
 
     def add_dmn_xml(self, node: Any, filename: str | None = None) -> None:
-        """Also keeps each table's aggregation, which the engine's DMN parser does not read."""
+        """Also keeps each table's aggregation, which the engine's DMN parser does not read,
+        and what each decision requires; gives the engine each decision on its own."""
         for decision in node.iter():
             if isinstance(decision.tag, str) and decision.tag.endswith("}decision"):
                 for table in decision:
                     if isinstance(table.tag, str) and table.tag.endswith("}decisionTable") \
                             and table.get("aggregation"):
                         self.aggregations[decision.get("id")] = table.get("aggregation")
-        super().add_dmn_xml(node, filename=filename)
+        self.requirements.update(decision_graph.requirements(node))
+        for part in decision_graph.split(node):
+            super().add_dmn_xml(part, filename=filename)
+
+    def required_engines(self, decision_ref: str, node: Any) -> list[tuple[Any, str | None]]:
+        """The engines of the decisions `decision_ref` requires, dependencies first."""
+        return [(self.get_engine(ref, node), self.aggregations.get(ref))
+                for ref in decision_graph.order(decision_ref, self.requirements)]
     OVERRIDE_PARSER_CLASSES = dict(CamundaParser.OVERRIDE_PARSER_CLASSES)  # noqa: RUF012
     OVERRIDE_PARSER_CLASSES[full_tag("businessRuleTask")] = (DecisionTaskParser, DecisionTask)
     # joins that count only this round's tokens inside a loop (joins.py)

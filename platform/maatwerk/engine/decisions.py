@@ -39,6 +39,27 @@ def results(engine: DMNEngine, task: Any, aggregation: str | None) -> list[dict[
     return outputs  # RULE ORDER, COLLECT
 
 
+def with_required(required: list[tuple[DMNEngine, str | None]], engine: DMNEngine, task: Any,
+                  aggregation: str | None) -> list[dict[str, Any]]:
+    """The decision's results after the decisions it requires (dependencies first): their
+    outputs are inputs of the ones after them, for this evaluation only, as in Camunda (one
+    result gives its outputs, several give each output as a list of values)."""
+    data = task.data
+    saved = dict(data)
+    try:
+        for needed, needed_aggregation in required:
+            found = results(needed, task, needed_aggregation)
+            if len(found) == 1:
+                data.update(found[0])
+            else:
+                for name in {name for output in found for name in output}:
+                    data[name] = [output.get(name) for output in found]
+        return results(engine, task, aggregation)
+    finally:
+        data.clear()
+        data.update(saved)
+
+
 def _aggregated(outputs: list[dict[str, Any]], aggregation: str, task: Any) -> dict[str, Any]:
     names = {name for output in outputs for name in output}
     name = next(iter(names)) if names else "result"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from . import feel, sandbox
+from . import decision_graph, feel, sandbox
 from .decisions import AGGREGATIONS
 from .expressions import problems_in_expression
 from .model_upload import ModelUpload
@@ -17,18 +17,16 @@ HIT_POLICIES = ("UNIQUE", "FIRST", "ANY", "RULE ORDER", "COLLECT")
 
 def check_dmn(upload: ModelUpload, filename: str, root: etree._Element) -> None:
     ns = {"dmn": etree.QName(root).namespace or ""}
-    first = None
+    graph = decision_graph.requirements(root)
     for decision in root.iterfind("dmn:decision", ns):
         decision_id = decision.get("id", "")
+        if decision_id in upload.decisions:
+            upload.problem(filename, decision_id, "another decision of the upload has this id")
         upload.decisions.add(decision_id)
-        if decision.find("dmn:informationRequirement/dmn:requiredDecision", ns) is not None:
-            upload.problem(filename, decision_id, "a decision that uses the outcome of another "
-                           "decision (a decision requirements diagram) is not supported yet; "
-                           "call each decision from its own business rule task")
-        if first is not None:
-            upload.problem(filename, decision_id, f"only the first decision of a .dmn file "
-                           f"('{first}') is read here; put this one in a file of its own")
-        first = first or decision_id
+        try:
+            decision_graph.order(decision_id, graph)
+        except decision_graph.RequirementProblem as exc:
+            upload.problem(filename, decision_id, str(exc))
         tables = decision.findall("dmn:decisionTable", ns)
         if len(tables) != 1:
             upload.problem(filename, decision_id, "a decision needs exactly one decision table "
