@@ -24,6 +24,7 @@ class Run:
     notes: int = 0  # how many notes the upload gives (what changes nothing, or is not sent)
     start_message: str | None = None  # the case starts when this message is sent
     expect: dict[str, Any] = field(default_factory=dict)  # case data at the end
+    messages: tuple[str, ...] = ()  # which message to send, in turn, when several are awaited
 
 
 def start_by_message(client: FlaskClient, worker: dict[str, str], name: str,
@@ -43,9 +44,12 @@ class Drive:
 
 
 def drive(client: FlaskClient, person: str, worker: dict[str, str], case_id: int,
-          answers: dict[str, dict[str, Any]], limit: int = 40) -> Drive:
-    """Do the first open step until the case ends."""
+          answers: dict[str, dict[str, Any]], limit: int = 40,
+          messages: tuple[str, ...] = ()) -> Drive:
+    """Do the first open step until the case ends; of the messages awaited, send the next
+    of `messages` (else the first)."""
     done = Drive()
+    planned = list(messages)
     for _ in range(limit):
         case = case_of(client, person, case_id)
         if case["status"] == "completed":
@@ -58,7 +62,8 @@ def drive(client: FlaskClient, person: str, worker: dict[str, str], case_id: int
             else:
                 _complete(client, person, task, answers.get(task["element_id"], {}))
         elif case["waiting_for_messages"]:
-            name = case["waiting_for_messages"][0]["name"]
+            awaited = [wait["name"] for wait in case["waiting_for_messages"]]
+            name = planned.pop(0) if planned and planned[0] in awaited else awaited[0]
             done.trail.append(name)
             _send(client, worker, case_id, name, answers.get(name, {}))
         else:

@@ -25,7 +25,14 @@ from SpiffWorkflow.camunda.parser.task_spec import (
 )
 from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
 
-from . import call_mappings, decision_graph, decisions, io_mappings, multi_instance
+from . import (
+    call_mappings,
+    decision_graph,
+    decisions,
+    io_mappings,
+    multi_instance,
+    reserved_ids,
+)
 from .call_mappings import MappedCallActivity
 from .event_parsers import BoundaryEventParser, IntermediateCatchEventParser, StartEventParser
 from .joins import LoopSafeInclusiveGateway, LoopSafeParallelGateway
@@ -104,6 +111,7 @@ class MaatwerkProcessParser(ProcessParser):
             if isinstance(created, MappedCallActivity):
                 created.mapping = call_mappings.read(node)
             multi_instance.checked(created)
+            reserved_ids.restore(created)
         return task_spec
 
 

@@ -11,6 +11,7 @@ from . import (
     call_mappings,
     camunda_attributes,
     io_mappings,
+    reserved_ids,
     sandbox,
     service_calls,
     vendors,
@@ -21,7 +22,6 @@ from .model_forms import form_key
 from .model_upload import ModelUpload
 
 BPMN = "{" + NS["bpmn"] + "}"
-RESERVED_IDS = {"Start", "End", "Root"}  # names of the engine's own internal tasks
 
 FLOW_NODES = {
     "startEvent", "endEvent", "userTask", "manualTask", "task", "scriptTask",
@@ -140,7 +140,7 @@ def _nearest_id(element: etree._Element) -> str | None:
     node: etree._Element | None = element
     while node is not None:
         if node.get("id"):
-            return node.get("id")
+            return reserved_ids.original(node.get("id"))
         node = node.getparent()
     return None
 
@@ -148,10 +148,7 @@ def _nearest_id(element: etree._Element) -> str | None:
 def _check_flow_node(upload: ModelUpload, filename: str, process_id: str, element: etree._Element,
                      all_ids: set[str | None]) -> ElementFacts:
     local = etree.QName(element).localname
-    element_id = element.get("id") or ""
-    if element_id in RESERVED_IDS:
-        upload.problem(filename, element_id, f"the id '{element_id}' is reserved by the engine; "
-                                             "give the element another id in Camunda Modeler")
+    element_id = reserved_ids.original(element.get("id")) or ""
     facts = ElementFacts(
         element_id=element_id, type=local, name=element.get("name") or element_id,
         process_id=process_id, documentation=_documentation(element),

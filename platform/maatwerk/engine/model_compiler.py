@@ -20,7 +20,7 @@ from ..domain.process_model import (
     ModelRefused,
     UploadedFile,
 )
-from . import feel, model_rewrites, vendors
+from . import feel, model_rewrites, reserved_ids, vendors
 from .camunda import NS, MaatwerkParser
 from .dmn_checks import check_dmn
 from .model_checks import BPMN, check_process, extension_properties
@@ -209,4 +209,4 @@ def _compiled(upload: ModelUpload, key: str, main: etree._Element,
 
 
 def _is_top_level(process: etree._Element, element_id: str) -> bool:
-    return any(child.get("id") == element_id for child in process)
+    return any(reserved_ids.original(child.get("id")) == element_id for child in process)

@@ -6,7 +6,8 @@ engine read it (and again, identically, whenever a stored model is loaded):
 3. the fields of service tasks become their variables (field_injection.py);
 4. service tasks whose expression calls nothing become plain tasks (plain_expressions.py);
 5. listeners become steps of their own (listeners.py);
-6. a multi-instance collection `${items}` names the variable `items` (multi_instance.py).
+6. a multi-instance collection `${items}` names the variable `items` (multi_instance.py);
+7. the ids the engine keeps for itself (`Start`, ...) get internal ones (reserved_ids.py).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from . import (
     message_throws,
     multi_instance,
     plain_expressions,
+    reserved_ids,
 )
 
 Report = Callable[[str | None, str], None]  # (element id, message)
@@ -33,3 +35,4 @@ def rewrite(root: etree._Element, problem: Report, note: Report) -> None:
     plain_expressions.expand(root, note)
     listeners.expand(root, problem)
     multi_instance.expand(root, problem)
+    reserved_ids.expand(root)

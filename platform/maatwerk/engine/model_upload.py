@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from lxml import etree
 
 from ..domain.process_model import ModelProblem
+from .reserved_ids import original
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class ModelUpload:
     notes: list[ModelProblem] = field(default_factory=list)
 
     def problem(self, file: str, element_id: str | None, message: str) -> None:
-        self.problems.append(ModelProblem(file, element_id, message))
+        self.problems.append(ModelProblem(file, original(element_id), message))
 
     def note(self, file: str, element_id: str | None, message: str) -> None:
-        self.notes.append(ModelProblem(file, element_id, message))
+        self.notes.append(ModelProblem(file, original(element_id), message))
