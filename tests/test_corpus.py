@@ -46,6 +46,13 @@ RUNS = {
     "process-vars": Run(("process-vars.bpmn",), "process-vars", trail=("do-something",),
                         start={"name": "Anna"}, answers={"do-something": {"naam": "Anna"}}),
     "medewerker-dossier": Run(("medewerker-dossier.bpmn",), "nieuwe-medewerker", trail=()),
+    # a start form whose field ids have hyphens (jaar-omzet), as camunda:formData allows
+    "big-example": Run(("big-example.bpmn",), "big-example",
+                       trail=("Task_16y6fvk", "UserTask_1kitoe5", "UserTask_1qsou1e",
+                              "UserTask_0nfi7o9"),
+                       start={"voornaam": "Anna", "achternaam": "Bakker",
+                              "emailadres": "anna@example.nl", "jaar-omzet": "120000",
+                              "leen-bedrag": "25000", "lening-startdatum": "2027-03-01"}),
     "form-flow": Run(("form-flow.bpmn",), "form-flow-process", trail=("use-form-flow",)),
 }
 REFUSED = {
@@ -90,6 +97,11 @@ def test_a_real_model_runs_to_its_end(client: FlaskClient, tokens: dict[str, str
         assert json.loads(variables["arg2"])["documentUrls"] == run.start["documentUrls"]
         assert case_of(client, tokens["beheer"], case["id"])["data"]["betrokkeneType"] == \
             "natuurlijk_persoon"  # the decision table's output
+    if name == "big-example":
+        data = case_of(client, tokens["beheer"], case["id"])["data"]
+        assert (data["jaar-omzet"], data["lening-startdatum"]) == ("120000", "2027-03-01")
+        page = client.get("/aanvragen/big-example").get_data(as_text=True)
+        assert 'name="jaar-omzet"' in page and 'name="lening-startdatum"' in page
     if name == "bezwaar":
         statuses = [c["variables"]["arg1"]["value"] for c in seen
                     if c["topicName"] == STATUS]

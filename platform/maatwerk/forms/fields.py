@@ -27,7 +27,7 @@ __all__ = [
     "finish_field",
 ]
 
-KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 class Problems:
@@ -73,11 +73,13 @@ def describe(component_id: str, key: str, ctype: str) -> str:
 
 
 def check_key(key: str, report: FieldProblems) -> bool:
-    """A key becomes a data variable: a Python identifier that clashes with nothing."""
+    """A key becomes a data variable that clashes with nothing: letters, digits, _ and -
+    (Camunda's formData ids may have hyphens, as `jaar-omzet`; such a variable is read by
+    its name in data, not in an expression, where `-` is a minus, as in Camunda)."""
     if not KEY_RE.fullmatch(key) or keyword.iskeyword(key) or key.startswith("_"):
         report.add(
-            f"{report.subject} heeft sleutel {key!r}; een sleutel mag alleen letters, cijfers "
-            "en _ bevatten, mag niet met een cijfer of _ beginnen en mag geen "
+            f"{report.subject} heeft sleutel {key!r}; een sleutel mag alleen letters, cijfers, "
+            "_ en - bevatten, moet met een letter beginnen en mag geen "
             "Python-sleutelwoord zijn.",
         )
         return False
