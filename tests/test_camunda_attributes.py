@@ -87,3 +87,32 @@ def test_camunda_initiator_names_who_started_the_case(
     assert refused.status_code == 422
     assert "camunda:initiator 'gestart door' is not a variable name" in \
         refused.get_json()["errors"][0]["message"]
+
+
+FORMS = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="D" targetNamespace="x">
+  <bpmn:process id="lening" isExecutable="true">
+    <bpmn:startEvent id="Start_1" camunda:formKey="formio:lening-aanvragen">
+      <bpmn:extensionElements>
+        <camunda:formData businessKey="email">
+          <camunda:formField id="email" label="E-mail" type="string" />
+        </camunda:formData>
+      </bpmn:extensionElements>
+    </bpmn:startEvent>
+    <bpmn:endEvent id="End_1" />
+    <bpmn:sequenceFlow id="F1" sourceRef="Start_1" targetRef="End_1" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_a_form_that_is_not_the_one_shown_is_noted(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    """A GZAC start event names its form.io form and has form fields: the fields are shown,
+    and the upload says so; formData's businessKey is noted too."""
+    response = _upload(client, tokens["ontwerper"], FORMS)
+    assert response.status_code == 201, response.get_json()
+    messages = sorted(n["message"] for n in response.get_json()["notes"])
+    assert messages[0].startswith("camunda:formData businessKey 'email' changes nothing here")
+    assert messages[1].startswith("form key 'formio:lening-aanvragen' points at a form "
+                                  "Maatwerk can't show; the form fields")

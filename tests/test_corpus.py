@@ -52,7 +52,8 @@ RUNS = {
                               "UserTask_0nfi7o9"),
                        start={"voornaam": "Anna", "achternaam": "Bakker",
                               "emailadres": "anna@example.nl", "jaar-omzet": "120000",
-                              "leen-bedrag": "25000", "lening-startdatum": "2027-03-01"}),
+                              "leen-bedrag": "25000", "lening-startdatum": "2027-03-01"},
+                       notes=2),  # its form.io form key, and formData's businessKey
     "form-flow": Run(("form-flow.bpmn",), "form-flow-process", trail=("use-form-flow",)),
 }
 REFUSED = {

@@ -113,6 +113,10 @@ def check_element(upload: ModelUpload, filename: str, element: etree._Element,
                   element_id: str | None) -> None:
     """Note or refuse a camunda:* extension element that no check reads."""
     local = etree.QName(element).localname
+    if local == "formData" and element.get("businessKey"):
+        upload.note(filename, element_id, f"camunda:formData businessKey "
+                    f"'{element.get('businessKey')}' changes nothing here: a case's business "
+                    "key is its reference, which Maatwerk gives it")
     if local in ELEMENTS_READ:
         return
     if local in ELEMENTS_NO_EFFECT:

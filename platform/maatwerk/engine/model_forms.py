@@ -37,12 +37,20 @@ def form_key(upload: ModelUpload, filename: str, element: etree._Element) -> str
     form_ref = element.get(CAMUNDA + "formRef")
     form_key_attr = element.get(CAMUNDA + "formKey")
     fields = element.findall("bpmn:extensionElements/camunda:formData/camunda:formField", NS)
+    if fields and (form_ref or (form_key_attr or "").startswith(CAMUNDA_FORMS)):
+        upload.note(filename, element_id, "the form fields (camunda:formData) are not shown: "
+                    "the Camunda Form the task names is, as in Camunda 7")
     if form_ref:
         key = f"ref:{form_ref}"
         if key not in upload.forms and form_ref not in upload.refused_forms:
             upload.problem(filename, element_id, f"the form '{form_ref}' (camunda:formRef) was "
                                                  "not uploaded; add its .form file")
         return key
+    if form_key_attr and form_key_attr.startswith(CAMUNDA_FORMS):
+        return _form_file(upload, filename, element_id, form_key_attr)
+    if fields and form_key_attr:
+        upload.note(filename, element_id, f"form key '{form_key_attr}' points at a form "
+                    "Maatwerk can't show; the form fields (camunda:formData) are shown instead")
     if fields:
         parsed = upload.form_parser.form_data(element_id, [_form_field(f) for f in fields])
         if parsed.definition is None:
@@ -52,8 +60,6 @@ def form_key(upload: ModelUpload, filename: str, element: etree._Element) -> str
         key = f"inline:{element_id}"
         upload.forms[key] = parsed.definition
         return key
-    if form_key_attr and form_key_attr.startswith(CAMUNDA_FORMS):
-        return _form_file(upload, filename, element_id, form_key_attr)
     if form_key_attr:
         upload.problem(filename, element_id, f"form key '{form_key_attr}' points at a web page "
                        "Maatwerk can't show; use a Camunda Form (formRef) or form fields")
