@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from .io_mappings import CONNECTOR_MARK
+from .io_mappings import CONNECTOR_MARK, mapping_element
 
 _B = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 _C = "{http://camunda.org/schema/1.0/bpmn}"
@@ -49,7 +49,7 @@ def _as_external_task(element: etree._Element, connector: etree._Element,
         return
     element.set(f"{_C}type", "external")
     element.set(f"{_C}topic", connector_id)
-    mapping = _task_mapping(element)
+    mapping = mapping_element(element)
     mapping.set(MARK, connector_id)
     given_io = connector.find(f"{_C}inputOutput")
     if given_io is None:
@@ -64,14 +64,3 @@ def _as_external_task(element: etree._Element, connector: etree._Element,
     first_output = len(taken) + len(inputs)
     for index, parameter in enumerate(given_io.iterfind(f"{_C}outputParameter")):
         mapping.insert(first_output + index, parameter)  # before the task's own outputs
-
-
-def _task_mapping(element: etree._Element) -> etree._Element:
-    extensions = element.find(f"{_B}extensionElements")
-    if extensions is None:
-        extensions = etree.Element(f"{_B}extensionElements")
-        element.insert(0, extensions)
-    mapping = extensions.find(f"{_C}inputOutput")
-    if mapping is None:
-        mapping = etree.SubElement(extensions, f"{_C}inputOutput")
-    return mapping

@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 from lxml import etree
 
+from .io_mappings import mapping_element
+
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 _C = "{" + CAMUNDA_NS + "}"
 _B = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
@@ -61,13 +63,7 @@ def inject(step: etree._Element, fields: list[etree._Element]) -> None:
     """Make each field an input parameter of `step` (a flow element), and remove it."""
     if not fields:
         return
-    extensions = step.find(f"{_B}extensionElements")
-    if extensions is None:
-        extensions = etree.Element(f"{_B}extensionElements")
-        step.insert(0, extensions)
-    mapping = extensions.find(f"{_C}inputOutput")
-    if mapping is None:
-        mapping = etree.SubElement(extensions, f"{_C}inputOutput")
+    mapping = mapping_element(step)
     taken = {p.get("name") for p in mapping.iterfind(f"{_C}inputParameter")}
     for field in fields:
         name = (field.get("name") or "").strip()

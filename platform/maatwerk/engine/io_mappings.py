@@ -51,6 +51,19 @@ class Mapping:
     connector: bool = False
 
 
+def mapping_element(element: etree._Element) -> etree._Element:
+    """The element's camunda:inputOutput, made (with its extensionElements) if it has none:
+    for the model rewrites that add parameters (connectors, fields, setVariable, ...)."""
+    extensions = element.find(f"{{{_BPMN}}}extensionElements")
+    if extensions is None:
+        extensions = etree.Element(f"{{{_BPMN}}}extensionElements")
+        element.insert(0, extensions)
+    found = extensions.find(f"{_C}inputOutput")
+    if found is None:
+        found = etree.SubElement(extensions, f"{_C}inputOutput")
+    return found
+
+
 def read(element: etree._Element) -> Mapping | None:
     """The mapping of a flow element (None: it has none); raises MappingProblem."""
     found = element.find(f"{{{_BPMN}}}extensionElements/{_C}inputOutput")

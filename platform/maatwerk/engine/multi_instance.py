@@ -60,10 +60,14 @@ def _keep_variables(spec: Any, child: Any) -> None:
             child.parent.data[name] = value
 
 
-class CheckedSequentialMultiInstanceTask(SequentialMultiInstanceTask):
+class _Checked:
+    """What both kinds of multi-instance task add to the engine's (mixed in before it)."""
+
+    output_item: Any
+
     def create_children(self, my_task: Any) -> None:
         _check_collection(self, my_task)
-        super().create_children(my_task)
+        super().create_children(my_task)  # type: ignore[misc]
 
     def check_completion_condition(self, my_task: Any) -> Any:
         return _completed(self, my_task)
@@ -71,21 +75,15 @@ class CheckedSequentialMultiInstanceTask(SequentialMultiInstanceTask):
     def merge_child(self, workflow: Any, child: Any) -> None:
         if self.output_item is not None:
             _keep_variables(self, child)
-        super().merge_child(workflow, child)
+        super().merge_child(workflow, child)  # type: ignore[misc]
 
 
-class CheckedParallelMultiInstanceTask(ParallelMultiInstanceTask):
-    def create_children(self, my_task: Any) -> None:
-        _check_collection(self, my_task)
-        super().create_children(my_task)
+class CheckedSequentialMultiInstanceTask(_Checked, SequentialMultiInstanceTask):
+    pass
 
-    def check_completion_condition(self, my_task: Any) -> Any:
-        return _completed(self, my_task)
 
-    def merge_child(self, workflow: Any, child: Any) -> None:
-        if self.output_item is not None:
-            _keep_variables(self, child)
-        super().merge_child(workflow, child)
+class CheckedParallelMultiInstanceTask(_Checked, ParallelMultiInstanceTask):
+    pass
 
 
 def checked(spec: Any) -> None:

@@ -16,6 +16,7 @@ from lxml import etree
 
 from . import juel, service_calls
 from .expressions import problems_in_expression
+from .io_mappings import mapping_element
 
 _B = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 _C = "{http://camunda.org/schema/1.0/bpmn}"
@@ -53,14 +54,7 @@ def set_variable(expression: str) -> tuple[str, str]:
 
 def add_output(element: etree._Element, name: str, value: str) -> None:
     """An output parameter on the element (its inputOutput made if it has none)."""
-    extensions = element.find(f"{_B}extensionElements")
-    if extensions is None:
-        extensions = etree.Element(f"{_B}extensionElements")
-        element.insert(0, extensions)
-    mapping = extensions.find(f"{_C}inputOutput")
-    if mapping is None:
-        mapping = etree.SubElement(extensions, f"{_C}inputOutput")
-    etree.SubElement(mapping, f"{_C}outputParameter", name=name).text = value
+    etree.SubElement(mapping_element(element), f"{_C}outputParameter", name=name).text = value
 
 
 def _setting_task(element: etree._Element, text: str) -> None:
