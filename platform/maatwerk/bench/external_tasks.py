@@ -17,6 +17,7 @@ from ..persistence.uow import UnitOfWork
 from ..services import accounts, process_models
 from .http_runs import Client, Gunicorn
 from .setup import PASSWORD
+from .threads import timed
 
 KEY = "bench_ten_external"
 TOPIC = "bench"
@@ -82,12 +83,7 @@ def run(url: str, env: dict[str, Any], worker_token: str, workers: int,
         threads = [threading.Thread(target=_work, args=(server.port, worker_token,
                                                         f"bench-{i}", latencies, failures))
                    for i in range(workers)]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
+        elapsed = timed(threads)
     if failures:
         raise RuntimeError(f"an external-task client failed: {failures[0]!r}")
     return {**summary(latencies), "tasks_per_second": round(len(latencies) / elapsed, 1),

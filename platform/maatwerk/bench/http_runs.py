@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .threads import timed
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -114,12 +116,7 @@ def run(url: str, env: dict[str, Any], workers: int, cases: int, clients: int) -
         per_client = max(1, cases // clients)
         threads = [threading.Thread(target=_drive, args=(server.port, env, per_client, latencies))
                    for _ in range(clients)]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
+        elapsed = timed(threads)
         rss = server.rss_mib_per_worker()
     return {**summary(latencies), "cases_per_second": round(per_client * clients / elapsed, 1),
             "workers": workers, "clients": clients, "rss_mib_per_worker": rss}

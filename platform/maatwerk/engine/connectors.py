@@ -11,17 +11,15 @@ the task's own, as it stays the connector's in Camunda.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from lxml import etree
 
 from .io_mappings import CONNECTOR_MARK, mapping_element
+from .model_upload import Report
 
 _B = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 _C = "{http://camunda.org/schema/1.0/bpmn}"
 MARK = CONNECTOR_MARK  # on the inputOutput of a connector's task
 _IMPLEMENTATION = ("class", "delegateExpression", "expression", "type", "topic")
-Report = Callable[[str | None, str], None]  # (element id, message)
 
 
 def expand(root: etree._Element, problem: Report) -> None:

@@ -11,18 +11,16 @@ name, seen by the worker and gone when the step ends.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from lxml import etree
 
 from .io_mappings import mapping_element
+from .model_upload import Report
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 _C = "{" + CAMUNDA_NS + "}"
 _B = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 
 
-Report = Callable[[str | None, str], None]  # (element id, message)
 
 
 class FieldProblem(ValueError):

@@ -12,7 +12,6 @@ from lxml import etree
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _B = "{" + BPMN_NS + "}"
-GATEWAYS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway"}
 NO_PATH_IN = {"startEvent", "boundaryEvent"}
 JOINS = {"parallelGateway", "inclusiveGateway"}  # an exclusive merge lets each path through
 

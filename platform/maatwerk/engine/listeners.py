@@ -19,7 +19,6 @@ the element's id followed by `__<event>_listener_<n>`; workers see it as the act
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from lxml import etree
@@ -27,10 +26,10 @@ from lxml import etree
 from . import plain_expressions, sandbox, service_calls
 from .field_injection import FieldProblem, fields_of, inject
 from .listener_placement import PlacementProblem, insert_after, insert_before, insert_on, side
+from .model_upload import Report
 
 _B = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 _C = "{http://camunda.org/schema/1.0/bpmn}"
-Problem = Callable[[str | None, str], None]  # (element id, message)
 
 EXECUTION_EVENTS = {"start", "end", "take"}
 TASK_EVENTS = {"create", "complete"}
@@ -43,7 +42,7 @@ NOT_A_STEP = {
                "boundary event",
 }
 _PLAIN = {"startEvent", "endEvent", "intermediateThrowEvent", "exclusiveGateway",
-          "parallelGateway", "inclusiveGateway", "eventBasedGateway", "process"}
+          "parallelGateway", "inclusiveGateway", "eventBasedGateway"}
 _PYTHON = ("python", "py", "python3")
 
 
@@ -62,7 +61,7 @@ class _Owner:
     count: int = 0
 
 
-def expand(root: etree._Element, problem: Problem) -> None:
+def expand(root: etree._Element, problem: Report) -> None:
     """Turn every listener of the file's executable processes into a step; a listener that
     can't run is reported through `problem` and left out."""
     for process in root.iterfind(f"{_B}process"):
@@ -70,7 +69,7 @@ def expand(root: etree._Element, problem: Problem) -> None:
             _expand_process(process, problem)
 
 
-def _expand_process(process: etree._Element, problem: Problem) -> None:
+def _expand_process(process: etree._Element, problem: Report) -> None:
     process_id = process.get("id") or ""
     listeners = list(process.iter(f"{_C}executionListener", f"{_C}taskListener"))
     # the process's start listeners run first, its end listeners last
@@ -172,7 +171,7 @@ def _step(owner: _Owner, listener: etree._Element, event: str,
     element = owner.element
     local = etree.QName(element).localname
     element_id = element.get("id") or ""
-    prefix = f"{owner.process_id}_" if local in _PLAIN and local != "process" else ""
+    prefix = f"{owner.process_id}_" if local in _PLAIN else ""
     step_id = f"{prefix}{element_id}__{event}_listener_{owner.count}"
     name = f"{element.get('name') or element_id} ({_describe(listener)})"
     script = listener.find(f"{_C}script")

@@ -13,15 +13,14 @@ engine reads a model:
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from lxml import etree
+
+from .model_upload import Report
 
 _B = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 _C = "{http://camunda.org/schema/1.0/bpmn}"
 IMPLEMENTATION = ("type", "topic", "class", "delegateExpression", "expression",
                   "resultVariable")
-Report = Callable[[str | None, str], None]  # (element id, message)
 NOTHING_SENT = ("the message event has no implementation, so (as in Camunda 7) it sends "
                 "nothing and the case goes on; to have a worker send the message, choose "
                 "Implementation 'External' with a topic in Camunda Modeler")

@@ -11,8 +11,6 @@ engine read it (and again, identically, whenever a stored model is loaded):
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from lxml import etree
 
 from . import (
@@ -24,8 +22,7 @@ from . import (
     plain_expressions,
     reserved_ids,
 )
-
-Report = Callable[[str | None, str], None]  # (element id, message)
+from .model_upload import Report
 
 
 def rewrite(root: etree._Element, problem: Report, note: Report) -> None:

@@ -6,6 +6,7 @@ compiler a :class:`FormParser`, which turns each form's source (a ``.form`` file
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -13,6 +14,9 @@ from lxml import etree
 
 from ..domain.process_model import ModelProblem
 from .reserved_ids import original
+
+# how a model rewrite reports a problem or a note: (element id, message)
+Report = Callable[[str | None, str], None]
 
 
 @dataclass(frozen=True)

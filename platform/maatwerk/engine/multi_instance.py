@@ -11,7 +11,7 @@ variable named, which a retry runs again after the data is mended.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from lxml import etree
@@ -20,6 +20,8 @@ from SpiffWorkflow.camunda.specs.multiinstance_task import (
     ParallelMultiInstanceTask,
     SequentialMultiInstanceTask,
 )
+
+from .model_upload import Report
 
 
 def _check_collection(spec: Any, my_task: Any) -> None:
@@ -99,7 +101,7 @@ _B = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 _VARIABLE = re.compile(r"^\$\{\s*([A-Za-z_]\w*)\s*\}$")
 
 
-def expand(root: etree._Element, problem: Callable[[str | None, str], None]) -> None:
+def expand(root: etree._Element, problem: Report) -> None:
     """`camunda:collection="${name}"` becomes `name`; another expression is refused."""
     for loop in root.iter(f"{_B}multiInstanceLoopCharacteristics"):
         given = loop.get(f"{_C}collection")

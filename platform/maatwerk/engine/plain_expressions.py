@@ -10,17 +10,15 @@ that computes the result variable (`${bedrag * 2}`). `${execution.setVariable('s
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from lxml import etree
 
 from . import juel, service_calls
 from .expressions import problems_in_expression
 from .io_mappings import mapping_element
+from .model_upload import Report
 
 _B = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 _C = "{http://camunda.org/schema/1.0/bpmn}"
-Report = Callable[[str | None, str], None]  # (element id, message)
 
 
 def expand(root: etree._Element, note: Report) -> None:
