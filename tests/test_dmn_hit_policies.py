@@ -1,6 +1,7 @@
 """DMN hit policies and result mappings as Camunda 7 has them: UNIQUE and ANY refuse
 ambiguity, FIRST takes the first match, RULE ORDER and COLLECT every match (COLLECT with
-SUM, MIN, MAX or COUNT one value), and camunda:mapDecisionResult shapes the result."""
+SUM, MIN, MAX or COUNT one value), and camunda:mapDecisionResult shapes the result; and
+DMN 1.3's PRIORITY and OUTPUT ORDER, which order matches by the output values."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,11 +19,15 @@ BPMN = (DATA / "feel_leges.bpmn").read_text().replace(
     'camunda:mapDecisionResult="singleEntry"',
     'camunda:decisionRef="kortingen" camunda:resultVariable="uitkomst" '
     'camunda:mapDecisionResult="{mapping}"')
+OUTPUT = 'name="korting" typeRef="integer" />'
+# the discounts by priority: 5 before 1 before 10 before 20 (rule order is 10, 5, 20, 1)
+LISTED = ('name="korting" typeRef="integer"><outputValues id="UnaryTests_Korting">'
+          '<text>5, 1,10 ,20</text></outputValues></output>')
 
 
 def _case(client: FlaskClient, tokens: dict[str, str], table: str, mapping: str,
-          leeftijd: int = 10) -> dict[str, Any]:
-    dmn = DMN.replace('hitPolicy="UNIQUE"', table)
+          leeftijd: int = 10, dmn: str = DMN) -> dict[str, Any]:
+    dmn = dmn.replace('hitPolicy="UNIQUE"', table).replace(OUTPUT, LISTED)
     response = upload(client, tokens["ontwerper"], [
         ("korting.bpmn", BPMN.replace("{mapping}", mapping)), ("kortingen.dmn", dmn)])
     assert response.status_code == 201, response.get_json()
@@ -38,6 +43,8 @@ def _case(client: FlaskClient, tokens: dict[str, str], table: str, mapping: str,
     ('hitPolicy="COLLECT" aggregation="MIN"', "singleEntry", 1),
     ('hitPolicy="COLLECT" aggregation="MAX"', "singleEntry", 10),
     ('hitPolicy="COLLECT" aggregation="COUNT"', "singleEntry", 3),
+    ('hitPolicy="PRIORITY"', "singleEntry", 5),
+    ('hitPolicy="OUTPUT ORDER"', "collectEntries", [5, 1, 10]),
 ])
 def test_hit_policies_and_result_mappings_decide_as_in_camunda(
         client: FlaskClient, tokens: dict[str, str], table: str, mapping: str,
@@ -63,7 +70,8 @@ def test_ambiguous_results_stop_the_step_with_a_clear_error(
 
 
 @pytest.mark.parametrize(("table", "message"), [
-    ('hitPolicy="PRIORITY"', "hit policy 'PRIORITY' is not supported yet"),
+    ('hitPolicy="PRIORITY"', "no output column lists its output values"),
+    ('hitPolicy="DECIDE"', "hit policy 'DECIDE' is not supported yet"),
     ('hitPolicy="FIRST" aggregation="SUM"', "aggregation 'SUM' is not supported"),
     ('hitPolicy="COLLECT" aggregation="AVG"', "aggregation 'AVG' is not supported"),
 ])
@@ -75,3 +83,31 @@ def test_what_cannot_be_decided_is_refused_at_upload(
     assert response.status_code == 422
     assert any(message in p["message"] for p in response.get_json()["errors"]), \
         response.get_json()
+
+
+@pytest.mark.parametrize(("listed", "entry", "message"), [
+    ("<text>5,1,10</text>", "<text>20</text>",
+     "output entry '20' is not one of the output values of output column 'korting'"),
+    ("<text>5;1</text>", "<text>20</text>", "output values '5;1' of output column 'korting'"),
+])
+def test_output_values_are_checked_at_upload(
+        client: FlaskClient, tokens: dict[str, str], listed: str, entry: str,
+        message: str) -> None:
+    dmn = DMN.replace('hitPolicy="UNIQUE"', 'hitPolicy="PRIORITY"').replace(
+        OUTPUT, LISTED.replace("<text>5, 1,10 ,20</text>", listed))
+    response = upload(client, tokens["ontwerper"], [
+        ("korting.bpmn", BPMN.replace("{mapping}", "singleEntry")), ("kortingen.dmn", dmn)])
+    assert response.status_code == 422
+    problems = response.get_json()["errors"]
+    assert any(message in p["message"] and p["file"] == "kortingen.dmn" for p in problems), \
+        problems
+
+
+def test_a_priority_rule_that_gives_an_unlisted_value_stops_the_step(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    """An output entry that is an expression is checked when its rule matches."""
+    case = _case(client, tokens, 'hitPolicy="PRIORITY"', "singleEntry",
+                 dmn=DMN.replace("<text>10</text>", "<text>leeftijd * 3</text>"))
+    assert case["status"] == "error"
+    assert ("rule 1 gives 30 for 'korting', which is not one of its output values"
+            in case["error"]), case["error"]

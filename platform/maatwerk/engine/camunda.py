@@ -56,20 +56,23 @@ class PassThroughTask(NoneTask):
 
 class DecisionTask(BusinessRuleTask):
     """A business rule task that decides as Camunda 7 does (decisions.py): its table's hit
-    policy and aggregation, and camunda:resultVariable with mapDecisionResult."""
+    policy, aggregation and output values, and camunda:resultVariable with
+    mapDecisionResult."""
 
     def __init__(self, wf_spec: Any, name: str, dmnEngine: Any, result_variable: str | None = None,
-                 map_decision_result: str | None = None, aggregation: str | None = None,
-                 required: list[tuple[Any, str | None]] | None = None, **kwargs: Any) -> None:
+                 map_decision_result: str | None = None,
+                 options: decisions.TableOptions | None = None,
+                 required: list[tuple[Any, decisions.TableOptions]] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(wf_spec, name, dmnEngine, **kwargs)
         self.result_variable = result_variable
         self.map_decision_result = map_decision_result or "resultList"
-        self.aggregation = aggregation
-        self.required = required or []  # (engine, aggregation), dependencies first
+        self.options = options or decisions.TableOptions()
+        self.required = required or []  # (engine, options), dependencies first
 
     def _run_hook(self, my_task: Any) -> bool:
         outputs = decisions.with_required(self.required, self.dmnEngine, my_task,
-                                          self.aggregation)
+                                          self.options)
         if self.result_variable:
             my_task.data[self.result_variable] = decisions.shaped(
                 outputs, self.map_decision_result, my_task)
@@ -90,7 +93,7 @@ class DecisionTaskParser(BusinessRuleTaskParser):
             dmnEngine=self.process_parser.parser.get_engine(decision_ref, self.node),
             result_variable=self.node.get(CAMUNDA + "resultVariable"),
             map_decision_result=self.node.get(CAMUNDA + "mapDecisionResult"),
-            aggregation=self.process_parser.parser.aggregations.get(decision_ref),
+            options=self.process_parser.parser.table_options(decision_ref),
             required=self.process_parser.parser.required_engines(decision_ref, self.node),
             **self.bpmn_attributes)
 
@@ -120,25 +123,29 @@ class MaatwerkParser(CamundaParser):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.aggregations: dict[str, str] = {}  # decision id -> COLLECT's SUM, MIN, ...
+        self.options: dict[str, decisions.TableOptions] = {}  # decision id -> its table's
         self.requirements: dict[str, list[str]] = {}  # decision id -> the decisions it needs
 
     def add_dmn_xml(self, node: Any, filename: str | None = None) -> None:
-        """Also keeps each table's aggregation, which the engine's DMN parser does not read,
-        and what each decision requires; gives the engine each decision on its own."""
+        """Also keeps what the engine's DMN parser does not read of each table (aggregation,
+        output values) and what each decision requires; gives the engine each decision on
+        its own."""
         for decision in node.iter():
             if isinstance(decision.tag, str) and decision.tag.endswith("}decision"):
                 for table in decision:
-                    if isinstance(table.tag, str) and table.tag.endswith("}decisionTable") \
-                            and table.get("aggregation"):
-                        self.aggregations[decision.get("id")] = table.get("aggregation")
+                    if isinstance(table.tag, str) and table.tag.endswith("}decisionTable"):
+                        self.options[decision.get("id")] = decisions.table_options(table)
         self.requirements.update(decision_graph.requirements(node))
         for part in decision_graph.split(node):
             super().add_dmn_xml(part, filename=filename)
 
-    def required_engines(self, decision_ref: str, node: Any) -> list[tuple[Any, str | None]]:
+    def table_options(self, decision_ref: str) -> decisions.TableOptions:
+        return self.options.get(decision_ref) or decisions.TableOptions()
+
+    def required_engines(self, decision_ref: str,
+                         node: Any) -> list[tuple[Any, decisions.TableOptions]]:
         """The engines of the decisions `decision_ref` requires, dependencies first."""
-        return [(self.get_engine(ref, node), self.aggregations.get(ref))
+        return [(self.get_engine(ref, node), self.table_options(ref))
                 for ref in decision_graph.order(decision_ref, self.requirements)]
     OVERRIDE_PARSER_CLASSES = dict(CamundaParser.OVERRIDE_PARSER_CLASSES)  # noqa: RUF012
     OVERRIDE_PARSER_CLASSES[full_tag("businessRuleTask")] = (DecisionTaskParser, DecisionTask)
