@@ -631,8 +631,8 @@ def test_a_form_designer_learns_at_upload_what_a_file_field_cannot_do() -> None:
     for component, fragment in (({"accept": ".docx,.pdf"}, "'.docx'"),
                                 ({"accept": "text/html"}, "'text/html'"),
                                 ({"accept": "=bestandstypen"}, "FEEL"),
-                                ({"multiple": "=meer"}, "'meerdere'"),
-                                ({"defaultValue": "x.pdf"}, "geen standaardwaarde")):
+                                ({"multiple": "=meer"}, "'multiple'"),
+                                ({"defaultValue": "x.pdf"}, "has no default value")):
         with pytest.raises(FormDefinitionError) as refused:
             parse_formjs(form(component))
         assert fragment in str(refused.value), (component, str(refused.value))

@@ -368,7 +368,7 @@ def test_phone_validation_type_and_custom() -> None:
         ({"type": "filepicker", "key": "bijlage", "accept": ".docx"}, "'.docx'"),
         ({"type": "expression", "key": "totaal", "expression": "=a+b"}, "expression"),
         ({"type": "documentPreview"}, "documentPreview"),
-        ({"type": "wizzard", "key": "x"}, "onbekend type 'wizzard'"),
+        ({"type": "wizzard", "key": "x"}, "unknown type 'wizzard'"),
         (
             {"type": "datetime", "subtype": "time", "timeLabel": "Tijd", "key": "tijd"},
             "subtype 'time'",
@@ -395,12 +395,12 @@ def test_phone_validation_type_and_custom() -> None:
             {"type": "radio", "key": "keuze", "label": "Keuze", "valuesExpression": "=opties"},
             "valuesKey/valuesExpression",
         ),
-        ({"type": "select", "key": "s", "label": "S", "values": []}, "geen keuzemogelijkheden"),
-        ({"type": "textfield", "label": "Naam"}, "geen sleutel"),
-        ({"type": "textfield", "key": "naam", "label": "=voornaam + achternaam"}, "FEEL-expressie"),
+        ({"type": "select", "key": "s", "label": "S", "values": []}, "has no options"),
+        ({"type": "textfield", "label": "Naam"}, "has no key"),
+        ({"type": "textfield", "key": "naam", "label": "=voornaam + achternaam"}, "FEEL"),
         (
             {"type": "textfield", "key": "naam", "label": "Naam", "validate": {"pattern": "[a-z"}},
-            "ongeldig patroon",
+            "invalid pattern",
         ),
         (
             {
@@ -409,24 +409,24 @@ def test_phone_validation_type_and_custom() -> None:
                 "label": "Naam",
                 "conditional": {"hide": "=x = 1"},
             },
-            "voorwaardelijke zichtbaarheid",
+            "shown on a condition",
         ),
-        ({"type": "group", "label": "G", "path": "adres", "components": []}, "gegevenspad"),
-        ({"type": "textfield", "key": "adres.straat", "label": "Straat"}, "sleutel 'adres.straat'"),
-        ({"type": "textfield", "key": "class", "label": "Klasse"}, "Python-sleutelwoord"),
-        ({"type": "textfield", "key": "data", "label": "Data"}, "gereserveerde sleutel 'data'"),
+        ({"type": "group", "label": "G", "path": "adres", "components": []}, "data path"),
+        ({"type": "textfield", "key": "adres.straat", "label": "Straat"}, "key 'adres.straat'"),
+        ({"type": "textfield", "key": "class", "label": "Klasse"}, "Python keyword"),
+        ({"type": "textfield", "key": "data", "label": "Data"}, "reserved key 'data'"),
         (
             {"type": "number", "key": "n", "label": "N", "validate": {"min": "=ondergrens"}},
-            "vast getal",
+            "fixed number",
         ),
         (
             {"type": "textfield", "key": "t", "label": "T", "validate": {"validationType": "iban"}},
             "iban",
         ),
-        ({"type": "text", "text": "Hallo {{naam}}"}, "sjabloon"),
+        ({"type": "text", "text": "Hallo {{naam}}"}, "template"),
         (
             {"type": "textfield", "key": "t", "label": "T", "readonly": '=status = "x"'},
-            "alleen lezen",
+            "read only",
         ),
         (
             {
@@ -436,7 +436,7 @@ def test_phone_validation_type_and_custom() -> None:
                 "values": [{"label": "A", "value": "a"}],
                 "defaultValue": "b",
             },
-            "standaardwaarde 'b'",
+            "default value 'b'",
         ),
     ],
 )
@@ -721,8 +721,8 @@ def test_camunda_form_data_problems_are_collected() -> None:
     where = [w for w, _ in info.value.problems]
     assert where == ["bestand", "n", "e", "s", "s"]
     sentences = " ".join(s for _, s in info.value.problems)
-    assert "'file'" in sentences and "'nul'" in sentences and "keuzemogelijkheden" in sentences
-    assert "meerdere onderdelen" in sentences
+    assert "'file'" in sentences and "'nul'" in sentences and "has no options" in sentences
+    assert "more than one component" in sentences
 
 
 # --------------------------------------------------------------------------

@@ -79,10 +79,11 @@ def html_accept(content_types: tuple[str, ...] = ()) -> str:
     return ",".join([t.content_type for t in found] + [e for t in found for e in t.extensions])
 
 
-def kinds_text(content_types: tuple[str, ...] = ()) -> str:
-    """"PDF, PNG of JPEG"."""
+def kinds_text(content_types: tuple[str, ...] = (), or_word: str = "of") -> str:
+    """"PDF, PNG of JPEG" (`or_word` "or": in English)."""
     labels = [t.label for t in kinds(content_types)]
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " of " + labels[-1]
+    return labels[0] if len(labels) == 1 else (
+        ", ".join(labels[:-1]) + f" {or_word} " + labels[-1])
 
 
 def size_text(size: int) -> str:

@@ -37,7 +37,7 @@ def from_camunda_form_data(form_id: str, fields: list[dict[str, Any]]) -> FormDe
     result: list[FormField] = []
     for index, spec in enumerate(fields):
         if not isinstance(spec, Mapping):
-            problems.add(f"veld {index + 1}", f"Veld {index + 1} is geen object.")
+            problems.add(f"field {index + 1}", f"Field {index + 1} is not an object.")
             continue
         ff = _read_field(index, spec, problems)
         if ff is not None:
@@ -57,12 +57,12 @@ def _read_field(index: int, spec: Mapping[str, Any], problems: Problems) -> Form
     key = str(spec.get("id") or "")
     ctype = str(spec.get("type") or "")
     report = problems.of(
-        key or f"veld {index + 1}",
-        f"Veld {key!r} (type {ctype!r})" if key else f"Veld {index + 1}",
+        key or f"field {index + 1}",
+        f"Field {key!r} (type {ctype!r})" if key else f"Field {index + 1}",
     )
     problems_before = report.count
     if not key:
-        report.add(f"{report.subject} heeft geen id.")
+        report.add(f"{report.subject} has no id.")
     else:
         check_key(key, report)
     properties = spec.get("properties") or {}
@@ -80,8 +80,8 @@ def _read_field(index: int, spec: Mapping[str, Any], problems: Problems) -> Form
     read_type = _TYPES.get(ctype)
     if read_type is None:
         report.add(
-            f"{report.subject}: type {ctype!r} wordt niet ondersteund; "
-            "gebruik string, long, boolean, date of enum.",
+            f"{report.subject}: type {ctype!r} is not supported; "
+            "use string, long, boolean, date or enum.",
         )
         return None
     read_type(spec, properties, values, report)
@@ -97,7 +97,7 @@ def _constraints(spec: Mapping[str, Any], report: FieldProblems) -> dict[str, An
         try:
             name, config = entry
         except (TypeError, ValueError):
-            report.add(f"{subject}: ongeldige validatieregel {entry!r}.")
+            report.add(f"{subject}: invalid validation constraint {entry!r}.")
             continue
         name = str(name).lower()
         if name in ("required", "readonly"):
@@ -109,8 +109,8 @@ def _constraints(spec: Mapping[str, Any], report: FieldProblems) -> dict[str, An
                     raise ValueError
             except ValueError:
                 report.add(
-                    f"{subject}: {name} moet een geheel getal van 0 of meer zijn, "
-                    f"niet {config!r}.",
+                    f"{subject}: {name} must be a whole number of 0 or more, "
+                    f"not {config!r}.",
                 )
                 continue
             values["min_length" if name == "minlength" else "max_length"] = count
@@ -118,20 +118,20 @@ def _constraints(spec: Mapping[str, Any], report: FieldProblems) -> dict[str, An
             try:
                 values[name] = float(str(config).strip())
             except ValueError:
-                report.add(f"{subject}: {name} moet een getal zijn, niet {config!r}.")
+                report.add(f"{subject}: {name} must be a number, not {config!r}.")
         else:
-            report.add(f"{subject}: validatieregel {name!r} wordt niet ondersteund.")
+            report.add(f"{subject}: validation constraint {name!r} is not supported.")
     return values
 
 
 def _check_constraints_fit(values: dict[str, Any], report: FieldProblems) -> None:
     if ("min" in values or "max" in values) and values["type"] != "number":
-        report.add(f"{report.subject}: min/max kan alleen bij getallen (long).")
+        report.add(f"{report.subject}: min/max only fit numbers (long).")
     if ("min_length" in values or "max_length" in values) and values["type"] not in {
         "textfield",
         "textarea",
     }:
-        report.add(f"{report.subject}: minlength/maxlength kan alleen bij tekst (string).")
+        report.add(f"{report.subject}: minlength/maxlength only fit text (string).")
 
 
 # --------------------------------------------------------------------------
@@ -158,7 +158,7 @@ def _long(spec: Mapping[str, Any], properties: Mapping[str, Any], values: dict[s
         try:
             values["default"] = int(str(default).strip())
         except ValueError:
-            report.add(f"{report.subject}: standaardwaarde {default!r} is geen geheel getal.")
+            report.add(f"{report.subject}: default value {default!r} is not a whole number.")
             values["default"] = None
 
 
@@ -173,7 +173,7 @@ def _boolean(spec: Mapping[str, Any], properties: Mapping[str, Any], values: dic
         elif text in _FALSE:
             values["default"] = False
         else:
-            report.add(f"{report.subject}: standaardwaarde {default!r} is geen true of false.")
+            report.add(f"{report.subject}: default value {default!r} is not true or false.")
             values["default"] = None
 
 
@@ -190,7 +190,7 @@ def _enum(spec: Mapping[str, Any], properties: Mapping[str, Any], values: dict[s
         try:
             value, option_label = entry
         except (TypeError, ValueError):
-            report.add(f"{report.subject}: ongeldige keuze {entry!r}.")
+            report.add(f"{report.subject}: invalid option {entry!r}.")
             continue
         label = option_label if option_label is not None else value
         options.append(Option(value=str(value), label=str(label)))

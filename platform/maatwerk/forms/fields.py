@@ -31,7 +31,7 @@ KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 class Problems:
-    """Every problem of one form, as ``(component id or key, readable Dutch sentence)``."""
+    """Every problem of one form, as ``(component id or key, readable sentence)``."""
 
     def __init__(self) -> None:
         self.items: list[tuple[str, str]] = []
@@ -46,7 +46,7 @@ class Problems:
 @dataclass(frozen=True)
 class FieldProblems:
     """The problems of one field: ``where`` they are reported, ``subject`` names the field
-    in the sentences (e.g. ``Onderdeel 'Field_1' (sleutel 'naam', type 'textfield')``)."""
+    in the sentences (e.g. ``Component 'Field_1' (key 'naam', type 'textfield')``)."""
 
     problems: Problems
     where: str
@@ -62,11 +62,11 @@ class FieldProblems:
 
 
 def describe(component_id: str, key: str, ctype: str) -> str:
-    """E.g. ``Onderdeel 'Field_0x' (sleutel 'naam', type 'textfield')``."""
-    name = f"Onderdeel {component_id!r}" if component_id else "Onderdeel"
+    """E.g. ``Component 'Field_0x' (key 'naam', type 'textfield')``."""
+    name = f"Component {component_id!r}" if component_id else "Component"
     details = []
     if key:
-        details.append(f"sleutel {key!r}")
+        details.append(f"key {key!r}")
     if ctype:
         details.append(f"type {ctype!r}")
     return f"{name} ({', '.join(details)})" if details else name
@@ -78,14 +78,14 @@ def check_key(key: str, report: FieldProblems) -> bool:
     its name in data, not in an expression, where `-` is a minus, as in Camunda)."""
     if not KEY_RE.fullmatch(key) or keyword.iskeyword(key) or key.startswith("_"):
         report.add(
-            f"{report.subject} heeft sleutel {key!r}; een sleutel mag alleen letters, cijfers, "
-            "_ en - bevatten, moet met een letter beginnen en mag geen "
-            "Python-sleutelwoord zijn.",
+            f"{report.subject} has key {key!r}; a key may only hold letters, digits, "
+            "_ and -, must start with a letter and must not be a "
+            "Python keyword.",
         )
         return False
     if key in RESERVED_KEYS:
         report.add(
-            f"{report.subject} gebruikt de gereserveerde sleutel {key!r}; kies een andere naam."
+            f"{report.subject} uses the reserved key {key!r}; choose another name."
         )
         return False
     return True
@@ -95,24 +95,24 @@ def compile_pattern(pattern: str, report: FieldProblems) -> str | None:
     try:
         re.compile(pattern)
     except re.error as exc:
-        report.add(f"{report.subject} heeft een ongeldig patroon {pattern!r}: {exc}.")
+        report.add(f"{report.subject} has an invalid pattern {pattern!r}: {exc}.")
         return None
     return pattern
 
 
 def check_options(options: list[Option], report: FieldProblems) -> None:
     if not options:
-        report.add(f"{report.subject} heeft geen keuzemogelijkheden.")
+        report.add(f"{report.subject} has no options.")
         return
     seen: set[str] = set()
     for option in options:
         if not option.value.strip():
             report.add(
-                f"{report.subject} heeft een keuze zonder waarde (value); "
-                "elke keuze heeft een waarde nodig.",
+                f"{report.subject} has an option without a value; "
+                "every option needs one.",
             )
         if option.value in seen:
-            report.add(f"{report.subject} heeft keuze {option.value!r} meer dan één keer.")
+            report.add(f"{report.subject} has option {option.value!r} more than once.")
         seen.add(option.value)
 
 
@@ -125,8 +125,8 @@ def _check_default(ff: FormField, report: FieldProblems) -> None:
     for value in defaults:
         if value not in values:
             report.add(
-                f"{report.subject} heeft standaardwaarde {value!r}, "
-                "maar dat is geen van de keuzes."
+                f"{report.subject} has default value {value!r}, "
+                "but that is none of its options."
             )
 
 
@@ -139,8 +139,8 @@ def check_unique_keys(result: Iterable[FormField], problems: Problems) -> None:
             other = first[ff.key]
             problems.add(
                 ff.id or ff.key,
-                f"Sleutel {ff.key!r} wordt door meerdere onderdelen gebruikt "
-                f"({other.id or '?'!s} en {ff.id or '?'!s}); elke sleutel moet uniek zijn.",
+                f"Key {ff.key!r} is used by more than one component "
+                f"({other.id or '?'!s} and {ff.id or '?'!s}); every key must be unique.",
             )
         else:
             first[ff.key] = ff

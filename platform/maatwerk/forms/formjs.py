@@ -40,13 +40,13 @@ _FEEL_STRING_RE = re.compile(r'^=\s*(?:"((?:[^"\\]|\\.)*)"|\'((?:[^\'\\]|\\.)*)\
 
 _DECORATIVE = {"button", "spacer", "separator", "image"}
 _REFUSED = {
-    "dynamiclist": "een herhalende lijst (dynamiclist) kan niet zonder JavaScript worden ingevuld",
-    "table": "tabellen met gegevens (table) worden niet ondersteund",
-    "iframe": "ingesloten pagina's (iframe) worden niet ondersteund",
-    "expression": "berekende velden (expression) vereisen FEEL en worden niet ondersteund",
-    "documentPreview": "documentvoorbeelden (documentPreview) worden niet ondersteund",
-    "script": "scripts in formulieren worden niet ondersteund",
-    "js": "scripts in formulieren worden niet ondersteund",
+    "dynamiclist": "a repeating list (dynamiclist) can't be filled in without JavaScript",
+    "table": "data tables (table) are not supported",
+    "iframe": "embedded pages (iframe) are not supported",
+    "expression": "computed fields (expression) need FEEL and are not supported",
+    "documentPreview": "document previews (documentPreview) are not supported",
+    "script": "scripts in forms are not supported",
+    "js": "scripts in forms are not supported",
 }
 
 
@@ -61,18 +61,18 @@ def parse_formjs(source: str | bytes) -> FormDefinition:
     form_id = document.get("id")
     if not isinstance(form_id, str) or not form_id.strip():
         problems.add(
-            "formulier", "Het formulier heeft geen id; dat is nodig voor camunda:formRef."
+            "form", "The form has no id; camunda:formRef needs one."
         )
         form_id = ""
     form_type = document.get("type", "default")
     if form_type != "default":
         problems.add(
-            form_id or "formulier", f"Onbekend formuliertype {form_type!r}; verwacht 'default'."
+            form_id or "form", f"Unknown form type {form_type!r}; expected 'default'."
         )
     if "components" not in document:
-        problems.add(form_id or "formulier", "Het formulier heeft geen 'components'.")
+        problems.add(form_id or "form", "The form has no 'components'.")
     else:
-        _read_components(document["components"], form_id or "formulier", problems, fields)
+        _read_components(document["components"], form_id or "form", problems, fields)
     check_unique_keys(fields, problems)
     if problems.items:
         raise FormDefinitionError(problems.items, form_id=form_id)
@@ -86,7 +86,7 @@ def _document(source: str | bytes) -> dict[str, Any]:
             source = source.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise FormDefinitionError(
-                [("formulier", f"Het bestand is geen geldige UTF-8-tekst: {exc}.")]
+                [("form", f"The file is not valid UTF-8 text: {exc}.")]
             ) from None
     try:
         document = json.loads(source)
@@ -94,14 +94,14 @@ def _document(source: str | bytes) -> dict[str, Any]:
         raise FormDefinitionError(
             [
                 (
-                    "formulier",
-                    (f"Het formulier is geen geldige JSON (regel {exc.lineno}, "
-                    f"kolom {exc.colno}): {exc.msg}."),
+                    "form",
+                    (f"The form is not valid JSON (line {exc.lineno}, "
+                    f"column {exc.colno}): {exc.msg}."),
                 )
             ]
         ) from None
     if not isinstance(document, dict):
-        raise FormDefinitionError([("formulier", "Het formulier moet een JSON-object zijn.")])
+        raise FormDefinitionError([("form", "The form must be a JSON object.")])
     return document
 
 
@@ -118,22 +118,22 @@ class _Component(FieldProblems):
         if value is None:
             return ""
         if not isinstance(value, str):
-            self.add(f"{self.subject}: {what} moet tekst zijn.")
+            self.add(f"{self.subject}: {what} must be text.")
             return ""
         if value.startswith("="):
             match = _FEEL_STRING_RE.match(value)
             if not match:
                 self.add(
-                    f"{self.subject}: {what} is een FEEL-expressie ({value!r}); alleen vaste "
-                    'tekst zoals ="Naam" wordt ondersteund.',
+                    f"{self.subject}: {what} is a FEEL expression ({value!r}); only fixed "
+                    'text such as ="Naam" is supported.',
                 )
                 return ""
             literal = match.group(1) if match.group(1) is not None else match.group(2)
             return re.sub(r"\\(.)", r"\1", literal)
         if "{{" in value:
             self.add(
-                f"{self.subject}: {what} bevat een sjabloon ({{{{ ... }}}}); "
-                "sjablonen worden niet ondersteund.",
+                f"{self.subject}: {what} contains a template ({{{{ ... }}}}); "
+                "templates are not supported.",
             )
             return ""
         return value
@@ -148,8 +148,8 @@ class _Component(FieldProblems):
             if normalized in {"=false", "= false", ""}:
                 return False
         self.add(
-            f"{self.subject}: {what} is afhankelijk van een expressie ({value!r}); "
-            "alleen aan of uit wordt ondersteund.",
+            f"{self.subject}: {what} depends on an expression ({value!r}); "
+            "only on or off is supported.",
         )
         return False
 
@@ -165,7 +165,7 @@ class _Component(FieldProblems):
                 return float(value)
             except ValueError:
                 pass
-        self.add(f"{self.subject}: {what} moet een vast getal zijn, niet {value!r}.")
+        self.add(f"{self.subject}: {what} must be a fixed number, not {value!r}.")
         return None
 
     def count_of(self, value: Any, what: str) -> int | None:
@@ -173,24 +173,25 @@ class _Component(FieldProblems):
         if number is None:
             return None
         if number < 0 or number != int(number):
-            self.add(f"{self.subject}: {what} moet een geheel getal van 0 of meer zijn.")
+            self.add(f"{self.subject}: {what} must be a whole number of 0 or more.")
             return None
         return int(number)
 
     def options(self, values: Any) -> list[Option]:
         if not isinstance(values, list):
-            self.add(f"{self.subject} heeft geen keuzemogelijkheden (values).")
+            self.add(f"{self.subject} has no options (values).")
             return []
         result: list[Option] = []
         for index, item in enumerate(values):
             if not isinstance(item, dict):
-                self.add(f"{self.subject}: keuze {index + 1} is geen object met label en value.")
+                self.add(f"{self.subject}: option {index + 1} is not an object with label "
+                         "and value.")
                 continue
             value = item.get("value")
             if isinstance(value, bool) or not isinstance(value, str | int | float):
-                self.add(f"{self.subject}: keuze {index + 1} heeft geen geldige waarde (value).")
+                self.add(f"{self.subject}: option {index + 1} has no valid value.")
                 continue
-            label = self.literal(item.get("label", value), f"het label van keuze {index + 1}")
+            label = self.literal(item.get("label", value), f"the label of option {index + 1}")
             result.append(Option(value=str(value), label=label or str(value)))
         check_options(result, self)
         return result
@@ -204,11 +205,11 @@ class _Component(FieldProblems):
 def _read_components(components: Any, parent: str, problems: Problems,
                      fields: list[FormField]) -> None:
     if not isinstance(components, list):
-        problems.add(parent, f"'components' van {parent} moet een lijst zijn.")
+        problems.add(parent, f"'components' of {parent} must be a list.")
         return
     for index, component in enumerate(components):
         if not isinstance(component, dict):
-            problems.add(f"{parent}[{index}]", f"Onderdeel {index} van {parent} is geen object.")
+            problems.add(f"{parent}[{index}]", f"Component {index} of {parent} is not an object.")
             continue
         _read_component(component, f"{parent}[{index}]", problems, fields)
 
@@ -225,25 +226,25 @@ def _read_component(c: dict[str, Any], position: str, problems: Problems,
         problems, where, describe(cid, key, ctype if isinstance(ctype, str) else "")
     )
     if not isinstance(ctype, str) or not ctype:
-        report.add(f"{report.subject} heeft geen type.")
+        report.add(f"{report.subject} has no type.")
         return
     if ctype in _DECORATIVE:
         return  # decoration and buttons: the page renders its own submit button
     conditional = c.get("conditional")
     if isinstance(conditional, dict) and conditional.get("hide"):
         report.add(
-            f"{report.subject} heeft voorwaardelijke zichtbaarheid (conditional.hide = "
-            f"{conditional.get('hide')!r}); dat werkt niet zonder JavaScript "
-            "en wordt niet ondersteund.",
+            f"{report.subject} is shown on a condition (conditional.hide = "
+            f"{conditional.get('hide')!r}); that needs JavaScript in the browser "
+            "and is not supported.",
         )
     if ctype in _REFUSED:
-        report.add(f"{report.subject} wordt niet ondersteund: {_REFUSED[ctype]}.")
+        report.add(f"{report.subject}: {_REFUSED[ctype]}.")
     elif ctype == "group":
         _read_group(c, report, fields)
     elif ctype in ("text", "html"):
         _read_text(c, ctype, cid, report, fields)
     elif ctype not in _INPUTS:
-        report.add(f"{report.subject} heeft een onbekend type {ctype!r}.")
+        report.add(f"{report.subject} has an unknown type {ctype!r}.")
     else:
         ff = _read_input(c, ctype, cid, raw_key, report)
         if ff is not None:
@@ -254,10 +255,10 @@ def _read_text(c: dict[str, Any], ctype: str, cid: str, report: _Component,
                fields: list[FormField]) -> None:
     """A ``text`` (markdown) or ``html`` component becomes static text."""
     if ctype == "text":
-        text = report.literal(c.get("text", ""), "de tekst")
+        text = report.literal(c.get("text", ""), "the text")
         keep = bool(text.strip())
     else:
-        text = html_to_text(report.literal(c.get("content", ""), "de inhoud"))
+        text = html_to_text(report.literal(c.get("content", ""), "the content"))
         keep = bool(text)
     if keep:
         fields.append(FormField(key="", type="text", label="", text=text, id=cid))
@@ -267,10 +268,10 @@ def _read_group(c: dict[str, Any], report: _Component, fields: list[FormField]) 
     path = c.get("path")
     if path:
         report.add(
-            f"{report.subject} heeft een gegevenspad ({path!r}); geneste gegevens worden niet "
-            "ondersteund, laat het pad van de groep leeg.",
+            f"{report.subject} has a data path ({path!r}); nested data is not "
+            "supported, leave the group's path empty.",
         )
-    label = report.literal(c.get("label", ""), "het label")
+    label = report.literal(c.get("label", ""), "the label")
     if label.strip():
         # Keep the group's title visible as a heading above its fields.
         fields.append(
@@ -286,7 +287,7 @@ def _read_input(c: dict[str, Any], ctype: str, cid: str, raw_key: Any,
     problems_before = report.count
     if not isinstance(raw_key, str) or not raw_key:
         report.add(
-            f"{report.subject} heeft geen sleutel (key); elk invoerveld heeft een sleutel nodig.",
+            f"{report.subject} has no key; every input field needs one.",
         )
         key = ""
     else:
@@ -294,24 +295,24 @@ def _read_input(c: dict[str, Any], ctype: str, cid: str, raw_key: Any,
         check_key(key, report)
     validate = c.get("validate") or {}
     if not isinstance(validate, dict):
-        report.add(f"{report.subject}: 'validate' moet een object zijn.")
+        report.add(f"{report.subject}: 'validate' must be an object.")
         validate = {}
     label_source = c.get("dateLabel", c.get("label")) if ctype == "datetime" else c.get("label")
     values: dict[str, Any] = {
         "key": key,
         "type": ctype,
-        "label": report.literal(label_source, "het label"),
-        "description": report.literal(c.get("description"), "de beschrijving"),
-        "required": report.flag(validate.get("required"), "'verplicht'"),
-        "readonly": report.flag(c.get("readonly"), "'alleen lezen'"),
-        "disabled": report.flag(c.get("disabled"), "'uitgeschakeld'"),
+        "label": report.literal(label_source, "the label"),
+        "description": report.literal(c.get("description"), "the description"),
+        "required": report.flag(validate.get("required"), "'required'"),
+        "readonly": report.flag(c.get("readonly"), "'read only'"),
+        "disabled": report.flag(c.get("disabled"), "'disabled'"),
         "default": c.get("defaultValue"),
         "id": cid,
     }
     if isinstance(values["default"], str) and values["default"].startswith("="):
         report.add(
-            f"{report.subject}: de standaardwaarde is een FEEL-expressie; "
-            "dat wordt niet ondersteund.",
+            f"{report.subject}: the default value is a FEEL expression; "
+            "that is not supported.",
         )
         values["default"] = None
     _INPUTS[ctype](c, validate, values, report)
@@ -328,25 +329,25 @@ _InputReader = Callable[[dict[str, Any], dict[str, Any], dict[str, Any], _Compon
 def _text_input(c: dict[str, Any], validate: dict[str, Any], values: dict[str, Any],
                 report: _Component) -> None:
     subject = report.subject
-    values["min_length"] = report.count_of(validate.get("minLength"), "de minimale lengte")
-    values["max_length"] = report.count_of(validate.get("maxLength"), "de maximale lengte")
+    values["min_length"] = report.count_of(validate.get("minLength"), "the minimum length")
+    values["max_length"] = report.count_of(validate.get("maxLength"), "the maximum length")
     if (
         values["min_length"] is not None
         and values["max_length"] is not None
         and values["min_length"] > values["max_length"]
     ):
-        report.add(f"{subject}: de minimale lengte is groter dan de maximale lengte.")
+        report.add(f"{subject}: the minimum length is greater than the maximum length.")
     pattern = validate.get("pattern")
     if pattern not in (None, ""):
         if not isinstance(pattern, str) or pattern.startswith("="):
-            report.add(f"{subject}: het patroon moet een vaste reguliere expressie zijn.")
+            report.add(f"{subject}: the pattern must be a fixed regular expression.")
         else:
             values["pattern"] = compile_pattern(pattern, report)
     vtype = validate.get("validationType") or ""
     if vtype == "custom":
         vtype = ""
     if vtype not in VALIDATION_TYPES:
-        report.add(f"{subject}: validatietype {vtype!r} wordt niet ondersteund.")
+        report.add(f"{subject}: validation type {vtype!r} is not supported.")
         vtype = ""
     values["validation_type"] = vtype
     if values["default"] is not None and not isinstance(values["default"], str):
@@ -355,23 +356,23 @@ def _text_input(c: dict[str, Any], validate: dict[str, Any], values: dict[str, A
 
 def _number_input(c: dict[str, Any], validate: dict[str, Any], values: dict[str, Any],
                   report: _Component) -> None:
-    values["min"] = report.number(validate.get("min"), "het minimum")
-    values["max"] = report.number(validate.get("max"), "het maximum")
+    values["min"] = report.number(validate.get("min"), "the minimum")
+    values["max"] = report.number(validate.get("max"), "the maximum")
     if values["min"] is not None and values["max"] is not None and values["min"] > values["max"]:
-        report.add(f"{report.subject}: het minimum is groter dan het maximum.")
-    values["decimal_digits"] = report.count_of(c.get("decimalDigits"), "het aantal decimalen")
+        report.add(f"{report.subject}: the minimum is greater than the maximum.")
+    values["decimal_digits"] = report.count_of(c.get("decimalDigits"), "the decimal digits")
     default = values["default"]
     if default is not None and (
         isinstance(default, bool) or not isinstance(default, int | float | str)
     ):
-        report.add(f"{report.subject}: de standaardwaarde moet een getal zijn.")
+        report.add(f"{report.subject}: the default value must be a number.")
         values["default"] = None
 
 
 def _checkbox_input(c: dict[str, Any], validate: dict[str, Any], values: dict[str, Any],
                     report: _Component) -> None:
     if values["default"] is not None and not isinstance(values["default"], bool):
-        report.add(f"{report.subject}: de standaardwaarde moet true of false zijn.")
+        report.add(f"{report.subject}: the default value must be true or false.")
         values["default"] = None
 
 
@@ -383,14 +384,14 @@ def _choice_input(c: dict[str, Any], validate: dict[str, Any], values: dict[str,
     source = c.get("valuesKey") or c.get("valuesExpression")
     if source:
         report.add(
-            f"{report.subject} haalt de keuzes uit {source!r} (valuesKey/valuesExpression); "
-            "alleen vaste keuzes (statische opties) worden ondersteund.",
+            f"{report.subject} takes its options from {source!r} (valuesKey/valuesExpression); "
+            "only fixed options (static options) are supported.",
         )
     else:
         values["options"] = tuple(report.options(c.get("values")))
     default = values["default"]
     if values["type"] == "checklist" and default is not None and not isinstance(default, list):
-        report.add(f"{report.subject}: de standaardwaarde moet een lijst zijn.")
+        report.add(f"{report.subject}: the default value must be a list.")
         values["default"] = None
 
 
@@ -400,13 +401,13 @@ def _file_input(c: dict[str, Any], validate: dict[str, Any], values: dict[str, A
     values["accept"], unknown = accept_types(accept)
     if unknown:
         report.add(
-            f"{report.subject} vraagt om bestanden van de soort "
-            f"{', '.join(map(repr, unknown))}; wij nemen alleen {kinds_text()} aan "
-            "(bijvoorbeeld accept \".pdf,.jpg\" of \"image/*\").",
+            f"{report.subject} asks for files of the kind "
+            f"{', '.join(map(repr, unknown))}; the platform takes only {kinds_text(or_word='or')} "
+            "(for example accept \".pdf,.jpg\" or \"image/*\").",
         )
-    values["multiple"] = report.flag(c.get("multiple"), "'meerdere'")
+    values["multiple"] = report.flag(c.get("multiple"), "'multiple'")
     if values["default"] is not None:
-        report.add(f"{report.subject}: een bestandsveld heeft geen standaardwaarde.")
+        report.add(f"{report.subject}: a file field has no default value.")
         values["default"] = None
 
 
@@ -416,13 +417,13 @@ def _date_input(c: dict[str, Any], validate: dict[str, Any], values: dict[str, A
     values["type"] = "date"
     if subtype != "date":
         report.add(
-            f"{report.subject} heeft subtype {subtype!r}; alleen datumvelden "
-            "(subtype 'date') worden ondersteund, tijd en datum-met-tijd nog niet.",
+            f"{report.subject} has subtype {subtype!r}; only date fields "
+            "(subtype 'date') are supported, time and date-with-time not yet.",
         )
     if c.get("disallowPassedDates"):
         report.add(
-            f"{report.subject} gebruikt 'geen datums in het verleden' "
-            "(disallowPassedDates); dat wordt niet ondersteund.",
+            f"{report.subject} refuses dates in the past "
+            "(disallowPassedDates); that is not supported.",
         )
 
 

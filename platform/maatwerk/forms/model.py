@@ -212,14 +212,14 @@ class FormDefinition:
 class FormDefinitionError(ValueError):
     """A form definition cannot be used; ``problems`` lists every reason.
 
-    Each problem is ``(component id or key, readable Dutch sentence)``.
+    Each problem is ``(component id or key, readable sentence)``.
     """
 
     def __init__(self, problems: Iterable[tuple[str, str]], form_id: str = "") -> None:
         self.problems: list[tuple[str, str]] = list(problems)
         self.form_id = form_id
         heading = (
-            f"Formulier {form_id!r} is niet bruikbaar" if form_id else "Formulier is niet bruikbaar"
+            f"Form {form_id!r} can't be used" if form_id else "The form can't be used"
         )
         lines = "\n".join(f"- {where}: {sentence}" for where, sentence in self.problems)
         super().__init__(f"{heading}:\n{lines}")
