@@ -123,12 +123,15 @@ RUNS = {
         start={"documentDeadline": "PT48H", "claimType": "auto", "claimAmount": 2000.0},
         answers={"Task_FraudCheck": {"fraudSuspected": False},
                  "Task_AppraiseDamage": {"appraisedAmount": 1800.0}}),
+    # an interrupting event subprocess on an error, a non-interrupting one on a signal
+    # (the error path: test_an_error_ends_the_document_flow_in_its_event_subprocess)
+    "event-subprocess": Run(
+        ("document-processing.bpmn",), "document-processing",
+        trail=("Task_ParseDocument", "Task_EnrichDocument", "Task_StoreDocument")),
 }
 REFUSED = {  # (file, element, how the reason starts)
     "error-compensation": [("book-travel.bpmn", "Boundary_CompensateHotel",
                             "compensation is not supported yet")],
-    "event-subprocess": [("document-processing.bpmn", "Start_DocError",
-                          "an event subprocess that starts on an error is not supported")],
 }
 
 
@@ -183,3 +186,26 @@ def test_an_operaton_example_that_cannot_run_is_refused_with_its_reasons(
     for file, element_id, opening in REFUSED[name]:
         assert any(e["file"] == file and e["element_id"] == element_id
                    and e["message"].startswith(opening) for e in errors), errors
+
+
+def test_an_error_ends_the_document_flow_in_its_event_subprocess(
+        client: FlaskClient, tokens: dict[str, str], worker: dict[str, str]) -> None:
+    """The parse worker reports DOCUMENT_ERROR: the error handler takes over, the rest of
+    the flow is cancelled, and the case ends when the handler is done."""
+    name = "event-subprocess/document-processing.bpmn"
+    response = upload(client, tokens["ontwerper"], [
+        ("document-processing.bpmn", (OPERATON / name).read_bytes())])
+    assert response.status_code == 201, response.get_json()
+    case_id = start(client, tokens["beheer"], "document-processing", {"documentId": "D-9"})["id"]
+    fetched = client.post("/engine-rest/external-task/fetchAndLock", headers=worker, json={
+        "workerId": "parser", "maxTasks": 1, "topics": [{
+            "topicName": "parseDocumentDelegate", "lockDuration": 60_000}]}).get_json()
+    assert [task["processInstanceId"] for task in fetched] == [str(case_id)]
+    thrown = client.post(f"/engine-rest/external-task/{fetched[0]['id']}/bpmnError",
+                         headers=worker, json={"workerId": "parser",
+                                               "errorCode": "DOCUMENT_ERROR"})
+    assert thrown.status_code == 204, thrown.get_data(as_text=True)
+    done = drive(client, tokens["beheer"], worker, case_id, {})
+    assert done.trail == ["Task_HandleError"]
+    after = case_of(client, tokens["beheer"], case_id)
+    assert after["status"] == "completed" and after["data"]["documentId"] == "D-9"

@@ -11,10 +11,10 @@ from SpiffWorkflow.bpmn.parser.task_parsers import (
 )
 from SpiffWorkflow.bpmn.specs.defaults import (
     BoundaryEvent,
+    CallActivity,
     IntermediateCatchEvent,
     ManualTask,
     NoneTask,
-    StartEvent,
 )
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import (
@@ -29,12 +29,14 @@ from . import (
     call_mappings,
     decision_graph,
     decisions,
+    event_subprocesses,
     io_mappings,
     multi_instance,
     reserved_ids,
 )
 from .call_mappings import MappedCallActivity
 from .event_parsers import BoundaryEventParser, IntermediateCatchEventParser, StartEventParser
+from .event_subprocesses import CaseStartEvent, EventSubprocessParser
 from .joins import LoopSafeInclusiveGateway, LoopSafeParallelGateway
 
 NS = {
@@ -102,6 +104,10 @@ class MaatwerkProcessParser(ProcessParser):
     """Parses a process as the engine does, and runs each element's camunda:inputOutput
     around its task spec (io_mappings.py)."""
 
+    def _parse(self) -> None:
+        super()._parse()
+        event_subprocesses.prewire_triggers(self.spec)
+
     def parse_node(self, node: Any) -> Any:
         element_id = node.get("id")
         known = element_id in self.spec.task_specs
@@ -162,7 +168,10 @@ class MaatwerkParser(CamundaParser):
     # error events that keep the caught code and message (camunda:errorCodeVariable, ...),
     # message events that take a correlated message's variables (event_parsers.py)
     OVERRIDE_PARSER_CLASSES[full_tag("boundaryEvent")] = (BoundaryEventParser, BoundaryEvent)
-    OVERRIDE_PARSER_CLASSES[full_tag("startEvent")] = (StartEventParser, StartEvent)
+    OVERRIDE_PARSER_CLASSES[full_tag("startEvent")] = (StartEventParser, CaseStartEvent)
+    # event subprocesses that start on an error, escalation or message too, with the
+    # case's data of that moment, interrupting or not (event_subprocesses.py)
+    OVERRIDE_PARSER_CLASSES[full_tag("subProcess")] = (EventSubprocessParser, CallActivity)
     OVERRIDE_PARSER_CLASSES[full_tag("intermediateCatchEvent")] = (
         IntermediateCatchEventParser, IntermediateCatchEvent)
     # call activities that pass what camunda:in and camunda:out say (call_mappings.py)

@@ -17,6 +17,11 @@ class ThrownError(ErrorEventDefinition):
         super().__init__(code, code=code)
         self.error_message = message
 
+    def __eq__(self, other: object) -> bool:  # caught by any error event of its code
+        return isinstance(other, ErrorEventDefinition) and other.code in (None, self.code)
+
+    __hash__ = None  # type: ignore[assignment]
+
 
 class CaughtError(ErrorEventDefinition):
     """An error event definition that puts the caught code and message into the variables

@@ -13,6 +13,7 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaStartEventParser,
 )
 
+from . import event_subprocesses
 from .error_events import ErrorVariables
 
 
@@ -31,7 +32,7 @@ class BoundaryEventParser(ErrorVariables, PlainMessages, CamundaBoundaryEventPar
 
 class StartEventParser(ErrorVariables, PlainMessages, CamundaStartEventParser):
     def create_task(self) -> Any:
-        return CamundaStartEventParser.create_task(self)
+        return event_subprocesses.read_start_event(self)
 
 
 class IntermediateCatchEventParser(PlainMessages, CamundaIntermediateCatchEventParser):

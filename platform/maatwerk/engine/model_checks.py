@@ -199,20 +199,47 @@ def _check_flow_node(upload: ModelUpload, filename: str, process_id: str, elemen
     return facts
 
 
-_NOT_STARTING = {"errorEventDefinition": "an error", "escalationEventDefinition":
-                 "an escalation", "compensateEventDefinition": "compensation"}
+_NOT_STARTING = {"compensateEventDefinition": "compensation"}
+_TRIGGERS = {"errorEventDefinition": "an error", "escalationEventDefinition": "an escalation"}
 
 
 def _check_start_trigger(upload: ModelUpload, filename: str, element: etree._Element) -> None:
-    """An event subprocess may start on a message, signal, timer or condition here; one
-    that starts on an error, escalation or compensation would start with every case."""
+    """An event subprocess of a process may start on an error, escalation, message, signal,
+    timer or condition here (event_subprocesses.py); one inside an embedded subprocess only
+    on a timer, signal or condition; an error start always interrupts, as in BPMN."""
+    element_id = element.get("id")
     for child in element:
-        what = _NOT_STARTING.get(etree.QName(child).localname) if isinstance(
-            child.tag, str) else None
-        if what:
-            upload.problem(filename, element.get("id"), f"an event subprocess that starts on "
-                           f"{what} is not supported yet; catch it with a boundary event on "
-                           "the tasks where it can happen")
+        local = etree.QName(child).localname if isinstance(child.tag, str) else ""
+        if local in _NOT_STARTING:
+            upload.problem(filename, element_id, "an event subprocess that starts on "
+                           f"{_NOT_STARTING[local]} is not supported yet")
+        elif local in _TRIGGERS:
+            _check_triggered_start(upload, filename, element, _TRIGGERS[local])
+            if local == "errorEventDefinition" and \
+                    element.get("isInterrupting", "true").lower() == "false":
+                upload.problem(filename, element_id, "an error start event always "
+                               "interrupts (BPMN); make it interrupting")
+
+
+def _check_triggered_start(upload: ModelUpload, filename: str, element: etree._Element,
+                           what: str) -> bool:
+    """Whether this start event may start on `what`: in an event subprocess of a process."""
+    parent = element.getparent()
+    grandparent = parent.getparent() if parent is not None else None
+    in_event_subprocess = parent is not None and etree.QName(parent).localname == "subProcess" \
+        and parent.get("triggeredByEvent") == "true"
+    if in_event_subprocess and grandparent is not None and \
+            etree.QName(grandparent).localname == "process":
+        return True
+    if in_event_subprocess:
+        upload.problem(filename, element.get("id"), f"an event subprocess inside a "
+                       f"subprocess that starts on {what} is not supported yet; move it to "
+                       "the process level, or catch it with a boundary event on the "
+                       "subprocess")
+    else:
+        upload.problem(filename, element.get("id"), f"a start event that starts on {what} "
+                       "belongs in an event subprocess")
+    return False
 
 
 def _check_call_activity(upload: ModelUpload, filename: str, element: etree._Element) -> None:
@@ -265,14 +292,14 @@ def _check_message(upload: ModelUpload, filename: str, element: etree._Element,
 
 def _may_start_with_message(upload: ModelUpload, filename: str,
                             element: etree._Element) -> bool:
-    """A process may start with a message at its one start event (not in a subprocess)."""
+    """A process may start with a message at its one start event, and so may an event
+    subprocess of a process."""
     parent = element.getparent()
     element_id = element.get("id")
     if parent is None or etree.QName(parent).localname != "process":
-        upload.problem(filename, element_id, "a message start event inside a subprocess is "
-                       "not supported yet")
-        return False
-    if len(parent.findall("bpmn:startEvent", NS)) > 1:
+        if not _check_triggered_start(upload, filename, element, "a message"):
+            return False
+    elif len(parent.findall("bpmn:startEvent", NS)) > 1:
         upload.problem(filename, element_id, "a process that starts with a message can have "
                        "no other start event here")
         return False

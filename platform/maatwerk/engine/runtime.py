@@ -17,7 +17,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
-from . import history, sandbox, serialization, tasktree
+from . import event_subprocesses, history, sandbox, serialization, tasktree
 from .error_events import ThrownError
 from .scripting import SCRIPT_ENGINE
 
@@ -160,6 +160,7 @@ def waiting_messages(workflow: BpmnWorkflow) -> list[dict[str, str]]:
         for waiting, each in pairs:
             if isinstance(each, MessageEventDefinition):
                 found.append({"name": each.name, "element_id": waiting.bpmn_id})
+    found += [wait for wait in event_subprocesses.message_starts(workflow) if wait not in found]
     return sorted(found, key=lambda m: (m["name"], m["element_id"]))
 
 
@@ -238,15 +239,7 @@ def _case_data(workflow: BpmnWorkflow, completed: bool) -> dict[str, Any]:
     """The case's data: what the last completed step knew, merged with what is under way."""
     if completed:
         return _plain(workflow.data or (workflow.last_task.data if workflow.last_task else {}))
-    merged: dict[str, Any] = {}
-    frontier = [t for t in _all_tasks(workflow)
-                if t.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED)
-                and getattr(t.task_spec, "bpmn_id", None)]
-    for task in sorted(frontier, key=lambda t: t.last_state_change):
-        merged.update(task.data)
-    if not merged and workflow.last_task is not None:
-        merged.update(workflow.last_task.data)
-    return _plain(merged)
+    return _plain(event_subprocesses.current_data(workflow))
 
 
 def waiting_timers(workflow: BpmnWorkflow) -> dict[str, datetime]:
