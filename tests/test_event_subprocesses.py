@@ -4,14 +4,20 @@ one runs beside it and what it changes is case data; each starts with the case's
 that moment. What can't run here is refused by name."""
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-from helpers import bearer, case_of, complete, start, upload, worker_account
+from helpers import actions, bearer, case_of, complete, start, upload, worker_account
+from maatwerk.cli import run_worker_pass
+from maatwerk.domain.principal import SYSTEM
 from maatwerk.persistence.database import Database
+from maatwerk.persistence.models import utcnow
+from maatwerk.persistence.uow import UnitOfWork
+from maatwerk.services import timers
 
 MODEL = Path(__file__).parent / "data" / "event_subprocesses.bpmn"
 KEY = "bezwaar_behandelen"
@@ -59,6 +65,7 @@ def test_an_interrupting_message_ends_the_rest_of_the_case(
     _send(client, system, case["id"], "BezwaarIngetrokken", {"reden": "opgelost aan de balie"})
     after = case_of(client, person, case["id"])
     assert _open(after) == ["Task_IntrekkingVastleggen"]  # the assessment is gone
+    assert "task_cancelled" in actions(client, person, case["id"])  # and on record
     assert after["data"]["indiener"] == "J. de Vries"
     assert after["data"]["reden"] == "opgelost aan de balie"
     assert after["waiting_for_messages"] == []  # nothing else can start any more
@@ -208,3 +215,63 @@ def test_event_subprocesses_that_cannot_run_are_refused_by_name(
     assert response.status_code == 422, response.get_json()
     assert any(p["element_id"] == element_id and message in p["message"]
                for p in response.get_json()["errors"]), response.get_json()
+
+
+ERROR_END = (Path(__file__).parent / "data" / "error_end_event_subprocess.bpmn").read_text()
+
+
+def test_an_error_end_event_in_a_subprocess_starts_the_processes_event_subprocess(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    person = tokens["consulent"]
+    response = upload(client, tokens["ontwerper"], [("fout.bpmn", ERROR_END)])
+    assert response.status_code == 201, response.get_json()
+    case = start(client, person, "fout_in_deelproces", {"a": 1})
+    complete(client, person, case, "T1", {})
+    after = case_of(client, person, case["id"])
+    assert _open(after) == ["TE"] and after["data"]["code"] == "FOUT"
+    complete(client, person, after, "TE", {})
+    assert case_of(client, person, case["id"])["status"] == "completed"
+
+
+TIMER = ESCALATION.replace(
+    '<bpmn:escalationEventDefinition escalationRef="Escalation_Termijn" />\n      '
+    '</bpmn:startEvent>',
+    "<bpmn:timerEventDefinition><bpmn:timeDuration>P28D</bpmn:timeDuration>"
+    "</bpmn:timerEventDefinition>\n      </bpmn:startEvent>").replace(
+    'isInterrupting="false"', "").replace('id="termijn_bewaken"', 'id="termijn_verlopen"')
+
+
+def test_an_interrupting_timer_event_subprocess_ends_the_rest_with_the_data_of_then(
+        client: FlaskClient, tokens: dict[str, str], database: Database) -> None:
+    person = tokens["consulent"]
+    assert "timerEventDefinition" in TIMER
+    response = upload(client, tokens["ontwerper"], [("termijn.bpmn", TIMER)])
+    assert response.status_code == 201, response.get_json()
+    case = start(client, person, "termijn_verlopen", {"stap": 1})
+    complete(client, person, case, "Task_Beoordelen", {"stap": 2})
+    assert _open(case_of(client, person, case["id"])) == ["Task_Beslissen"]
+    with UnitOfWork(database) as uow:  # the term has run out
+        timers.reschedule(uow, case["id"], utcnow() - timedelta(seconds=1), SYSTEM,
+                          element_id="Start_Termijn")
+    assert run_worker_pass(database) == 1
+    after = case_of(client, person, case["id"])
+    assert _open(after) == ["Task_TeamleiderInlichten"]  # the decision is withdrawn
+    assert after["data"]["stap"] == 2  # what the case knew when the term ran out
+    complete(client, person, after, "Task_TeamleiderInlichten", {})
+    assert case_of(client, person, case["id"])["status"] == "completed"
+
+
+def test_an_event_subprocess_of_a_called_process_that_waits_for_an_error_is_refused(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    data = Path(__file__).parent / "data"
+    called = (data / "call_building_block.bpmn").read_text().replace("</bpmn:process>", (
+        '<bpmn:subProcess id="Sub_Fout" triggeredByEvent="true">'
+        '<bpmn:startEvent id="Start_Fout"><bpmn:errorEventDefinition /></bpmn:startEvent>'
+        "</bpmn:subProcess></bpmn:process>"))
+    response = upload(client, tokens["ontwerper"], [
+        ("hoofdproces.bpmn", (data / "call_main.bpmn").read_text()),
+        ("bouwsteen.bpmn", called)])
+    assert response.status_code == 422
+    assert any(p["file"] == "bouwsteen.bpmn" and p["element_id"] == "Start_Fout"
+               and "an event subprocess of a called process that starts on an error" in
+               p["message"] for p in response.get_json()["errors"]), response.get_json()

@@ -64,7 +64,7 @@ class CaseStartEvent(StartEvent):
     def _run_hook(self, my_task: SpiffTask) -> bool:
         owner = event_subprocess_task(my_task)
         if owner is not None:
-            data = current_data(owner.workflow)
+            data = current_data(owner.workflow, leaving_out=owner)
             owner.internal_data[STARTED_WITH] = deepcopy(data)
             my_task.set_data(**deepcopy(data))
             if self.interrupting:
@@ -158,19 +158,24 @@ def _below(task: SpiffTask, owner: SpiffTask) -> bool:
     return False
 
 
-def under_way(workflow: Any) -> list[SpiffTask]:
-    """The tasks of this workflow and its subprocesses that are ready, waiting or running."""
-    owners = [owner for owner in tasktree.owners(workflow.top_workflow)
-              if owner is workflow or _inside(owner, workflow)]
+def under_way(workflow: Any, leaving_out: SpiffTask | None = None) -> list[SpiffTask]:
+    """The tasks of this workflow and its subprocesses that are ready, waiting or running
+    (without the task `leaving_out` and what runs inside it)."""
+    top = workflow.top_workflow
+    inner = top.subprocesses.get(leaving_out.id) if leaving_out is not None else None
+    owners = [owner for owner in tasktree.owners(top)
+              if (owner is workflow or _inside(owner, workflow))
+              and not (inner is not None and (owner is inner or _inside(owner, inner)))]
     return [task for owner in owners for task in owner.tasks.values()
-            if task.has_state(_UNDER_WAY) and getattr(task.task_spec, "bpmn_id", None)]
+            if task.has_state(_UNDER_WAY) and getattr(task.task_spec, "bpmn_id", None)
+            and task is not leaving_out]
 
 
-def current_data(workflow: Any) -> dict[str, Any]:
+def current_data(workflow: Any, leaving_out: SpiffTask | None = None) -> dict[str, Any]:
     """The data of the case as it is now: what the steps under way know, the most recent
     last; what the last finished step knew when none is under way."""
     merged: dict[str, Any] = {}
-    for task in sorted(under_way(workflow), key=lambda t: t.last_state_change):
+    for task in sorted(under_way(workflow, leaving_out), key=lambda t: t.last_state_change):
         merged.update(task.data)
     if not merged and workflow.last_task is not None:
         merged.update(workflow.last_task.data)
