@@ -57,13 +57,13 @@ RUNS = {
     "form-flow": Run(("form-flow.bpmn",), "form-flow-process", trail=("use-form-flow",)),
 }
 REFUSED = {
-    # Valtimo's own form engine and JSON documents, and Valtimo connector chains
+    # Valtimo's own form engine, its decision result object, and connector chains
     "evenementenvergunning.bpmn": [
         ("StartEvent_1", "form key 'form:evenementenvergunning-start-formulier' points at"),
         ("ExclusiveGateway_0v5tocu", ("execution listener 'start': a listener on a gateway "
          "that joins paths is not supported")),
-        ("Task_04cardr__end_listener_1", ("camunda:inputOutput, output parameter 'getPermit': "
-         "Method calls like 'findValueByJsonPointer(...)'"))],
+        ("Task_1yozbjx", ("camunda:inputOutput, output parameter 'risico': Method calls like "
+         "'getSingleResult(...)'"))],
     "lening-aanvragen.bpmn": [
         ("burger-controleer-lening-task", ("task listener 'create': camunda:expression "
          "'${connectorService.loadByName("))],

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
-from . import juel, sandbox
+from . import case_document, juel, sandbox
 
 _ISO_DURATION = (r"P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?"
                  r"(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?")
@@ -60,4 +61,10 @@ def problems_in_timer(expression: str) -> list[str]:
 
 def evaluate(expression: str, variables: dict[str, object]) -> object:
     """Evaluate a model expression (JUEL or Python) against case data, in the sandbox."""
-    return sandbox.evaluate(to_python(expression), variables)
+    return evaluate_python(to_python(expression), variables)
+
+
+def evaluate_python(python: str, variables: dict[str, Any]) -> Any:
+    """Evaluate a translated expression against case data, which GZAC's document reads
+    (`case_value`, case_document.py) read too."""
+    return sandbox.evaluate(python, case_document.with_reader(variables))

@@ -20,7 +20,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 
 from . import juel, sandbox
-from .expressions import problems_in_expression, to_python
+from .expressions import evaluate_python, problems_in_expression, to_python
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 _C = "{" + CAMUNDA_NS + "}"
@@ -142,7 +142,7 @@ def evaluate(value: Value, data: dict[str, Any]) -> Any:
     if kind == "text":
         return value[1]
     if kind == "expression":
-        return sandbox.evaluate(value[1], data)
+        return evaluate_python(value[1], data)
     if kind == "list":
         return [evaluate(item, data) for item in value[1]]
     return {key: evaluate(item, data) for key, item in value[1]}

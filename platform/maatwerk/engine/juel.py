@@ -23,8 +23,11 @@ Method and function calls, EL 3.0 lambdas, assignments and collection literals a
 """
 from __future__ import annotations
 
+import ast
 import keyword
 from dataclasses import dataclass
+
+from . import case_document
 
 _OPERATORS = ("==", "!=", "<=", ">=", "&&", "||", "<", ">", "!", "+", "-", "*", "/", "%",
               "(", ")", "[", "]", ".", "?", ":", ",")
@@ -350,11 +353,49 @@ class _Parser:
             return _LITERALS[token.text]
         if token.text in _RESERVED:
             raise self._unexpected(token)
+        if token.text in case_document.BEANS and self._is("."):
+            return self._document_read(token)
         if self._is("("):
             raise JuelError(f"Function calls like '{token.text}(...)' are not supported",
                             token.position)
         _check_variable(token)
         return token.text
+
+
+    def _document_read(self, bean: Token) -> str:
+        """GZAC's read of the case document (case_document.py): `case_value(pointer)`."""
+        self._advance()  # '.'
+        method = self._advance()
+        read = case_document.READS.get((bean.text, method.text))
+        if read is None or not self._is("("):
+            raise JuelError(f"'{bean.text}.{method.text}' is not one of GZAC's document "
+                            "reads that run here (findValueByJsonPointer, "
+                            "findValueByJsonPointerOrDefault, "
+                            "getValueFromDocumentAtPathOrDefault)", method.position)
+        context, with_default = read
+        self._advance()  # '('
+        pointer = self._advance()
+        if pointer.kind != "string":
+            raise JuelError("the JSON pointer must be a text, such as \"/aanvraag/bedrag\"",
+                            pointer.position)
+        text = ast.literal_eval(pointer.text)
+        problem = case_document.pointer_problem(text)
+        if problem:
+            raise JuelError(problem, pointer.position)
+        self._expect(",")
+        start = self._current.position
+        path = [self._advance().text]
+        while self._is("."):
+            self._advance()
+            path.append(self._advance().text)
+        if ".".join(path) != context:
+            raise JuelError(f"the second argument of {method.text} must be {context}", start)
+        default = ""
+        if with_default:
+            self._expect(",")
+            default = f", {self._ternary()}"
+        self._expect(")")
+        return f"{case_document.READER}({text!r}{default})"
 
 
 _LEVELS: tuple[dict[str, str], ...] = (_OR, _AND, _EQUALITY, _RELATION, _ADDITIVE, _MULTIPLY)

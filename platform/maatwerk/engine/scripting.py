@@ -7,7 +7,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from . import sandbox
-from .expressions import to_python
+from .expressions import evaluate_python, to_python
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
@@ -15,7 +15,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
                  external_context: dict[str, Any] | None = None) -> Any:
         variables = dict(context)
         variables.update(external_context or {})
-        return sandbox.evaluate(to_python(expression), variables)
+        return evaluate_python(to_python(expression), variables)
 
     def execute(self, script: str, context: dict[str, Any],
                 external_context: dict[str, Any] | None = None) -> bool:
