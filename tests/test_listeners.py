@@ -139,3 +139,39 @@ def test_a_plain_task_passes_straight_through_as_in_camunda(
     assert response.status_code == 201, response.get_json()
     case = start(client, tokens["consulent"], "doorgeven", {})
     assert [t["element_id"] for t in case["open_tasks"]] == ["Task_Doen"]
+
+
+def test_a_listener_that_removes_a_variable_removes_it(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    """GZAC's `${execution.processInstance.removeVariable("x")}` (and
+    execution.removeVariable) remove the case variable; a name that is not quoted is
+    refused."""
+    bpmn = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="D" targetNamespace="t">
+  <bpmn:process id="voorkeur_wissen" isExecutable="true">
+    <bpmn:startEvent id="StartEvent_1"><bpmn:outgoing>F1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="Task_Brief" camunda:candidateGroups="consulenten">
+      <bpmn:extensionElements>
+        <camunda:executionListener event="start"
+          expression="${execution.processInstance.removeVariable(&#34;voorkeur&#34;)}" />
+        <camunda:executionListener event="end"
+          expression="${execution.removeVariable('ontbreekt')}" />
+      </bpmn:extensionElements>
+      <bpmn:incoming>F1</bpmn:incoming><bpmn:outgoing>F2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:endEvent id="EndEvent_1"><bpmn:incoming>F2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="F1" sourceRef="StartEvent_1" targetRef="Task_Brief" />
+    <bpmn:sequenceFlow id="F2" sourceRef="Task_Brief" targetRef="EndEvent_1" />
+  </bpmn:process>
+</bpmn:definitions>"""
+    response = upload(client, tokens["ontwerper"], [("wissen.bpmn", bpmn)])
+    assert response.status_code == 201, response.get_json()
+    case = start(client, tokens["consulent"], "voorkeur_wissen", {"voorkeur": "post", "a": 1})
+    assert "voorkeur" not in case["data"] and case["data"]["a"] == 1
+    done = complete(client, tokens["consulent"], case, "Task_Brief", {})
+    assert done["status"] == "completed" and done["data"] == {"a": 1}
+    refused = upload(client, tokens["ontwerper"], [(
+        "wissen.bpmn", bpmn.replace("&#34;voorkeur&#34;", "voorkeur"))])
+    assert refused.status_code == 422
+    assert any("execution.processInstance.removeVariable: give one quoted variable name"
+               in p["message"] for p in refused.get_json()["errors"]), refused.get_json()

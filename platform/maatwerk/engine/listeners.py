@@ -8,7 +8,8 @@ step in the process graph, placed where its event happens (listener_placement.py
   task of that topic (service_calls.py), which a worker does and the case waits for, as a
   service task bound to the same code would;
 - `${execution.setVariable('name', value)}` sets the case variable (a step with only an
-  output parameter, io_mappings.py);
+  output parameter, io_mappings.py); `${execution.removeVariable('name')}` (or
+  `execution.processInstance.removeVariable`) removes it (a Python script step);
 - a Python `camunda:script` becomes a script task (the sandbox runs it).
 
 Execution listeners: `start` and `end` on flow elements and on the process, `take` on
@@ -176,8 +177,12 @@ def _step(owner: _Owner, listener: etree._Element, event: str,
     name = f"{element.get('name') or element_id} ({_describe(listener)})"
     script = listener.find(f"{_C}script")
     expression = (listener.get("expression") or "").strip()
+    removed = _removed(expression)
     if script is not None:
         step = _script_step(listener, script)
+    elif removed is not None:
+        step = etree.Element(f"{_B}scriptTask", scriptFormat="python")
+        etree.SubElement(step, f"{_B}script").text = plain_expressions.removing_script(removed)
     elif expression.replace(" ", "").startswith("${execution.setVariable("):
         if fields_of(listener):
             raise ListenerProblem("camunda:field gives values to a Java class, not to "
@@ -188,6 +193,13 @@ def _step(owner: _Owner, listener: etree._Element, event: str,
     step.set("id", step_id)
     step.set("name", name)
     return step
+
+
+def _removed(expression: str) -> str | None:
+    try:
+        return plain_expressions.removed_variable(expression) if expression else None
+    except ValueError as exc:
+        raise ListenerProblem(str(exc)) from None
 
 
 def _script_step(listener: etree._Element, script: etree._Element) -> etree._Element:

@@ -126,7 +126,9 @@ def _read_file(upload: ModelUpload, file: UploadedFile) -> None:
         if refused:
             upload.problem(name, None, refused)
             return
-        vendors.drop_drawings(root)
+        for drawn in vendors.drop_drawings(root):
+            upload.note(name, drawn, "a data object is a drawing here, as in Camunda 7: no "
+                        "data flows through it (the case data holds the values)")
         # what runs Camunda's constructs is written in before the checks see the processes
         model_rewrites.rewrite(
             root, lambda element_id, message: upload.problem(name, element_id, message),

@@ -50,6 +50,31 @@ def set_variable(expression: str) -> tuple[str, str]:
     return name[1:-1], "${" + arguments[1] + "}"
 
 
+REMOVE_VARIABLE = ("execution.removeVariable", "execution.processInstance.removeVariable")
+
+
+def removed_variable(expression: str) -> str | None:
+    """The variable `${execution.removeVariable('name')}` (or
+    `execution.processInstance.removeVariable`) removes; None when the expression is no
+    such call; ValueError when it is one with a name that is not a quoted variable name."""
+    try:
+        path, arguments = service_calls.bean_path(expression, "the expression")
+    except service_calls.ServiceCallProblem:
+        return None
+    if path not in REMOVE_VARIABLE or arguments is None:
+        return None
+    name = arguments[0].strip() if len(arguments) == 1 else ""
+    if len(name) < 2 or name[0] not in "'\"" or name[-1] != name[0] or \
+            not name[1:-1].isidentifier():
+        raise ValueError(f"{path}: give one quoted variable name, not {', '.join(arguments)}")
+    return name[1:-1]
+
+
+def removing_script(name: str) -> str:
+    """A Python script that removes the case variable, whether it is there or not."""
+    return f"{name} = None\ndel {name}\n"
+
+
 def add_output(element: etree._Element, name: str, value: str) -> None:
     """An output parameter on the element (its inputOutput made if it has none)."""
     etree.SubElement(mapping_element(element), f"{_C}outputParameter", name=name).text = value

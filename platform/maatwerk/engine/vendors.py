@@ -5,8 +5,10 @@
 - A Camunda 8 model (zeebe) is refused as a whole: its tasks, forms and assignments are
   written in a language Maatwerk does not run, and would otherwise be dropped unseen.
 - Extensions of Activiti, Flowable and SpiffWorkflow are refused where they occur.
-- A data store reference is a drawing of a system the process talks to, with no behaviour:
-  it and the arrows to it are left out before the engine reads the model.
+- A data store reference is a drawing of a system the process talks to, and a data object
+  a drawing of a document, with no behaviour in Camunda 7: they and the arrows to them are
+  left out before the engine reads the model (which would otherwise copy variables named
+  after the data object in and out of the tasks).
 """
 from __future__ import annotations
 
@@ -58,20 +60,26 @@ def foreign(element: etree._Element) -> str | None:
     return None
 
 
-def drop_drawings(root: etree._Element) -> None:
-    """Take data store references, and the data associations to and from them, out of a
-    parsed model (they have no behaviour)."""
+def drop_drawings(root: etree._Element) -> list[str]:
+    """Take data store references and data objects (with their references), and the data
+    associations to and from them, out of a parsed model: Camunda 7 gives them no
+    behaviour. The ids of the data objects taken out (for the upload's notes)."""
     stores = {node.get("id") for node in root.iter(f"{_BPMN}dataStoreReference")}
-    if not stores:
-        return
+    objects = [node for local in ("dataObjectReference", "dataObject")
+               for node in root.iter(f"{_BPMN}{local}")]
+    drawn = stores | {node.get("id") for node in objects}
+    if not drawn:
+        return []
     for tag in ("dataInputAssociation", "dataOutputAssociation"):
         for association in list(root.iter(f"{_BPMN}{tag}")):
             refs = {(ref.text or "").strip() for ref in association
                     if etree.QName(ref).localname in ("sourceRef", "targetRef")}
-            if refs & stores:
+            if refs & drawn:
                 _remove(association)
-    for node in list(root.iter(f"{_BPMN}dataStoreReference")):
+    for node in [*root.iter(f"{_BPMN}dataStoreReference"), *objects]:
         _remove(node)
+    return [node.get("id") or "" for node in objects
+            if etree.QName(node).localname == "dataObjectReference"]
 
 
 def _remove(node: etree._Element) -> None:
