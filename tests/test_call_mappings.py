@@ -124,3 +124,47 @@ def test_a_task_id_used_in_two_files_is_refused_with_both_processes_named(
     [problem] = response.get_json()["errors"]
     assert problem["file"] == "bouwsteen.bpmn" and problem["element_id"] == "Activity_Bouwsteen"
     assert "also used in process 'hoofdproces'" in problem["message"]
+
+
+IO = """<camunda:inputOutput>
+          <camunda:inputParameter name="status">IN_BEHANDELING</camunda:inputParameter>
+          <camunda:inputParameter name="aanvrager">${aanvrager} (aanvrager)</camunda:inputParameter>
+          <camunda:outputParameter name="afgerond">${zaakId == 'ZAAK-1'
+            and status == 'IN_BEHANDELING'}</camunda:outputParameter>
+        </camunda:inputOutput>
+        <camunda:in source="status" target="status" />
+        """
+
+
+def test_a_call_activitys_input_parameters_are_its_own_and_may_be_passed_on(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    """The GZAC building-block call: `<camunda:inputParameter name="status">` with
+    `<camunda:in source="status">`; the inputs are the call activity's own (gone, and a
+    hidden case variable back, when it ends); an output parameter sees what it knew."""
+    bpmn = MODEL.read_text().replace('<camunda:in businessKey="#{execution.processBusinessKey}" />',
+                                     '<camunda:in businessKey="#{execution.processBusinessKey}" />'
+                                     + IO)
+    bpmn = bpmn.replace('initiator + " " + str(dubbel) + " " + str(leeg)',
+                        'initiator + " " + status')
+    assert _upload(client, tokens["ontwerper"], bpmn).status_code == 201, bpmn
+    case = start(client, tokens["consulent"], KEY, {"aanvrager": "Fatima", "bedrag": 50})
+    assert [t["element_id"] for t in case["open_tasks"]] == ["Sub_Registreren"]
+    done = complete(client, tokens["consulent"], case, "Sub_Registreren", {"zaaknummer": "ZAAK-1"})
+    data = done["data"]
+    assert data["afgerond"] is True  # the output saw the input and what came back
+    assert data["aanvrager"] == "Fatima"  # the input's hidden case variable is back
+    assert "status" not in data  # the input was the call activity's own
+    assert data["samenvatting"] == "Fatima (aanvrager) / 100"  # the `in` passed the input
+
+
+def test_a_call_activity_input_that_cannot_be_evaluated_stops_the_step(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    bpmn = MODEL.read_text().replace(
+        '<camunda:in businessKey="#{execution.processBusinessKey}" />',
+        '<camunda:in businessKey="#{execution.processBusinessKey}" />'
+        '<camunda:inputOutput><camunda:inputParameter name="x">${onbekend}'
+        '</camunda:inputParameter></camunda:inputOutput>')
+    assert _upload(client, tokens["ontwerper"], bpmn).status_code == 201
+    case = start(client, tokens["consulent"], KEY, {"aanvrager": "Ali", "bedrag": 1})
+    assert case["status"] == "error"
+    assert "Call_ZaakAanmaken" in case["error"] and "input parameter 'x'" in case["error"]

@@ -18,6 +18,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.defaults import CallActivity
 
+from . import io_mappings
 from .expressions import evaluate, problems_in_expression
 
 _C = "{http://camunda.org/schema/1.0/bpmn}"
@@ -103,11 +104,18 @@ def _passed(passings: tuple[Passing, ...], data: dict[str, Any], task: Any,
 
 
 class MappedCallActivity(CallActivity):
-    """A call activity that honours camunda:in and camunda:out (set after parsing)."""
+    """A call activity that honours camunda:in and camunda:out, and its
+    camunda:inputOutput (both set after parsing). Its input parameters are its own
+    variables, as on a task: set before camunda:in passes anything (so an `in` may pass
+    them on), gone when it ends; its output parameters are evaluated after camunda:out,
+    against what it knows then, and become case data."""
 
     mapping: CallMapping | None = None
+    io: io_mappings.Mapping | None = None
 
     def copy_data(self, my_task: Any, subworkflow: Any) -> None:
+        if self.io is not None:
+            io_mappings.Inputs(self.io.inputs).assign(my_task, my_task)
         if self.mapping is None:
             super().copy_data(my_task, subworkflow)
             return
@@ -118,6 +126,8 @@ class MappedCallActivity(CallActivity):
     def update_data(self, my_task: Any, subworkflow: Any) -> None:
         if self.mapping is None:
             super().update_data(my_task, subworkflow)
-            return
-        result = subworkflow.last_task.data if subworkflow.last_task else {}
-        my_task.data.update(_passed(self.mapping.outs, result, my_task, "out"))
+        else:
+            result = subworkflow.last_task.data if subworkflow.last_task else {}
+            my_task.data.update(_passed(self.mapping.outs, result, my_task, "out"))
+        if self.io is not None:
+            io_mappings.Outputs(self.io.outputs).assign(my_task, my_task)

@@ -115,10 +115,11 @@ class MaatwerkProcessParser(ProcessParser):
         if not known:
             created = self.spec.task_specs[element_id]
             mapping = io_mappings.read(node)
-            if mapping is not None:
-                io_mappings.attach(created, mapping)
-            if isinstance(created, MappedCallActivity):
+            if isinstance(created, MappedCallActivity):  # around the call (call_mappings.py)
                 created.mapping = call_mappings.read(node)
+                created.io = mapping
+            elif mapping is not None:
+                io_mappings.attach(created, mapping)
             multi_instance.checked(created)
             reserved_ids.restore(created)
         return task_spec

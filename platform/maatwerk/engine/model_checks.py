@@ -322,11 +322,13 @@ def _message_name(element: etree._Element, ref: str | None) -> str | None:
 
 
 MAPPED = {"userTask", "manualTask", "task", "scriptTask", "businessRuleTask", "serviceTask",
-          "sendTask", "intermediateCatchEvent", "intermediateThrowEvent", "endEvent"}
+          "sendTask", "intermediateCatchEvent", "intermediateThrowEvent", "endEvent",
+          "callActivity"}
 
 
 def _check_io_mapping(upload: ModelUpload, filename: str, element: etree._Element) -> None:
-    """camunda:inputOutput runs on tasks and on intermediate and end events (io_mappings.py)."""
+    """camunda:inputOutput runs on tasks, call activities and intermediate and end events
+    (io_mappings.py, call_mappings.py)."""
     try:
         mapping = io_mappings.read(element)
     except io_mappings.MappingProblem as exc:
@@ -337,7 +339,8 @@ def _check_io_mapping(upload: ModelUpload, filename: str, element: etree._Elemen
     local = etree.QName(element).localname
     if local not in MAPPED:
         upload.problem(filename, element.get("id"), "input/output mappings are supported on "
-                       f"tasks and intermediate and end events, not on a {local} yet")
+                       "tasks, call activities and intermediate and end events, not on a "
+                       f"{local} yet")
     elif element.find("bpmn:multiInstanceLoopCharacteristics", NS) is not None or \
             element.find("bpmn:standardLoopCharacteristics", NS) is not None:
         upload.problem(filename, element.get("id"), "input/output mappings on a task that "
