@@ -209,8 +209,13 @@ def test_a_process_that_starts_with_a_message_is_not_started_otherwise(
 
 @pytest.mark.parametrize(("old", "new", "message"), [
     ('<bpmn:startEvent id="StartEvent_Melding" name="Melding ontvangen">',
-     ('<bpmn:startEvent id="StartEvent_Gewoon" /><bpmn:startEvent id="StartEvent_Melding" '
-     'name="Melding ontvangen">'), "can have no other start event"),
+     ('<bpmn:startEvent id="StartEvent_Signaal"><bpmn:signalEventDefinition />'
+      '</bpmn:startEvent><bpmn:startEvent id="StartEvent_Melding" name="Melding ontvangen">'),
+     "can have one other start event here, a plain one"),
+    ('<bpmn:startEvent id="StartEvent_Melding" name="Melding ontvangen">',
+     ('<bpmn:startEvent id="StartEvent_A" /><bpmn:startEvent id="StartEvent_B" />'
+      '<bpmn:startEvent id="StartEvent_Melding" name="Melding ontvangen">'),
+     "can have one other start event here, a plain one"),
     ('<bpmn:startEvent id="StartEvent_Melding" name="Melding ontvangen">',
      ('<bpmn:startEvent id="StartEvent_Melding" name="Melding ontvangen" '
      'camunda:formRef="melding">'), "has no form: the message brings the data"),
@@ -223,3 +228,33 @@ def test_message_starts_that_cannot_run_are_refused(
     assert response.status_code == 422
     assert any(message in p["message"] for p in response.get_json()["errors"]), \
         response.get_json()
+
+
+BY_HAND = START_MODEL.read_text().replace(
+    '<bpmn:userTask id="Task_Melding"',
+    '<bpmn:startEvent id="StartEvent_Balie" name="Melding aan de balie">'
+    '<bpmn:outgoing>Flow_0</bpmn:outgoing></bpmn:startEvent>'
+    '<bpmn:sequenceFlow id="Flow_0" sourceRef="StartEvent_Balie" targetRef="Task_Melding" />'
+    '<bpmn:userTask id="Task_Melding"').replace(
+    "<bpmn:incoming>Flow_1</bpmn:incoming>",
+    "<bpmn:incoming>Flow_1</bpmn:incoming><bpmn:incoming>Flow_0</bpmn:incoming>")
+
+
+def test_a_process_with_a_message_start_and_a_plain_one_starts_either_way(
+        client: FlaskClient, tokens: dict[str, str], database: Database) -> None:
+    """As GZAC processes do: a case comes in from the portal (a message), or a caseworker
+    starts one by hand; either way it runs one path."""
+    response = upload(client, tokens["ontwerper"], [("melding.bpmn", BY_HAND)])
+    assert response.status_code == 201, response.get_json()
+    by_hand = start(client, tokens["consulent"], "melding_via_app", {"melder": "Ali"})
+    assert [t["element_id"] for t in by_hand["open_tasks"]] == ["Task_Melding"]
+    assert by_hand["waiting_for_messages"] == []  # the message start no longer waits
+    sender = worker_account(database, "meldapp", ["MeldingOntvangen"])
+    sent = _send(client, sender, {"messageName": "MeldingOntvangen", "resultEnabled": True,
+                                  "processVariables": {"melder": {"value": "Fatima"}}})
+    assert sent.status_code == 200, sent.get_json()
+    case = case_of(client, tokens["consulent"], int(sent.get_json()[0]["processInstance"]["id"]))
+    assert [t["element_id"] for t in case["open_tasks"]] == ["Task_Melding"]  # once
+    assert case["data"] == {"melder": "Fatima"} and case["waiting_for_messages"] == []
+    done = complete(client, tokens["consulent"], case, "Task_Melding", {})
+    assert done["status"] == "completed"

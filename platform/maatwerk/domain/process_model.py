@@ -52,6 +52,7 @@ class ElementFacts:
     arguments: list[str] = field(default_factory=list)  # of an expression call, as JUEL
     message: str | None = None  # a catching message event: the name of its message
     initiator: str | None = None  # a start event: the variable that names who started it
+    plain_start: bool = False  # a start event of the process without a trigger (by hand)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -24,12 +24,14 @@ from SpiffWorkflow.bpmn.parser.event_parsers import (
 )
 from SpiffWorkflow.bpmn.specs.defaults import EventSubprocess, StartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from SpiffWorkflow.camunda.parser.task_spec import SubWorkflowParser
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
 from . import tasktree
 
+BY_MESSAGE = "maatwerk:by_message"  # on a case's root task: a message starts the case
 STARTED_WITH = "maatwerk:started_with"  # on an event subprocess task: the data it began with
 INTERRUPTED = "maatwerk:interrupted"  # on an event subprocess task that ended all the rest
 START_EVENTS = [MESSAGE_EVENT_XPATH, SIGNAL_EVENT_XPATH, TIMER_EVENT_XPATH,
@@ -60,6 +62,17 @@ class CaseStartEvent(StartEvent):
     everything else the process does (its other event subprocesses too)."""
 
     interrupting = True
+
+    def _update_hook(self, my_task: SpiffTask) -> Any:
+        """A plain start event of the process waits when a message starts the case: the
+        message's start event fires, and the engine then cancels this one."""
+        workflow = my_task.workflow
+        if isinstance(self.event_definition, NoneEventDefinition) and \
+                workflow is workflow.top_workflow and \
+                workflow.task_tree.internal_data.get(BY_MESSAGE):
+            my_task._set_state(TaskState.WAITING)
+            return None
+        return super()._update_hook(my_task)
 
     def _run_hook(self, my_task: SpiffTask) -> bool:
         owner = event_subprocess_task(my_task)

@@ -14,6 +14,7 @@ from . import (
     reserved_ids,
     sandbox,
     service_calls,
+    start_checks,
     vendors,
 )
 from .camunda import CAMUNDA, NS
@@ -164,7 +165,8 @@ def _check_flow_node(upload: ModelUpload, filename: str, process_id: str, elemen
     if local == "startEvent" and element.get(CAMUNDA + "initiator") is not None:
         facts.initiator = _initiator(upload, filename, element)
     if local == "startEvent":
-        _check_start_trigger(upload, filename, element)
+        start_checks.check_start_trigger(upload, filename, element)
+        facts.plain_start = start_checks.is_plain_start(element)
     if local == "scriptTask":
         _check_script(upload, filename, element)
     elif local in ("serviceTask", "sendTask"):
@@ -197,49 +199,6 @@ def _check_flow_node(upload: ModelUpload, filename: str, process_id: str, elemen
         for message in problems_in_expression(condition.text or ""):
             upload.problem(filename, element_id, f"condition: {message}")
     return facts
-
-
-_NOT_STARTING = {"compensateEventDefinition": "compensation"}
-_TRIGGERS = {"errorEventDefinition": "an error", "escalationEventDefinition": "an escalation"}
-
-
-def _check_start_trigger(upload: ModelUpload, filename: str, element: etree._Element) -> None:
-    """An event subprocess of a process may start on an error, escalation, message, signal,
-    timer or condition here (event_subprocesses.py); one inside an embedded subprocess only
-    on a timer, signal or condition; an error start always interrupts, as in BPMN."""
-    element_id = element.get("id")
-    for child in element:
-        local = etree.QName(child).localname if isinstance(child.tag, str) else ""
-        if local in _NOT_STARTING:
-            upload.problem(filename, element_id, "an event subprocess that starts on "
-                           f"{_NOT_STARTING[local]} is not supported yet")
-        elif local in _TRIGGERS:
-            _check_triggered_start(upload, filename, element, _TRIGGERS[local])
-            if local == "errorEventDefinition" and \
-                    element.get("isInterrupting", "true").lower() == "false":
-                upload.problem(filename, element_id, "an error start event always "
-                               "interrupts (BPMN); make it interrupting")
-
-
-def _check_triggered_start(upload: ModelUpload, filename: str, element: etree._Element,
-                           what: str) -> bool:
-    """Whether this start event may start on `what`: in an event subprocess of a process."""
-    parent = element.getparent()
-    grandparent = parent.getparent() if parent is not None else None
-    in_event_subprocess = parent is not None and etree.QName(parent).localname == "subProcess" \
-        and parent.get("triggeredByEvent") == "true"
-    if in_event_subprocess and grandparent is not None and \
-            etree.QName(grandparent).localname == "process":
-        return True
-    if in_event_subprocess:
-        upload.problem(filename, element.get("id"), f"an event subprocess inside a "
-                       f"subprocess that starts on {what} is not supported yet; move it to "
-                       "the process level, or catch it with a boundary event on the "
-                       "subprocess")
-    else:
-        upload.problem(filename, element.get("id"), f"a start event that starts on {what} "
-                       "belongs in an event subprocess")
-    return False
 
 
 def _check_call_activity(upload: ModelUpload, filename: str, element: etree._Element) -> None:
@@ -277,7 +236,7 @@ def _check_message(upload: ModelUpload, filename: str, element: etree._Element,
     element_id = element.get("id")
     if local not in CATCHES_MESSAGES and local != "startEvent":
         return  # a throwing event: it became a service task or passes (message_throws.py)
-    if local == "startEvent" and not _may_start_with_message(upload, filename, element):
+    if local == "startEvent" and not start_checks.may_start_with_message(upload, filename, element):
         return
     name = _message_name(element, definition.get("messageRef"))
     if not name:
@@ -288,27 +247,6 @@ def _check_message(upload: ModelUpload, filename: str, element: etree._Element,
                        "give a plain name")
     else:
         facts.message = name
-
-
-def _may_start_with_message(upload: ModelUpload, filename: str,
-                            element: etree._Element) -> bool:
-    """A process may start with a message at its one start event, and so may an event
-    subprocess of a process."""
-    parent = element.getparent()
-    element_id = element.get("id")
-    if parent is None or etree.QName(parent).localname != "process":
-        if not _check_triggered_start(upload, filename, element, "a message"):
-            return False
-    elif len(parent.findall("bpmn:startEvent", NS)) > 1:
-        upload.problem(filename, element_id, "a process that starts with a message can have "
-                       "no other start event here")
-        return False
-    if element.get(CAMUNDA + "formRef") or element.get(CAMUNDA + "formKey") or \
-            element.find("bpmn:extensionElements/camunda:formData", NS) is not None:
-        upload.problem(filename, element_id, "a start event that waits for a message has no "
-                       "form: the message brings the data")
-        return False
-    return True
 
 
 def _message_name(element: etree._Element, ref: str | None) -> str | None:

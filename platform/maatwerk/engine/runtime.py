@@ -81,8 +81,13 @@ class SpecBundle:
     subprocess_specs: dict[str, Any]
 
 
-def start(bundle: SpecBundle, data: dict[str, Any]) -> tuple[BpmnWorkflow, StepResult]:
+def start(bundle: SpecBundle, data: dict[str, Any],
+          by_message: bool = False) -> tuple[BpmnWorkflow, StepResult]:
+    """A new case, run to its first wait. `by_message`: a message starts it (deliver it
+    next), so a plain start event beside the message's does not (event_subprocesses.py)."""
     workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=SCRIPT_ENGINE)
+    if by_message:
+        workflow.task_tree.internal_data[event_subprocesses.BY_MESSAGE] = True
     for task in _ready(workflow, manual=None):
         task.set_data(**_plain(data))
     return workflow, _advance(workflow)

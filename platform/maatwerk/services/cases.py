@@ -57,7 +57,8 @@ def start_case(uow: UnitOfWork, process_key: str, data: Any, channel: str,
                                                                        "teamlead")):
         raise Forbidden("Only staff may start a case for a resident through another channel.")
     model = process_models.latest(uow, process_key)
-    if model.start_message:
+    if model.start_message and not any(facts.get("plain_start")
+                                       for facts in model.elements.values()):
         raise InvalidInput(f"A case of this process starts when another system sends the "
                            f"message '{model.start_message}' (POST /engine-rest/message).")
     form = process_models.form_of(model, model.start_form_key)
@@ -96,7 +97,8 @@ def _create(uow: UnitOfWork, model: ProcessModel, data: dict[str, Any], channel:
         deadlines.started(uow, case, model)
         if message is None:
             return runtime.start(process_models.spec_bundle(uow, model), data)[1]
-        workflow, _ = runtime.start(process_models.spec_bundle(uow, model), {})
+        workflow, _ = runtime.start(process_models.spec_bundle(uow, model), {},
+                                    by_message=True)
         return runtime.deliver_message(workflow, message, data)
     return StartedCase(run_step(uow, new_case(case, channel), act), token)
 

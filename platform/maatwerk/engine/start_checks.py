@@ -1,0 +1,85 @@
+"""The checks of start events: what may start a case (a plain start, or a message), and
+what may start an event subprocess (event_subprocesses.py)."""
+from __future__ import annotations
+
+from lxml import etree
+
+from .camunda import CAMUNDA, NS
+from .model_upload import ModelUpload
+
+_NOT_STARTING = {"compensateEventDefinition": "compensation"}
+_TRIGGERS = {"errorEventDefinition": "an error", "escalationEventDefinition": "an escalation"}
+
+
+def check_start_trigger(upload: ModelUpload, filename: str, element: etree._Element) -> None:
+    """An event subprocess of a process may start on an error, escalation, message, signal,
+    timer or condition here (event_subprocesses.py); one inside an embedded subprocess only
+    on a timer, signal or condition; an error start always interrupts, as in BPMN."""
+    element_id = element.get("id")
+    for child in element:
+        local = etree.QName(child).localname if isinstance(child.tag, str) else ""
+        if local in _NOT_STARTING:
+            upload.problem(filename, element_id, "an event subprocess that starts on "
+                           f"{_NOT_STARTING[local]} is not supported yet")
+        elif local in _TRIGGERS:
+            check_triggered_start(upload, filename, element, _TRIGGERS[local])
+            if local == "errorEventDefinition" and \
+                    element.get("isInterrupting", "true").lower() == "false":
+                upload.problem(filename, element_id, "an error start event always "
+                               "interrupts (BPMN); make it interrupting")
+
+
+def check_triggered_start(upload: ModelUpload, filename: str, element: etree._Element,
+                           what: str) -> bool:
+    """Whether this start event may start on `what`: in an event subprocess of a process."""
+    parent = element.getparent()
+    grandparent = parent.getparent() if parent is not None else None
+    in_event_subprocess = parent is not None and etree.QName(parent).localname == "subProcess" \
+        and parent.get("triggeredByEvent") == "true"
+    if in_event_subprocess and grandparent is not None and \
+            etree.QName(grandparent).localname == "process":
+        return True
+    if in_event_subprocess:
+        upload.problem(filename, element.get("id"), f"an event subprocess inside a "
+                       f"subprocess that starts on {what} is not supported yet; move it to "
+                       "the process level, or catch it with a boundary event on the "
+                       "subprocess")
+    else:
+        upload.problem(filename, element.get("id"), f"a start event that starts on {what} "
+                       "belongs in an event subprocess")
+    return False
+
+
+def may_start_with_message(upload: ModelUpload, filename: str,
+                            element: etree._Element) -> bool:
+    """A process may start with a message at a start event (beside it one plain start event,
+    where cases are started by hand), and so may an event subprocess of a process."""
+    parent = element.getparent()
+    element_id = element.get("id")
+    if parent is None or etree.QName(parent).localname != "process":
+        if not check_triggered_start(upload, filename, element, "a message"):
+            return False
+    elif not _others_plain(parent, element):
+        upload.problem(filename, element_id, "a process that starts with a message can have "
+                       "one other start event here, a plain one (where a caseworker starts "
+                       "a case by hand)")
+        return False
+    if element.get(CAMUNDA + "formRef") or element.get(CAMUNDA + "formKey") or \
+            element.find("bpmn:extensionElements/camunda:formData", NS) is not None:
+        upload.problem(filename, element_id, "a start event that waits for a message has no "
+                       "form: the message brings the data")
+        return False
+    return True
+
+
+def is_plain_start(element: etree._Element) -> bool:
+    """A start event of the process itself without a trigger: cases start there by hand."""
+    parent = element.getparent()
+    return parent is not None and etree.QName(parent).localname == "process" and not any(
+        isinstance(child.tag, str) and etree.QName(child).localname.endswith("EventDefinition")
+        for child in element)
+
+
+def _others_plain(process: etree._Element, element: etree._Element) -> bool:
+    others = [start for start in process.findall("bpmn:startEvent", NS) if start is not element]
+    return len(others) <= 1 and all(is_plain_start(start) for start in others)
