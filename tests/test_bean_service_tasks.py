@@ -149,3 +149,23 @@ def test_a_worker_may_narrow_a_fetch_as_in_camunda(
     assert fetch(processVariables={"melder": "Ali", "prioriteit": 1}) == [str(first["id"])]
     assert fetch(processVariables={"prioriteit": 4}, processDefinitionKeyIn=[KEY]) == [
         str(second["id"])]
+
+
+@pytest.mark.parametrize(("expression", "kept"), [
+    ("${true}", True),  # GZAC's placeholder for a plugin action linked outside the model
+    ("true", "true"),   # a literal without ${}: Camunda 7 evaluates it to the text itself
+    ("${prioriteit * 2}", 6),  # an expression that only computes the result variable
+])
+def test_a_service_task_whose_expression_calls_nothing_passes_with_a_note(
+        client: FlaskClient, tokens: dict[str, str], expression: str, kept: Any) -> None:
+    bpmn = MODEL.read_text().replace(
+        "${zaakService.zetStatus(execution, 'Ontvangen', melder, prioriteit &gt; 2)}",
+        expression)
+    response = upload(client, tokens["ontwerper"], [(MODEL.name, bpmn)])
+    assert response.status_code == 201, response.get_json()
+    [note] = [n for n in response.get_json()["notes"]
+              if n["element_id"] == "Task_StatusOntvangen"]
+    assert note["message"].startswith(f"camunda:expression '{expression}' calls no bean")
+    case = start(client, tokens["consulent"], KEY, {"melder": "Bram", "prioriteit": 3})
+    assert case["data"]["statusUrl"] == kept
+    assert [t["element_id"] for t in case["open_tasks"]] == ["Task_Bevestiging"]

@@ -20,7 +20,7 @@ NOTED = MODEL.replace(
     'camunda:historyTimeToLive="180" camunda:versionTag="2.1">').replace(
     'camunda:type="external" camunda:topic="zaak-aanmaken">',
     'camunda:type="external" camunda:topic="zaak-aanmaken" camunda:asyncBefore="true" '
-    'camunda:modelerTemplate="nl.gemeente.zaak">')
+    'camunda:async="true" camunda:modelerTemplate="nl.gemeente.zaak">')
 
 
 def _upload(client: FlaskClient, token: str, bpmn: str) -> Any:
@@ -37,6 +37,7 @@ def test_attributes_that_change_nothing_are_accepted_with_a_note(
     assert any(m.startswith("camunda:historyTimeToLive changes nothing here") for m in messages)
     assert any(m.startswith("camunda:versionTag changes nothing here") for m in messages)
     assert any(m.startswith("camunda:asyncBefore changes nothing here") for m in messages)
+    assert any(m.startswith("camunda:async changes nothing here") for m in messages)
     assert not any("modelerTemplate" in m for m in messages)  # the modeler's bookkeeping
 
 

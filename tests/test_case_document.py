@@ -1,6 +1,6 @@
 """GZAC's document reads, as Camunda 7 models made for GZAC/Valtimo write them: in Maatwerk
 the case data is the document, read at a JSON pointer; without a default, a pointer that
-finds nothing stops the step with that reason."""
+finds nothing stops the step with that reason. And Camunda's execution.getVariable."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -30,6 +30,9 @@ DATA = {"aanvraag": {"isAanvraagVolledig": True, "adres": {"plaats": "Delft"},
      "'nee')}"), "nee"),
     (('${documentReaderService.getValueFromDocumentAtPathOrDefault("/bijlagen/3/naam", '
      'execution.businessKey, "")}'), ""),
+    # Camunda's execution.getVariable: the variable, null when there is none
+    ('${execution.getVariable("bijlagen")[0].naam}', "tekening.pdf"),
+    ('${execution.getVariable("deadline") == null}', True),
     # GZAC's own bean name (the process blueprints call it documentVariableDelegate)
     ('${documentDelegateService.findValueByJsonPointer("/aanvraag/adres", execution)}',
      {"plaats": "Delft"}),
@@ -55,6 +58,7 @@ def test_a_pointer_that_finds_nothing_says_where() -> None:
      "the second argument of findValueByJsonPointer must be execution"),
     ('${documentReaderService.getValueFromDocumentAtPathOrDefault("/a", execution, "")}',
      "must be execution.businessKey"),
+    ("${execution.getVariable(naam)}", "execution.getVariable needs the variable's name"),
 ])
 def test_what_is_not_a_document_read_is_refused_with_the_reason(expression: str,
                                                                  message: str) -> None:

@@ -27,6 +27,7 @@ _SAME_UPLOAD = "the {what} of the same upload is used"
 _ONE_STEP = ("a step and the automatic steps after it commit together here; there are no "
              "jobs, so no transaction boundary is needed")
 NO_EFFECT = {
+    "async": _ONE_STEP,  # Camunda 7's old name of asyncBefore
     "asyncBefore": _ONE_STEP,
     "asyncAfter": _ONE_STEP,
     "exclusive": _ONE_STEP,

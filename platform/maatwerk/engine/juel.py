@@ -19,7 +19,9 @@ Every binary operation is parenthesized, so EL's left-associative comparisons st
 as in JUEL: `a < b < c` is `((a < b) < c)`, not Python's chained comparison.
 Property access `aanvraag.bedrag` is a key lookup: `aanvraag['bedrag']`.
 Composite text (`P${dagen}D`) becomes string concatenation: `('P' + str(dagen) + 'D')`.
-Method and function calls, EL 3.0 lambdas, assignments and collection literals are refused.
+`execution.getVariable("naam")` is the variable (null when there is none), and GZAC's
+document reads are the case data at a JSON pointer (case_document.py). Other method and
+function calls, EL 3.0 lambdas, assignments and collection literals are refused.
 """
 from __future__ import annotations
 
@@ -355,12 +357,32 @@ class _Parser:
             raise self._unexpected(token)
         if token.text in case_document.BEANS and self._is("."):
             return self._document_read(token)
+        if token.text == "execution" and self._peek_is(".", "getVariable", "("):
+            return self._get_variable()
         if self._is("("):
             raise JuelError(f"Function calls like '{token.text}(...)' are not supported",
                             token.position)
         _check_variable(token)
         return token.text
 
+
+    def _peek_is(self, *texts: str) -> bool:
+        ahead = self.tokens[self.index:self.index + len(texts)]
+        return [token.text for token in ahead] == list(texts)
+
+    def _get_variable(self) -> str:
+        """`execution.getVariable("naam")`: the variable, null when there is none (as in
+        Camunda 7)."""
+        for _ in range(3):  # '.', 'getVariable', '('
+            self._advance()
+        name = self._advance()
+        if name.kind != "string":
+            raise JuelError("execution.getVariable needs the variable's name as a text, "
+                            "such as \"deadline\"", name.position)
+        self._expect(")")
+        text = ast.literal_eval(name.text)
+        pointer = "/" + text.replace("~", "~0").replace("/", "~1")
+        return f"{case_document.READER}({pointer!r}, None)"
 
     def _document_read(self, bean: Token) -> str:
         """GZAC's read of the case document (case_document.py): `case_value(pointer)`."""

@@ -99,7 +99,10 @@ _LITERALS = {"true", "false", "null"}
 def _calls_nothing(text: str, kept: bool) -> bool:
     """A placeholder (`${true}`, `${null}`, a number or text), or, when its value is kept
     in a result variable, any valid expression that calls nothing. (A comparison whose
-    value nobody keeps is a mistake, refused as not a call of a bean.)"""
+    value nobody keeps is a mistake, refused as not a call of a bean.) Text without `${`
+    is a literal, which Camunda 7 evaluates to itself (GZAC models write `true`)."""
+    if "${" not in text and "#{" not in text:
+        return True
     try:
         tokens = juel.tokens_of(text)
         path, _arguments = service_calls.bean_path(text, "camunda:expression")
