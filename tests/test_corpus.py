@@ -57,13 +57,13 @@ RUNS = {
     "form-flow": Run(("form-flow.bpmn",), "form-flow-process", trail=("use-form-flow",)),
 }
 REFUSED = {
-    # Valtimo's own form engine, its decision result object, and connector chains
+    # Valtimo's own form engine (form: keys), a decision kept elsewhere, connector chains
     "evenementenvergunning.bpmn": [
         ("StartEvent_1", "form key 'form:evenementenvergunning-start-formulier' points at"),
         ("ExclusiveGateway_0v5tocu", ("execution listener 'start': a listener on a gateway "
          "that joins paths is not supported")),
-        ("Task_1yozbjx", ("camunda:inputOutput, output parameter 'risico': Method calls like "
-         "'getSingleResult(...)'"))],
+        ("Task_1yozbjx", ("decision 'Evenementenvergunning-risico' (camunda:decisionRef) was "
+         "not uploaded"))],
     "lening-aanvragen.bpmn": [
         ("burger-controleer-lening-task", ("task listener 'create': camunda:expression "
          "'${connectorService.loadByName("))],

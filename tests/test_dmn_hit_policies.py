@@ -111,3 +111,46 @@ def test_a_priority_rule_that_gives_an_unlisted_value_stops_the_step(
     assert case["status"] == "error"
     assert ("rule 1 gives 30 for 'korting', which is not one of its output values"
             in case["error"]), case["error"]
+
+
+DECISION_RESULT = """<bpmn:extensionElements><camunda:inputOutput>
+        <camunda:outputParameter name="hoogste"
+          >${{decisionResult.getFirstResult().korting}}</camunda:outputParameter>
+        <camunda:outputParameter name="alle"
+          >${{decisionResult.collectEntries("korting")}}</camunda:outputParameter>
+        <camunda:outputParameter name="aantal"
+          >${{decisionResult.getResultList()}}</camunda:outputParameter>
+        <camunda:outputParameter name="enige">{single}</camunda:outputParameter>
+      </camunda:inputOutput></bpmn:extensionElements>
+      <bpmn:incoming>Flow_1</bpmn:incoming>"""
+
+
+@pytest.mark.parametrize(("single", "expected"), [
+    ("${decisionResult.getSingleResult()}", ("error: getSingleResult() needs one result, but "
+                                            "3 rules matched")),
+    ("${decisionResult.getSingleEntry() == null}", "error: getSingleEntry()"),
+    ("${empty decisionResult}", False),
+])
+def test_an_output_mapping_reads_camundas_decision_result(
+        client: FlaskClient, tokens: dict[str, str], single: str, expected: Any) -> None:
+    """As Camunda 7 gives a business rule task's output mapping: `decisionResult`, the
+    matched rules' outputs, with getSingleResult, getFirstResult, getSingleEntry,
+    collectEntries and getResultList; it is not case data afterwards."""
+    bpmn = BPMN.replace(
+        'camunda:decisionRef="kortingen" camunda:resultVariable="uitkomst" '
+        'camunda:mapDecisionResult="{mapping}">\n      <bpmn:incoming>Flow_1</bpmn:incoming>',
+        'camunda:decisionRef="kortingen">\n      ' + DECISION_RESULT.format(single=single))
+    assert "decisionResult" in bpmn
+    dmn = DMN.replace('hitPolicy="UNIQUE"', 'hitPolicy="RULE ORDER"')
+    response = upload(client, tokens["ontwerper"], [("korting.bpmn", bpmn),
+                                                     ("kortingen.dmn", dmn)])
+    assert response.status_code == 201, response.get_json()
+    case = start(client, tokens["consulent"], "leges_berekenen", {"leeftijd": 10})
+    if isinstance(expected, str) and expected.startswith("error: "):
+        assert case["status"] == "error" and expected[7:] in case["error"], case["error"]
+        return
+    assert case["status"] == "open", case["error"]
+    data = case["data"]
+    assert (data["hoogste"], data["alle"], data["enige"]) == (10, [10, 5, 1], expected)
+    assert data["aantal"] == [{"korting": 10}, {"korting": 5}, {"korting": 1}]
+    assert "decisionResult" not in data

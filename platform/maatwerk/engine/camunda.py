@@ -1,6 +1,7 @@
 """Our CamundaParser: Camunda 7 models as saved, with the sandboxed script engine's needs."""
 from __future__ import annotations
 
+from copy import deepcopy
 from typing import Any
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
@@ -28,6 +29,7 @@ from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
 from . import (
     call_mappings,
     decision_graph,
+    decision_result,
     decisions,
     event_subprocesses,
     io_mappings,
@@ -72,9 +74,18 @@ class DecisionTask(BusinessRuleTask):
         self.options = options or decisions.TableOptions()
         self.required = required or []  # (engine, options), dependencies first
 
+    def _run(self, my_task: Any) -> Any:
+        """Runs the decision and the output mapping, which may read `decisionResult`
+        (decision_result.py); it is gone afterwards."""
+        try:
+            return super()._run(my_task)
+        finally:
+            my_task.data.pop(decision_result.NAME, None)
+
     def _run_hook(self, my_task: Any) -> bool:
         outputs = decisions.with_required(self.required, self.dmnEngine, my_task,
                                           self.options)
+        my_task.data[decision_result.NAME] = deepcopy(outputs)
         if self.result_variable:
             my_task.data[self.result_variable] = decisions.shaped(
                 outputs, self.map_decision_result, my_task)

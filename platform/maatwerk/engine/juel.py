@@ -29,7 +29,7 @@ import ast
 import keyword
 from dataclasses import dataclass
 
-from . import case_document
+from . import case_document, decision_result
 
 _OPERATORS = ("==", "!=", "<=", ">=", "&&", "||", "<", ">", "!", "+", "-", "*", "/", "%",
               "(", ")", "[", "]", ".", "?", ":", ",")
@@ -359,6 +359,9 @@ class _Parser:
             return self._document_read(token)
         if token.text == "execution" and self._peek_is(".", "getVariable", "("):
             return self._get_variable()
+        if token.text == decision_result.NAME and self._is(".") and \
+                self.tokens[self.index + 1].text in decision_result.METHODS:
+            return self._decision_result()
         if self._is("("):
             raise JuelError(f"Function calls like '{token.text}(...)' are not supported",
                             token.position)
@@ -383,6 +386,22 @@ class _Parser:
         text = ast.literal_eval(name.text)
         pointer = "/" + text.replace("~", "~0").replace("/", "~1")
         return f"{case_document.READER}({pointer!r}, None)"
+
+    def _decision_result(self) -> str:
+        """A method of Camunda's decisionResult (decision_result.py)."""
+        self._advance()  # '.'
+        method = self._advance()
+        helper = decision_result.METHODS[method.text]
+        self._expect("(")
+        if method.text == "collectEntries":
+            name = self._advance()
+            if name.kind != "string":
+                raise JuelError("collectEntries needs the output's name as a text",
+                                name.position)
+            self._expect(")")
+            return f"{helper}({decision_result.NAME}, {name.text})"
+        self._expect(")")
+        return f"{helper}({decision_result.NAME})" if helper else decision_result.NAME
 
     def _document_read(self, bean: Token) -> str:
         """GZAC's read of the case document (case_document.py): `case_value(pointer)`."""

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from . import decision_result
 from .sandbox_errors import refuse
 from .sandbox_guards import check_length, check_text_size, guard_functions, is_int
 from .sandbox_limits import MAX_ROUND_DIGITS, MAX_SEQUENCE_LENGTH
@@ -103,6 +104,7 @@ SAFE_BUILTINS: dict[str, Any] = {
     "LookupError": LookupError, "TypeError": TypeError, "ValueError": ValueError,
     "ZeroDivisionError": ZeroDivisionError,
     "is_empty": is_empty, "today": today, "date_add": date_add,
+    **decision_result.HELPERS,  # Camunda's decisionResult methods (decision_result.py)
 }
 
 
