@@ -57,9 +57,11 @@ RUNS = {
     "form-flow": Run(("form-flow.bpmn",), "form-flow-process", trail=("use-form-flow",)),
 }
 REFUSED = {
-    # Valtimo's own form engine (form: keys), a decision kept elsewhere, connector chains
+    # Form.io forms kept elsewhere (and needing JavaScript: tests/forms/test_formio.py), a
+    # decision kept elsewhere, a listener on a joining gateway, connector chains
     "evenementenvergunning.bpmn": [
-        ("StartEvent_1", "form key 'form:evenementenvergunning-start-formulier' points at"),
+        ("StartEvent_1", ("the form 'evenementenvergunning-start-formulier' (camunda:formKey "
+         "'form:evenementenvergunning-start-formulier') was not uploaded")),
         ("ExclusiveGateway_0v5tocu", ("execution listener 'start': a listener on a gateway "
          "that joins paths is not supported")),
         ("Task_1yozbjx", ("decision 'Evenementenvergunning-risico' (camunda:decisionRef) was "

@@ -20,7 +20,7 @@ from ..domain.process_model import (
     ModelRefused,
     UploadedFile,
 )
-from . import feel, model_rewrites, reserved_ids, vendors
+from . import feel, gzac_forms, model_rewrites, reserved_ids, vendors
 from .camunda import NS, MaatwerkParser
 from .dmn_checks import check_dmn
 from .model_checks import BPMN, check_process, extension_properties
@@ -55,6 +55,7 @@ def compile_model(files: list[UploadedFile], form_parser: FormParser) -> Compile
     elements: dict[str, ElementFacts] = {}
     for filename, process in processes:
         check_process(upload, filename, process, elements)
+    gzac_forms.check_all_linked(upload)
     key, main = _main_process(upload, processes)
     _check_called_triggers(upload, processes, key)
     if upload.problems or key is None or main is None:
@@ -103,8 +104,9 @@ def _stored_problem(element_id: str | None, message: str) -> None:
 def _read_file(upload: ModelUpload, file: UploadedFile) -> None:
     name = file.filename
     lower = name.lower()
-    if not lower.endswith((".bpmn", ".dmn", ".form", ".xml")):
-        upload.problem(name, None, "unknown file type: upload .bpmn, .dmn and .form files")
+    if not lower.endswith((".bpmn", ".dmn", ".form", ".xml", ".json")):
+        upload.problem(name, None, "unknown file type: upload .bpmn, .dmn and .form files "
+                       "(and GZAC's .json forms and form links)")
         return
     try:
         text = file.content.decode("utf-8-sig")
@@ -114,6 +116,9 @@ def _read_file(upload: ModelUpload, file: UploadedFile) -> None:
     sha = hashlib.sha256(file.content).hexdigest()
     if lower.endswith(".form"):
         read_form_file(upload, name, text, sha)
+        return
+    if lower.endswith(".json"):
+        gzac_forms.read_json_file(upload, name, text, sha)
         return
     try:
         root = parse(vendors.as_camunda(file.content))

@@ -10,6 +10,7 @@ from typing import Any
 
 from lxml import etree
 
+from . import gzac_forms
 from .camunda import CAMUNDA, NS
 from .model_upload import ModelUpload
 
@@ -37,6 +38,14 @@ def form_key(upload: ModelUpload, filename: str, element: etree._Element) -> str
     form_ref = element.get(CAMUNDA + "formRef")
     form_key_attr = element.get(CAMUNDA + "formKey")
     fields = element.findall("bpmn:extensionElements/camunda:formData/camunda:formField", NS)
+    linked = gzac_forms.linked_form(upload, filename, element_id,
+                                    bool(form_ref or form_key_attr or fields))
+    if linked is not None or element_id in upload.form_links:
+        return linked
+    if form_key_attr and form_key_attr.startswith(gzac_forms.KEY_PREFIXES) and not fields:
+        return gzac_forms.form_by_name(upload, filename, element_id,
+                                       form_key_attr.split(":", 1)[1],
+                                       f"camunda:formKey '{form_key_attr}'")
     if fields and (form_ref or (form_key_attr or "").startswith(CAMUNDA_FORMS)):
         upload.note(filename, element_id, "the form fields (camunda:formData) are not shown: "
                     "the Camunda Form the task names is, as in Camunda 7")

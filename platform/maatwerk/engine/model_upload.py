@@ -1,8 +1,9 @@
 """What the model compiler collects while it checks an upload, and what it needs from outside.
 
 The engine does not know how forms are written: the service that uploads a model hands the
-compiler a :class:`FormParser`, which turns each form's source (a ``.form`` file, or the
-``camunda:formData`` fields of a task) into a :class:`ParsedForm`.
+compiler a :class:`FormParser`, which turns each form's source (a ``.form`` file, the
+``camunda:formData`` fields of a task, or a GZAC Form.io ``.json`` file) into a
+:class:`ParsedForm`.
 """
 from __future__ import annotations
 
@@ -40,6 +41,10 @@ class FormParser(Protocol):
         """The inline camunda:formData fields of a user task or start event."""
         ...
 
+    def formio_file(self, name: str, text: str) -> ParsedForm:
+        """A GZAC Form.io form named `name` (its file name without .json)."""
+        ...
+
 
 @dataclass
 class ModelUpload:
@@ -53,6 +58,9 @@ class ModelUpload:
     form_files: dict[str, str] = field(default_factory=dict)
     # forms refused for their own reasons (already reported): their ids and file names
     refused_forms: set[str] = field(default_factory=set)
+    # GZAC form links: element id -> (form name, the file that links it); and those used
+    form_links: dict[str, tuple[str, str]] = field(default_factory=dict)
+    linked: set[str] = field(default_factory=set)
     decisions: set[str] = field(default_factory=set)
     texts: list[tuple[str, str, str, str]] = field(default_factory=list)
 

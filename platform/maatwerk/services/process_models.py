@@ -15,6 +15,7 @@ from ..engine.model_upload import ParsedForm
 from ..engine.runtime import SpecBundle
 from ..engine.spec_cache import bundle_for
 from ..forms.camunda_form_data import from_camunda_form_data
+from ..forms.formio import parse_formio
 from ..forms.formjs import parse_formjs
 from ..forms.model import FormDefinition, FormDefinitionError
 from ..persistence.models import Case, ModelFile, ProcessModel, Task
@@ -90,6 +91,9 @@ class _FormParser:
 
     def form_data(self, element_id: str, fields: list[dict[str, Any]]) -> ParsedForm:
         return _parsed(lambda: from_camunda_form_data(element_id, fields))
+
+    def formio_file(self, name: str, text: str) -> ParsedForm:
+        return _parsed(lambda: parse_formio(name, text))
 
 
 def _parsed(parse: Callable[[], FormDefinition]) -> ParsedForm:

@@ -16,7 +16,7 @@ bp = Blueprint("designer", __name__, url_prefix="/ontwerp")
 
 
 class UploadForm(FlaskForm):
-    files = MultipleFileField("Bestanden (.bpmn, .dmn en .form)")
+    files = MultipleFileField("Bestanden (.bpmn, .dmn, .form en GZAC-.json)")
 
 
 @bp.get("/")

@@ -146,7 +146,7 @@ def _process_model_paths() -> dict[str, Any]:
             "get": _op("List process model versions", {"200": _json({
                 "type": "object", "properties": {"models": {
                     "type": "array", "items": _ref("ProcessModel")}}})}),
-            "post": _op("Upload .bpmn, .dmn and .form files as a new version", {
+            "post": _op("Upload .bpmn, .dmn, .form and GZAC .json files as a new version", {
                 "201": _json(_ref("ProcessModel"), "Stored as a new version"),
                 "422": _json(_ref("ModelProblems"), "Refused; every problem listed")},
                 requestBody={"required": True, "content": {"multipart/form-data": {
