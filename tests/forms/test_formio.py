@@ -72,14 +72,18 @@ def test_layout_is_flattened_with_titles_and_buttons_left_out() -> None:
         {"type": "select", "key": "wijk", "label": "Wijk", "data": {"values": [
             {"label": "Noord", "value": "noord"}]}},
         {"type": "datetime", "key": "datum", "label": "Datum", "enableTime": False},
+        {"type": "radio", "key": "akkoord", "label": "Akkoord?", "defaultValue": True,
+         "values": [{"label": "Ja", "value": True}, {"label": "Nee", "value": False}]},
         {"type": "button", "key": "submit", "label": "Verzenden"}))
     assert [(f.key, f.type) for f in form.fields] == [
         ("", "text"), ("voornaam", "textfield"), ("email", "textfield"), ("", "text"),
-        ("dagen", "checklist"), ("wijk", "select"), ("datum", "date")]
+        ("dagen", "checklist"), ("wijk", "select"), ("datum", "date"), ("akkoord", "radio")]
     assert form.fields[0].text == "# Uw gegevens"
     assert form.fields[1].required and form.fields[1].max_length == 40
     assert form.fields[2].validation_type == "email"
     assert form.fields[4].default == ("ma",)
+    agreed = form.fields[7]  # true and false as the option values, and as its default
+    assert [o.value for o in agreed.options] == ["true", "false"] and agreed.default == "true"
 
 
 @pytest.mark.parametrize(("component", "fragment"), [

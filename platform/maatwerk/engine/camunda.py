@@ -76,11 +76,15 @@ class DecisionTask(BusinessRuleTask):
 
     def _run(self, my_task: Any) -> Any:
         """Runs the decision and the output mapping, which may read `decisionResult`
-        (decision_result.py); it is gone afterwards."""
+        (decision_result.py); afterwards a case variable of that name is as it was."""
+        had = decision_result.NAME in my_task.data
+        before = my_task.data.get(decision_result.NAME)
         try:
             return super()._run(my_task)
         finally:
             my_task.data.pop(decision_result.NAME, None)
+            if had:
+                my_task.data[decision_result.NAME] = before
 
     def _run_hook(self, my_task: Any) -> bool:
         outputs = decisions.with_required(self.required, self.dmnEngine, my_task,

@@ -171,11 +171,16 @@ def _read_input(c: dict[str, Any], ctype: str, key: str,
         else None, "id": key,
     }
     if isinstance(values["default"], bool) and values["type"] in ("radio", "select"):
-        values["default"] = str(values["default"]).lower()  # the option values are text
+        values["default"] = _text_of(values["default"])  # the option values are text
     if ctype in ("email", "phoneNumber"):
         values["validation_type"] = "email" if ctype == "email" else "phone"
     _READERS.get(values["type"], _no_more)(c, validate, values, report)
     return finish_field(report, problems_before, values)
+
+
+def _text_of(value: Any) -> str:
+    """An option value as text; true and false as JSON writes them."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _validate(c: dict[str, Any]) -> dict[str, Any]:
@@ -226,8 +231,8 @@ def _choices(c: dict[str, Any], validate: dict[str, Any], values: dict[str, Any]
                    "(Data Source Type 'Values') are supported.")
         return
     listed = (c.get("data") or {}).get("values") if values["type"] == "select" else c.get("values")
-    options = [Option(value=str(item.get("value")), label=str(item.get("label") or
-                                                             item.get("value")))
+    options = [Option(value=_text_of(item.get("value")),
+                      label=str(item.get("label") or item.get("value")))
                for item in listed or [] if isinstance(item, dict)]
     check_options(options, report)
     values["options"] = tuple(options)
