@@ -45,9 +45,9 @@ class Drive:
 
 def drive(client: FlaskClient, person: str, worker: dict[str, str], case_id: int,
           answers: dict[str, dict[str, Any]], limit: int = 40,
-          messages: tuple[str, ...] = ()) -> Drive:
-    """Do the first open step until the case ends; of the messages awaited, send the next
-    of `messages` (else the first)."""
+          messages: tuple[str, ...] = (), stop_at: str | None = None) -> Drive:
+    """Do the first open step until the case ends (or the step `stop_at` is open, left
+    undone); of the messages awaited, send the next of `messages` (else the first)."""
     done = Drive()
     planned = list(messages)
     for _ in range(limit):
@@ -57,6 +57,8 @@ def drive(client: FlaskClient, person: str, worker: dict[str, str], case_id: int
         if case["open_tasks"]:
             task = case["open_tasks"][0]
             done.trail.append(task["element_id"])
+            if task["element_id"] == stop_at:
+                return done
             if task["kind"] == "external":
                 done.seen.append(_work(client, worker, case_id, answers))
             else:

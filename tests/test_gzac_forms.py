@@ -11,7 +11,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from conftest import login
-from helpers import case_of, open_task, start, upload
+from corpus_driver import drive
+from helpers import bearer, case_of, open_task, start, upload, worker_account
 
 BLOCKS = Path(__file__).parent / "data" / "corpus" / "gzac-bouwblokken"
 BPMN = ("informeren-aanvrager.bpmn", (BLOCKS / "informeren-aanvrager.bpmn").read_bytes())
@@ -85,3 +86,49 @@ def test_a_form_key_without_its_form_and_a_refused_form_are_named_once(
     errors = _errors(upload(client, tokens["ontwerper"], [(BPMN[0], bpmn),
                                                             ("brief.json", refused.encode())]))
     assert [e["file"] for e in errors] == ["brief.json"], errors  # not also "not uploaded"
+
+
+GZAC = Path(__file__).parent / "data" / "corpus" / "gzac"
+
+
+def _gzac(*names: str) -> list[tuple[str, bytes]]:
+    return [(name.rsplit("/", 1)[-1], (GZAC / name).read_bytes()) for name in names]
+
+
+def test_gzac_process_links_give_its_example_objection_process_its_forms(
+        client: FlaskClient, tokens: dict[str, str], database: Any) -> None:
+    """GZAC's objection process with its process links and Form.io forms, as its example
+    application ships them: the start form's text and the task's fields are shown."""
+    response = upload(client, tokens["ontwerper"], _gzac(
+        "bezwaar.bpmn", "processlinks/bezwaar.processlink.json", "forms/start-form-bezwaar.json",
+        "forms/user-task-validate-request.json", "forms/empty-form.json"))
+    assert response.status_code == 201, response.get_json()
+    login(client, "beheer")
+    page = client.get("/werk/balie/bezwaar").get_data(as_text=True)
+    assert "Klik start om uw bezwaar in te dienen." in page  # the start form's text
+    case = start(client, tokens["beheer"], "bezwaar", {})
+    worker = bearer(worker_account(database, "gzac", [
+        "documentDelegateService.setInternalStatus"]))
+    done = drive(client, tokens["beheer"], worker, case["id"], {}, limit=3,
+                 stop_at="validate-request")
+    assert done.trail[-1] == "validate-request"
+    task = open_task(case_of(client, tokens["beheer"], case["id"]), "validate-request")
+    page = client.get(f"/werk/taken/{task['id']}").get_data(as_text=True)
+    assert "Burgerservicenummer" in page and 'value="234567861"' in page
+
+
+def test_a_process_link_to_a_form_that_needs_javascript_and_a_plugin_link(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    errors = _errors(upload(client, tokens["ontwerper"], _gzac(
+        "verlofaanvraag.bpmn", "processlinks/verlofaanvraag.processlink.json",
+        "forms/start-form-verlofaanvraag.json", "forms/user-task-akkoord-administratie.json")))
+    assert any(e["file"] == "start-form-verlofaanvraag.json" and "uses calculateValue" in
+               e["message"] for e in errors), errors
+    plugin = json.dumps([{"activityId": "akkoord-verlof", "activityType": "bpmn:UserTask:create",
+                          "processLinkType": "plugin", "pluginConfigurationId": "1",
+                          "pluginActionDefinitionKey": "create-zaak", "actionProperties": {}}])
+    response = upload(client, tokens["ontwerper"], [
+        *_gzac("verlofaanvraag.bpmn"), ("verlofaanvraag.processlink.json", plugin.encode())])
+    assert response.status_code == 201, response.get_json()
+    assert any(n["element_id"] == "akkoord-verlof" and "plugin action 'create-zaak'" in
+               n["message"] for n in response.get_json()["notes"]), response.get_json()

@@ -1,6 +1,6 @@
 """GZAC's forms in an upload: Form.io forms (`config/form/<name>.json`) and the form links
-that tie them to user tasks and start events (`config/formlink/<process>.json`), as GZAC
-keeps them beside a model.
+that tie them to user tasks and start events (`config/formlink/<process>.json`, or in newer
+GZAC `config/processlink/<process>.processlink.json`), as GZAC keeps them beside a model.
 
 A form is named by its file name without `.json` and stored under `formio:<name>`; a task
 shows it when a form link names the task, or when the task says
@@ -57,7 +57,12 @@ def _read_form(upload: ModelUpload, name: str, text: str, sha: str) -> None:
 
 
 def _read_links(upload: ModelUpload, name: str, links: list[Any]) -> None:
+    """Form links (`formName`, `formLinkElementId`, `formAssociationType`) or, as newer
+    GZAC versions write them, process links (`activityId`, `processLinkType`, ...)."""
     for index, link in enumerate(links):
+        if isinstance(link, dict) and "processLinkType" in link:
+            _read_process_link(upload, name, index, link)
+            continue
         if not isinstance(link, dict) or not isinstance(link.get("formName"), str) or \
                 not isinstance(link.get("formLinkElementId"), str):
             upload.problem(name, None, f"form link {index + 1} needs a formName and a "
@@ -67,10 +72,34 @@ def _read_links(upload: ModelUpload, name: str, links: list[Any]) -> None:
         if kind not in LINKED_KINDS:
             upload.problem(name, element_id, f"a form link of type '{kind}' is not "
                            f"supported; link forms to a {' or '.join(LINKED_KINDS)}")
-        elif element_id in upload.form_links:
-            upload.problem(name, element_id, "the element has two form links")
         else:
-            upload.form_links[element_id] = (link["formName"], name)
+            _link(upload, name, element_id, link["formName"])
+
+
+def _read_process_link(upload: ModelUpload, name: str, index: int,
+                       link: dict[str, Any]) -> None:
+    """A process link: a form (shown at its user task or start event), or a plugin action
+    (GZAC runs it around the task; here a worker does that work, so it is noted)."""
+    element_id, kind = link.get("activityId"), link.get("processLinkType")
+    if not isinstance(element_id, str):
+        upload.problem(name, None, f"process link {index + 1} needs an activityId")
+    elif kind == "form" and isinstance(link.get("formDefinitionName"), str):
+        _link(upload, name, element_id, link["formDefinitionName"])
+    elif kind == "plugin":
+        action = link.get("pluginActionDefinitionKey") or "?"
+        upload.note(name, element_id, f"the GZAC plugin action '{action}' linked to this "
+                    "element is not run here: give the task Implementation External with a "
+                    "topic, and have a worker do that work")
+    else:
+        upload.problem(name, element_id, f"a process link of type '{kind}' is not "
+                       "supported; link a form (formDefinitionName) or a plugin action")
+
+
+def _link(upload: ModelUpload, name: str, element_id: str, form_name: str) -> None:
+    if element_id in upload.form_links:
+        upload.problem(name, element_id, "the element has two form links")
+    else:
+        upload.form_links[element_id] = (form_name, name)
 
 
 def linked_form(upload: ModelUpload, filename: str, element_id: str,
