@@ -13,6 +13,8 @@ from typing import Any
 
 from . import case_document, juel, sandbox
 
+PYTHON_FORMATS = ("python", "py", "python3")  # the script formats that run here
+
 _ISO_DURATION = (r"P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?"
                  r"(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?")
 _ISO_DATETIME = r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?"
@@ -67,4 +69,6 @@ def evaluate(expression: str, variables: dict[str, object]) -> object:
 def evaluate_python(python: str, variables: dict[str, Any]) -> Any:
     """Evaluate a translated expression against case data, which GZAC's document reads
     (`case_value`, case_document.py) read too."""
-    return sandbox.evaluate(python, case_document.with_reader(variables))
+    if case_document.READER in python:
+        variables = case_document.with_reader(variables)
+    return sandbox.evaluate(python, variables)

@@ -20,13 +20,12 @@ from lxml import etree
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 
 from . import juel, sandbox
-from .expressions import evaluate_python, problems_in_expression, to_python
+from .expressions import PYTHON_FORMATS, evaluate_python, problems_in_expression, to_python
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 _C = "{" + CAMUNDA_NS + "}"
 _LOCAL = "camunda_io_local"  # internal data of a task: what its inputs hid or made
 CONNECTOR_MARK = "{urn:maatwerk:rewrite}connector"  # set by connectors.py
-PYTHON_FORMATS = ("python", "py", "python3")
 
 # a value, as nested tuples: ("null",), ("text", str), ("expression", python),
 # ("list", (value, ...)), ("map", ((key, value), ...))

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from . import plain_expressions, sandbox, service_calls
+from .expressions import PYTHON_FORMATS
 from .field_injection import FieldProblem, fields_of, inject
 from .listener_placement import PlacementProblem, insert_after, insert_before, insert_on, side
 from .model_upload import Report
@@ -44,7 +45,6 @@ NOT_A_STEP = {
 }
 _PLAIN = {"startEvent", "endEvent", "intermediateThrowEvent", "exclusiveGateway",
           "parallelGateway", "inclusiveGateway", "eventBasedGateway"}
-_PYTHON = ("python", "py", "python3")
 
 
 class ListenerProblem(ValueError):
@@ -204,7 +204,7 @@ def _removed(expression: str) -> str | None:
 
 def _script_step(listener: etree._Element, script: etree._Element) -> etree._Element:
     language = (script.get("scriptFormat") or "").lower()
-    if language not in _PYTHON:
+    if language not in PYTHON_FORMATS:
         raise ListenerProblem(f"script format '{language}' can't run here; write the "
                               "script in Python, or call a bean (a worker does it)")
     if script.get("resource"):

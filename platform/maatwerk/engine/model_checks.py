@@ -18,7 +18,7 @@ from . import (
     vendors,
 )
 from .camunda import CAMUNDA, NS
-from .expressions import problems_in_expression, problems_in_timer
+from .expressions import PYTHON_FORMATS, problems_in_expression, problems_in_timer
 from .model_forms import form_key
 from .model_upload import ModelUpload
 
@@ -355,7 +355,7 @@ def _read_assignment(facts: ElementFacts, element: etree._Element) -> None:
 def _check_script(upload: ModelUpload, filename: str, element: etree._Element) -> None:
     element_id = element.get("id")
     language = (element.get("scriptFormat") or "python").lower()
-    if language not in ("python", "py", "python3"):
+    if language not in PYTHON_FORMATS:
         upload.problem(filename, element_id, f"script format '{language}' is not supported; "
                                              "write the script in Python")
         return

@@ -20,7 +20,7 @@ from ..domain.process_model import (
     ModelRefused,
     UploadedFile,
 )
-from . import feel, gzac_forms, model_rewrites, reserved_ids, vendors
+from . import feel, gzac_forms, model_rewrites, reserved_ids, start_checks, vendors
 from .camunda import NS, MaatwerkParser
 from .dmn_checks import check_dmn
 from .model_checks import BPMN, check_process, extension_properties
@@ -57,7 +57,7 @@ def compile_model(files: list[UploadedFile], form_parser: FormParser) -> Compile
         check_process(upload, filename, process, elements)
     gzac_forms.check_all_linked(upload)
     key, main = _main_process(upload, processes)
-    _check_called_triggers(upload, processes, key)
+    start_checks.check_called_triggers(upload, processes, key)
     if upload.problems or key is None or main is None:
         raise ModelRefused(_distinct(upload.problems))
     _run_engine_parser(upload, key)
@@ -156,27 +156,6 @@ def _processes(upload: ModelUpload) -> list[tuple[str, etree._Element]]:
         for process in root.iterfind("bpmn:process", NS):
             found.append((filename, process))
     return found
-
-
-_TRIGGERED = {"messageEventDefinition": "a message", "errorEventDefinition": "an error",
-              "escalationEventDefinition": "an escalation"}
-
-
-def _check_called_triggers(upload: ModelUpload, processes: list[tuple[str, etree._Element]],
-                           key: str | None) -> None:
-    """An event subprocess of a called process starts only on a timer, signal or condition
-    here: the engine looks for the others only in the case's own process."""
-    for filename, process in processes:
-        if key is None or process.get("id") == key:
-            continue
-        for sub in process.iterfind("bpmn:subProcess[@triggeredByEvent='true']", NS):
-            for start in sub.iterfind("bpmn:startEvent", NS):
-                for local, what in _TRIGGERED.items():
-                    if start.find(f"bpmn:{local}", NS) is not None:
-                        upload.problem(filename, start.get("id"), "an event subprocess of a "
-                                       f"called process that starts on {what} is not "
-                                       "supported yet; move it to the calling process, or "
-                                       "use a boundary event on the call activity")
 
 
 def _main_process(upload: ModelUpload, processes: list[tuple[str, etree._Element]]

@@ -42,12 +42,20 @@ def set_variable(expression: str) -> tuple[str, str]:
     if path != "execution.setVariable" or arguments is None or len(arguments) != 2:
         raise ValueError(f"'{expression}' is not a call of execution.setVariable with a "
                          "name and a value")
-    name = arguments[0].strip()
-    if len(name) < 2 or name[0] not in "'\"" or name[-1] != name[0] or \
-            not name[1:-1].isidentifier():
-        raise ValueError(f"execution.setVariable: the name {name} must be a quoted variable "
-                         "name")
-    return name[1:-1], "${" + arguments[1] + "}"
+    name = _quoted_name(arguments[0])
+    if name is None:
+        raise ValueError(f"execution.setVariable: the name {arguments[0].strip()} must be a "
+                         "quoted variable name")
+    return name, "${" + arguments[1] + "}"
+
+
+def _quoted_name(argument: str) -> str | None:
+    """The variable name a quoted argument (`'status'`, `"status"`) gives; None if none."""
+    text = argument.strip()
+    if len(text) < 2 or text[0] not in "'\"" or text[-1] != text[0] or \
+            not text[1:-1].isidentifier():
+        return None
+    return text[1:-1]
 
 
 REMOVE_VARIABLE = ("execution.removeVariable", "execution.processInstance.removeVariable")
@@ -63,11 +71,10 @@ def removed_variable(expression: str) -> str | None:
         return None
     if path not in REMOVE_VARIABLE or arguments is None:
         return None
-    name = arguments[0].strip() if len(arguments) == 1 else ""
-    if len(name) < 2 or name[0] not in "'\"" or name[-1] != name[0] or \
-            not name[1:-1].isidentifier():
+    name = _quoted_name(arguments[0]) if len(arguments) == 1 else None
+    if name is None:
         raise ValueError(f"{path}: give one quoted variable name, not {', '.join(arguments)}")
-    return name[1:-1]
+    return name
 
 
 def removing_script(name: str) -> str:

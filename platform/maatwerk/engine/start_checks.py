@@ -9,6 +9,8 @@ from .model_upload import ModelUpload
 
 _NOT_STARTING = {"compensateEventDefinition": "compensation"}
 _TRIGGERS = {"errorEventDefinition": "an error", "escalationEventDefinition": "an escalation"}
+# what only the case's own process's event subprocesses may start on (event_subprocesses.py)
+_TOP_ONLY = {"messageEventDefinition": "a message", **_TRIGGERS}
 
 
 def check_start_trigger(upload: ModelUpload, filename: str, element: etree._Element) -> None:
@@ -83,3 +85,20 @@ def is_plain_start(element: etree._Element) -> bool:
 def _others_plain(process: etree._Element, element: etree._Element) -> bool:
     others = [start for start in process.findall("bpmn:startEvent", NS) if start is not element]
     return len(others) <= 1 and all(is_plain_start(start) for start in others)
+
+
+def check_called_triggers(upload: ModelUpload, processes: list[tuple[str, etree._Element]],
+                          key: str | None) -> None:
+    """An event subprocess of a called process starts only on a timer, signal or condition
+    here: the engine looks for the others only in the case's own process."""
+    for filename, process in processes:
+        if key is None or process.get("id") == key:
+            continue
+        for sub in process.iterfind("bpmn:subProcess[@triggeredByEvent='true']", NS):
+            for start in sub.iterfind("bpmn:startEvent", NS):
+                for local, what in _TOP_ONLY.items():
+                    if start.find(f"bpmn:{local}", NS) is not None:
+                        upload.problem(filename, start.get("id"), "an event subprocess of a "
+                                       f"called process that starts on {what} is not "
+                                       "supported yet; move it to the calling process, or "
+                                       "use a boundary event on the call activity")

@@ -32,7 +32,7 @@ from maatwerk.forms.text import html_to_text
 
 __all__ = ["parse_formio"]
 
-_LAYOUT = {"panel", "fieldset", "well", "columns", "table", "container_layout"}
+_LAYOUT = {"panel", "fieldset", "well", "columns", "table"}
 _LEFT_OUT = {"button"}
 _TEXT = {"htmlelement", "content"}
 _INPUTS = {"textfield": "textfield", "textarea": "textarea", "email": "textfield",
