@@ -14,7 +14,16 @@ from .config import REPO_ROOT, Settings
 from .persistence.database import Database
 from .persistence.migrate import upgrade
 from .persistence.uow import UnitOfWork
-from .services import accounts, audit, demo, deviations, http_connector, timers, unit_of_work
+from .services import (
+    accounts,
+    audit,
+    demo,
+    deviations,
+    http_connector,
+    start_clocks,
+    timers,
+    unit_of_work,
+)
 from .services.errors import DatabaseBusy, ServiceError
 
 log = logging.getLogger("maatwerk")
@@ -101,7 +110,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     while not stopping:
         fired = run_worker_pass(database, connector=connector)
         if fired:
-            log.info("fired timers of %d case(s)", fired)
+            log.info("fired timers of %d case(s) (cases started by a clock included)", fired)
         if args.once:
             break
         for _ in range(int(args.interval * 10)):
@@ -118,7 +127,7 @@ def run_worker_pass(database: Database, limit: int = 100,
     from .persistence.models import utcnow
     with UnitOfWork(database, readonly=True) as uow:
         due = timers.due_cases(uow, utcnow(), limit)
-    fired = 0
+    fired = _start_clocks(database)
     for case_id in due:
         try:
             with UnitOfWork(database) as uow:
@@ -137,6 +146,23 @@ def run_worker_pass(database: Database, limit: int = 100,
         except Exception:
             log.exception("the HTTP connector failed")
     return fired
+
+
+def _start_clocks(database: Database, limit: int = 100) -> int:
+    """Start the cases whose timer start events are due, each in its own transaction."""
+    from .persistence.models import utcnow
+    with UnitOfWork(database, readonly=True) as uow:
+        due = start_clocks.due(uow, utcnow(), limit)
+    started = 0
+    for clock_id in due:
+        try:
+            with UnitOfWork(database) as uow:
+                started += timers.fire_clock(uow, clock_id)
+        except DatabaseBusy as exc:  # nothing was changed: the clock is still due next pass
+            log.warning("timer start %s waits for the next pass: %s", clock_id, exc)
+        except Exception:  # one broken clock must not stop the others
+            log.exception("timer start %s failed", clock_id)
+    return started
 
 
 def build_parser() -> argparse.ArgumentParser:

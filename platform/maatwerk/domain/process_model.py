@@ -53,6 +53,8 @@ class ElementFacts:
     message: str | None = None  # a catching message event: the name of its message
     initiator: str | None = None  # a start event: the variable that names who started it
     plain_start: bool = False  # a start event of the process without a trigger (by hand)
+    # a timer start event of the process: {"kind", "value"} of the clock that starts cases
+    start_clock: dict[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

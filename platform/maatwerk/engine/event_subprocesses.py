@@ -25,6 +25,11 @@ from SpiffWorkflow.bpmn.parser.event_parsers import (
 from SpiffWorkflow.bpmn.specs.defaults import EventSubprocess, StartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.camunda.parser.task_spec import SubWorkflowParser
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
@@ -32,6 +37,7 @@ from SpiffWorkflow.util.task import TaskState
 from . import tasktree
 
 BY_MESSAGE = "maatwerk:by_message"  # on a case's root task: a message starts the case
+BY_TIMER = "maatwerk:by_timer"  # on a case's root task: the timer start event that starts it
 STARTED_WITH = "maatwerk:started_with"  # on an event subprocess task: the data it began with
 INTERRUPTED = "maatwerk:interrupted"  # on an event subprocess task that ended all the rest
 START_EVENTS = [MESSAGE_EVENT_XPATH, SIGNAL_EVENT_XPATH, TIMER_EVENT_XPATH,
@@ -64,15 +70,33 @@ class CaseStartEvent(StartEvent):
     interrupting = True
 
     def _update_hook(self, my_task: SpiffTask) -> Any:
-        """A plain start event of the process waits when a message starts the case: the
-        message's start event fires, and the engine then cancels this one."""
+        """A plain start event of the process waits when a message or a timer starts the
+        case: that start event fires, and the engine then cancels this one. A timer start
+        event of the process fires only in the case its clock started (start_clock.py),
+        at once; in every other case it waits and is cancelled the same way."""
         workflow = my_task.workflow
-        if isinstance(self.event_definition, NoneEventDefinition) and \
-                workflow is workflow.top_workflow and \
-                workflow.task_tree.internal_data.get(BY_MESSAGE):
+        if workflow is not workflow.top_workflow:
+            return super()._update_hook(my_task)
+        started = workflow.task_tree.internal_data
+        if isinstance(self.event_definition, TimerEventDefinition):
+            if started.get(BY_TIMER) != self.bpmn_id:
+                my_task._set_state(TaskState.WAITING)
+                return None
+            my_task._set_internal_data(event_fired=True)
+        elif isinstance(self.event_definition, NoneEventDefinition) and \
+                (started.get(BY_MESSAGE) or started.get(BY_TIMER)):
             my_task._set_state(TaskState.WAITING)
             return None
         return super()._update_hook(my_task)
+
+    def _predict_hook(self, my_task: SpiffTask) -> None:
+        """A cycle timer start event of the process goes on like any other start event: the
+        platform's clock repeats it by starting a new case each time, not the case itself."""
+        if isinstance(self.event_definition, CycleTimerEventDefinition) and \
+                my_task.workflow is my_task.workflow.top_workflow:
+            super(CatchingEvent, self)._predict_hook(my_task)
+        else:
+            super()._predict_hook(my_task)
 
     def _run_hook(self, my_task: SpiffTask) -> bool:
         owner = event_subprocess_task(my_task)

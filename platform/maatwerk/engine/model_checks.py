@@ -167,6 +167,7 @@ def _check_flow_node(upload: ModelUpload, filename: str, process_id: str, elemen
     if local == "startEvent":
         start_checks.check_start_trigger(upload, filename, element)
         facts.plain_start = start_checks.is_plain_start(element)
+        facts.start_clock = start_checks.clock_start(upload, filename, element)
     if local == "scriptTask":
         _check_script(upload, filename, element)
     elif local in ("serviceTask", "sendTask"):
@@ -186,7 +187,8 @@ def _check_flow_node(upload: ModelUpload, filename: str, process_id: str, elemen
             upload.problem(filename, element_id, "compensation is not supported yet: a "
                            "compensation boundary event and its handler can't run here")
     for timer in element.iterfind("bpmn:timerEventDefinition", NS):
-        _check_timer(upload, filename, element_id, timer)
+        if local != "startEvent" or not start_checks.is_process_start(element):  # clock_start
+            _check_timer(upload, filename, element_id, timer)
         values = [c for c in timer if isinstance(c.tag, str)]
         facts.timer = (values[0].text or "").strip() if values else None
     for definition in element.iterfind("bpmn:errorEventDefinition", NS):

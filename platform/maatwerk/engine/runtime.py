@@ -17,7 +17,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
-from . import event_subprocesses, history, sandbox, serialization, tasktree
+from . import conditions, event_subprocesses, history, sandbox, serialization, tasktree
 from .error_events import ThrownError
 from .scripting import SCRIPT_ENGINE
 
@@ -81,13 +81,16 @@ class SpecBundle:
     subprocess_specs: dict[str, Any]
 
 
-def start(bundle: SpecBundle, data: dict[str, Any],
-          by_message: bool = False) -> tuple[BpmnWorkflow, StepResult]:
+def start(bundle: SpecBundle, data: dict[str, Any], by_message: bool = False,
+          by_timer: str | None = None) -> tuple[BpmnWorkflow, StepResult]:
     """A new case, run to its first wait. `by_message`: a message starts it (deliver it
-    next), so a plain start event beside the message's does not (event_subprocesses.py)."""
+    next), so a plain start event beside the message's does not (event_subprocesses.py);
+    `by_timer`: the id of the timer start event whose clock starts it (start_clock.py)."""
     workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=SCRIPT_ENGINE)
     if by_message:
         workflow.task_tree.internal_data[event_subprocesses.BY_MESSAGE] = True
+    if by_timer:
+        workflow.task_tree.internal_data[event_subprocesses.BY_TIMER] = by_timer
     for task in _ready(workflow, manual=None):
         task.set_data(**_plain(data))
     return workflow, _advance(workflow)
@@ -101,7 +104,8 @@ def complete(workflow: BpmnWorkflow, task_id: str, data: dict[str, Any]) -> Step
     task = _ready_task(workflow, task_id)
     task.set_data(**_plain(data))
     try:
-        task.run()
+        if not conditions.catch_before(workflow, task):
+            task.run()
     except (SpiffWorkflowException, sandbox.SandboxError) as exc:
         raise StepRefused(*_describe_failure(exc)) from exc
     return _advance(workflow)

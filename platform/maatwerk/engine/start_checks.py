@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from . import start_clock
 from .camunda import CAMUNDA, NS
 from .model_upload import ModelUpload
 
@@ -72,6 +73,55 @@ def may_start_with_message(upload: ModelUpload, filename: str,
                        "form: the message brings the data")
         return False
     return True
+
+
+def clock_start(upload: ModelUpload, filename: str,
+                element: etree._Element) -> dict[str, str] | None:
+    """A timer start event of the process: its clock starts cases (start_clock.py), beside
+    other timer start events and at most one plain start event (where a caseworker starts
+    a case by hand). Its timer as {"kind", "value"}, or None when it is no such event or
+    is refused."""
+    parent = element.getparent()
+    timer = element.find("bpmn:timerEventDefinition", NS)
+    if timer is None or parent is None or not is_process_start(element):
+        return None
+    element_id = element.get("id")
+    values = [child for child in timer if isinstance(child.tag, str)]
+    others = [start for start in parent.findall("bpmn:startEvent", NS) if start is not element]
+    refused = len(values) != 1
+    if len(values) != 1:
+        upload.problem(filename, element_id, "the timer needs exactly one of duration, date "
+                       "or cycle")
+    if sum(is_plain_start(other) for other in others) > 1 or not all(
+            is_plain_start(other) or other.find("bpmn:timerEventDefinition", NS) is not None
+            for other in others):
+        refused = True
+        upload.problem(filename, element_id, "a process that starts on a timer can have other "
+                       "timer start events and one plain start event here (where a "
+                       "caseworker starts a case by hand), and no other start events")
+    if element.get(CAMUNDA + "formRef") or element.get(CAMUNDA + "formKey") or \
+            element.find("bpmn:extensionElements/camunda:formData", NS) is not None:
+        refused = True
+        upload.problem(filename, element_id, "a start event on a timer has no form: nobody "
+                       "fills it in when the clock starts a case")
+    if refused:
+        return None
+    kind, value = etree.QName(values[0]).localname, (values[0].text or "").strip()
+    for message in start_clock.problems(kind, value):
+        upload.problem(filename, element_id, f"timer: {message}")
+        refused = True
+    if refused:
+        return None
+    clock = start_clock.describe(kind, value)
+    upload.note(filename, element_id, f"the clock starts a new case {clock}, from the newest "
+                "version of the process")
+    return {"kind": kind, "value": value}
+
+
+def is_process_start(element: etree._Element) -> bool:
+    """A start event of the process itself (not of a subprocess)."""
+    parent = element.getparent()
+    return parent is not None and etree.QName(parent).localname == "process"
 
 
 def is_plain_start(element: etree._Element) -> bool:

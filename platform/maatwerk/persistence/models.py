@@ -319,3 +319,23 @@ class ExternalTask(Base):
     retries: Mapped[int | None] = mapped_column(Integer)
     error_message: Mapped[str | None] = mapped_column(String(1000))
     error_details: Mapped[str | None] = mapped_column(Text)
+
+
+class StartClock(Base):
+    """A timer start event of the newest version of a process: when its clock starts the
+    next case (engine/start_clock.py), and how many starts remain after that (None: no
+    end). Publishing a new version replaces its process's clocks, as in Camunda 7."""
+
+    __tablename__ = "start_clocks"
+    __table_args__ = (UniqueConstraint("process_key", "element_id",
+                                       name="uq_start_clocks_key_element"),)
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(255))
+    process_model_id: Mapped[int] = mapped_column(
+        ForeignKey("process_models.id", ondelete="CASCADE"), index=True)
+    element_id: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(20))  # timeDate, timeDuration or timeCycle
+    value: Mapped[str] = mapped_column(String(255))
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    remaining: Mapped[int | None] = mapped_column(Integer)
+    started: Mapped[int] = mapped_column(Integer, default=0)  # cases started so far

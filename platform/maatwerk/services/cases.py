@@ -17,10 +17,10 @@ from ..persistence import task_rows
 from ..persistence.models import AuditEvent, Case, ProcessModel, Task, utcnow
 from ..persistence.task_rows import TaskRow
 from ..persistence.uow import UnitOfWork
-from . import deadlines, documents, process_models
+from . import deadlines, documents, process_models, start_clocks
 from .case_access import get_case, may_see_case
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
-from .steps import Step, StepOutcome, case_by_id, new_case, run_step
+from .steps import SYSTEM_ACTOR, Step, StepOutcome, case_by_id, new_case, run_step
 from .submissions import submitted_data
 
 __all__ = ["StartedCase", "get_case", "may_see_case", "open_task_rows", "retry", "start_case"]
@@ -57,13 +57,22 @@ def start_case(uow: UnitOfWork, process_key: str, data: Any, channel: str,
                                                                        "teamlead")):
         raise Forbidden("Only staff may start a case for a resident through another channel.")
     model = process_models.latest(uow, process_key)
-    if model.start_message and not any(facts.get("plain_start")
-                                       for facts in model.elements.values()):
-        raise InvalidInput(f"A case of this process starts when another system sends the "
-                           f"message '{model.start_message}' (POST /engine-rest/message).")
+    _startable_by_hand(model)
     form = process_models.form_of(model, model.start_form_key)
     clean, files = documents.take_files(form, submitted_data(form, data))
     return _create(uow, model, clean, channel, actor, files)
+
+
+def _startable_by_hand(model: ProcessModel) -> None:
+    """A process without a plain start event starts only by its message or its clock."""
+    if any(facts.get("plain_start") for facts in model.elements.values()):
+        return
+    if model.start_message:
+        raise InvalidInput(f"A case of this process starts when another system sends the "
+                           f"message '{model.start_message}' (POST /engine-rest/message).")
+    if start_clocks.clocks_of(model):
+        raise InvalidInput("A case of this process is started by its clock (a timer start "
+                           "event), not by hand.")
 
 
 def start_by_message(uow: UnitOfWork, model: ProcessModel, message: str,
@@ -73,11 +82,18 @@ def start_by_message(uow: UnitOfWork, model: ProcessModel, message: str,
     return _create(uow, model, variables, "online", actor, message=message)
 
 
+def start_by_clock(uow: UnitOfWork, model: ProcessModel, element_id: str) -> StartedCase:
+    """A case that the clock of this timer start event starts, with no data, recorded for
+    the system (timers.fire_clock)."""
+    return _create(uow, model, {}, "online", None, timer=element_id)
+
+
 def _create(uow: UnitOfWork, model: ProcessModel, data: dict[str, Any], channel: str,
             actor: Principal | None, files: list[documents.PendingDocument] | None = None,
-            message: str | None = None) -> StartedCase:
+            message: str | None = None, timer: str | None = None) -> StartedCase:
     """Insert the case, run the model to its first wait and commit: one step. With a
-    message, the case starts empty and the message (with `data`) starts it."""
+    message, the case starts empty and the message (with `data`) starts it; with a timer
+    start event's id, it starts there."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
     data = {**data, **_initiator(model, actor)}
@@ -87,16 +103,17 @@ def _create(uow: UnitOfWork, model: ProcessModel, data: dict[str, Any], channel:
                 engine_state="", engine_version=STATE_VERSION, created_at=now, updated_at=now,
                 due_at=deadlines.first_due_date(model, now))
     case.process_model = model
-    who = actor.username if actor else "inwoner"
+    who = actor.username if actor else SYSTEM_ACTOR if timer else "inwoner"
 
     def act(step: Step) -> StepResult:
         step.record(who, "case_started", details={
             "reference": case.reference, "process_key": model.key, "version": model.version,
-            **({"message": message} if message else {})})
+            **({"message": message} if message else {}), **({"timer": timer} if timer else {})})
         documents.store(uow, case.id, None, files or [], who, channel)
         deadlines.started(uow, case, model)
         if message is None:
-            return runtime.start(process_models.spec_bundle(uow, model), data)[1]
+            return runtime.start(process_models.spec_bundle(uow, model), data,
+                                 by_timer=timer)[1]
         workflow, _ = runtime.start(process_models.spec_bundle(uow, model), {},
                                     by_message=True)
         return runtime.deliver_message(workflow, message, data)

@@ -18,8 +18,9 @@ from ..forms.camunda_form_data import from_camunda_form_data
 from ..forms.formio import parse_formio
 from ..forms.formjs import parse_formjs
 from ..forms.model import FormDefinition, FormDefinitionError
-from ..persistence.models import Case, ModelFile, ProcessModel, Task
+from ..persistence.models import Case, ModelFile, ProcessModel, Task, utcnow
 from ..persistence.uow import UnitOfWork
+from . import start_clocks
 from .errors import Forbidden, NotFound
 
 
@@ -75,6 +76,7 @@ def upload(uow: UnitOfWork, actor: Principal, files: list[UploadedFile],
                    for name, kind, text, sha in compiled.files]
     uow.session.add(model)
     uow.session.flush()
+    start_clocks.schedule(uow, model, utcnow())
     uow.record(AuditEntry(actor.username, "model_uploaded", details={
         "key": model.key, "version": model.version, "content_hash": model.content_hash,
         "files": [f[0] for f in compiled.files],

@@ -5,12 +5,21 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from ..domain.audit import AuditEntry
 from ..domain.principal import Principal
 from ..engine import StepResult, runtime
-from ..persistence.models import Case, utcnow
+from ..persistence.models import Case, ProcessModel, utcnow
 from ..persistence.uow import UnitOfWork
+from . import cases, start_clocks
 from .errors import Forbidden, InvalidInput
-from .steps import NothingDue, Step, case_by_id, case_with_due_timer, run_step
+from .steps import (
+    SYSTEM_ACTOR,
+    NothingDue,
+    Step,
+    case_by_id,
+    case_with_due_timer,
+    run_step,
+)
 
 
 def due_cases(uow: UnitOfWork, now: datetime, limit: int = 100) -> list[int]:
@@ -27,6 +36,31 @@ def fire_due(uow: UnitOfWork, case_id: int, now: datetime | None = None) -> bool
         run_step(uow, case_with_due_timer(case_id, now or utcnow()), fire)
     except NothingDue:
         return False
+    return True
+
+
+def fire_clock(uow: UnitOfWork, clock_id: int, now: datetime | None = None) -> bool:
+    """Start the case that a due clock of a timer start event starts, and move the clock
+    on, in one transaction; False when it is not due or another worker took it. When the
+    case can't start (its first step fails), the clock moves on all the same and the
+    audit log says why: the next moment tries again."""
+    now = now or utcnow()
+    clock = start_clocks.claim(uow, clock_id, now)
+    if clock is None:
+        uow.rollback()
+        return False
+    # the clock goes with its model (on delete cascade)
+    model = uow.session.get_one(ProcessModel, clock.process_model_id)
+    element_id, due_at = clock.element_id, clock.due_at.isoformat()
+    try:
+        cases.start_by_clock(uow, model, element_id)
+    except InvalidInput as exc:  # rolled back: take the clock again, without the case
+        if start_clocks.claim(uow, clock_id, now) is None:
+            return False
+        uow.record(AuditEntry(SYSTEM_ACTOR, "clock_start_failed", result="refused", details={
+            "process_key": model.key, "version": model.version, "element_id": element_id,
+            "due": due_at, "reason": str(exc)}))
+        uow.commit()
     return True
 
 
