@@ -14,6 +14,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
+from conftest import login
 from corpus_driver import drive
 from helpers import bearer, case_of, complete, start, upload, worker_account
 from maatwerk.cli import run_worker_pass
@@ -251,3 +252,19 @@ def test_camundas_order_example_starts_an_order_every_five_seconds_and_runs_to_i
     done = drive(client, tokens["consulent"], worker, second.id, {})
     assert done.trail == ["Task_06z99p1"]
     assert case_of(client, tokens["consulent"], second.id)["status"] == "completed"
+
+
+def test_the_designer_sees_when_the_clock_starts_the_next_case(
+        client: FlaskClient, tokens: dict[str, str], database: Database,
+        model: dict[str, Any]) -> None:
+    login(client, "ontwerper")
+    page = client.get(f"/ontwerp/{KEY}/1").get_data(as_text=True)
+    assert "Start op de klok" in page
+    assert "Elke werkdag om 9 uur: de volgende zaak start" in page
+    assert "en daarna steeds weer. Tot nu toe gestart: 0." in page
+    response = upload(client, tokens["ontwerper"], [(MODEL.name, _with_clock("R2/PT1H"))])
+    assert response.status_code == 201
+    page = client.get(f"/ontwerp/{KEY}/1").get_data(as_text=True)
+    assert "de klok start alleen zaken van de nieuwste versie" in page
+    page = client.get(f"/ontwerp/{KEY}/2").get_data(as_text=True)
+    assert "daarna nog 1 keer. Tot nu toe gestart: 0." in page

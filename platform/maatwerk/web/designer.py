@@ -7,7 +7,7 @@ from flask_wtf.file import MultipleFileField
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..domain.process_model import ModelProblem, ModelRefused, UploadedFile
-from ..services import process_models
+from ..services import process_models, start_clocks
 from ..services.errors import NotFound
 from .assets import VENDOR
 from .context import login_required, me, uow
@@ -66,7 +66,10 @@ def model(key: str, version: int) -> str:
     except NotFound:
         abort(404)
     g.diagram_page = True
-    return render_template("designer/model.html", model=found,
+    clocks = [clock for clock in start_clocks.of_process(unit, key)
+              if clock.process_model_id == found.id]
+    return render_template("designer/model.html", model=found, clocks=clocks,
+                           clocked=bool(start_clocks.clocks_of(found)),
                            viewer=diagram_viewer_available(),
                            usage=process_models.usage(unit, found),
                            files=process_models.files_of(unit, found.id),
