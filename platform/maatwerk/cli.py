@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
@@ -122,20 +123,15 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def run_worker_pass(database: Database, limit: int = 100,
                     connector: http_connector.Allowed | None = None) -> int:
-    """Fire every due timer once, each case in its own transaction; then do the waiting
-    http-connector tasks (when the operator allows the connector any URL)."""
+    """Start the cases whose timer start events are due and fire every due timer once,
+    each in its own transaction; then do the waiting http-connector tasks (when the
+    operator allows the connector any URL)."""
     from .persistence.models import utcnow
     with UnitOfWork(database, readonly=True) as uow:
+        clocks = start_clocks.due(uow, utcnow(), limit)
         due = timers.due_cases(uow, utcnow(), limit)
-    fired = _start_clocks(database)
-    for case_id in due:
-        try:
-            with UnitOfWork(database) as uow:
-                fired += timers.fire_due(uow, case_id)
-        except DatabaseBusy as exc:  # nothing was changed: the timer is still due next pass
-            log.warning("timers of case %s wait for the next pass: %s", case_id, exc)
-        except Exception:  # one broken case must not stop the others
-            log.exception("firing timers of case %s failed", case_id)
+    fired = _each(database, clocks, timers.fire_clock, "cases of timer start %s")
+    fired += _each(database, due, timers.fire_due, "timers of case %s")
     if connector is not None and connector.bases:
         try:
             done = http_connector.work_pass(database, connector)
@@ -148,21 +144,20 @@ def run_worker_pass(database: Database, limit: int = 100,
     return fired
 
 
-def _start_clocks(database: Database, limit: int = 100) -> int:
-    """Start the cases whose timer start events are due, each in its own transaction."""
-    from .persistence.models import utcnow
-    with UnitOfWork(database, readonly=True) as uow:
-        due = start_clocks.due(uow, utcnow(), limit)
-    started = 0
-    for clock_id in due:
+def _each(database: Database, ids: list[int], fire: Callable[[UnitOfWork, int], bool],
+          what: str) -> int:
+    """Fire each, in its own transaction; how many fired. `what` names one in the log
+    ("timers of case %s")."""
+    fired = 0
+    for item in ids:
         try:
             with UnitOfWork(database) as uow:
-                started += timers.fire_clock(uow, clock_id)
-        except DatabaseBusy as exc:  # nothing was changed: the clock is still due next pass
-            log.warning("timer start %s waits for the next pass: %s", clock_id, exc)
-        except Exception:  # one broken clock must not stop the others
-            log.exception("timer start %s failed", clock_id)
-    return started
+                fired += fire(uow, item)
+        except DatabaseBusy as exc:  # nothing was changed: still due next pass
+            log.warning("%s wait for the next pass: %s", what % item, exc)
+        except Exception:  # one broken case or clock must not stop the others
+            log.exception("%s failed", what % item)
+    return fired
 
 
 def build_parser() -> argparse.ArgumentParser:
