@@ -55,10 +55,20 @@ RUNS = {
                               "leen-bedrag": "25000", "lening-startdatum": "2027-03-01"},
                        notes=2),  # its form.io form key, and formData's businessKey
     "form-flow": Run(("form-flow.bpmn",), "form-flow-process", trail=("use-form-flow",)),
+    # GZAC's connectors called in chains, from a task listener and a service task
+    "lening-aanvragen": Run(
+        ("lening-aanvragen.bpmn",), "lening-aanvragen",
+        trail=("akkoord-op-lening-task", "burger-controleer-lening-task__create_listener_1",
+               "burger-controleer-lening-task", "create-product-straatverlichting-task",
+               "generate-pdf"),
+        start={"voornaam": "Anna", "achternaam": "Bakker", "emailadres": "anna@example.nl",
+               "jaar-omzet": "120000", "leen-bedrag": "25000",
+               "lening-startdatum": "2027-03-01"},
+        notes=10),  # its form.io form key, businessKey, asyncBefore and -After on 4 steps
 }
 REFUSED = {
     # Form.io forms kept elsewhere (and needing JavaScript: tests/forms/test_formio.py), a
-    # decision kept elsewhere, a listener on a joining gateway, connector chains
+    # decision kept elsewhere, a listener on a joining gateway
     "evenementenvergunning.bpmn": [
         ("StartEvent_1", ("the form 'evenementenvergunning-start-formulier' (camunda:formKey "
          "'form:evenementenvergunning-start-formulier') was not uploaded")),
@@ -66,13 +76,13 @@ REFUSED = {
          "that joins paths is not supported")),
         ("Task_1yozbjx", ("decision 'Evenementenvergunning-risico' (camunda:decisionRef) was "
          "not uploaded"))],
-    "lening-aanvragen.bpmn": [
-        ("burger-controleer-lening-task", ("task listener 'create': camunda:expression "
-         "'${connectorService.loadByName("))],
 }
+TASK_CONNECTOR = "connectorService.loadByName.createTask"
+OBJECTS_CONNECTOR = "connectorFluentBuilder.builder.withConnector.put.executeCreateObjectRequest"
 TOPICS = [STATUS,
           "processService.startProcessByProcessDefinitionKey",
-          "uploadProcessDelegate.publishFileUploadedEvent"]
+          "uploadProcessDelegate.publishFileUploadedEvent",
+          TASK_CONNECTOR, OBJECTS_CONNECTOR, "processDocumentGenerator.generate"]
 
 
 @pytest.fixture
@@ -100,6 +110,15 @@ def test_a_real_model_runs_to_its_end(client: FlaskClient, tokens: dict[str, str
         assert json.loads(variables["arg2"])["documentUrls"] == run.start["documentUrls"]
         assert case_of(client, tokens["beheer"], case["id"])["data"]["betrokkeneType"] == \
             "natuurlijk_persoon"  # the decision table's output
+    if name == "lening-aanvragen":
+        calls = {c["topicName"]: {k: v["value"] for k, v in c["variables"].items()
+                                  if k.startswith("arg")} for c in seen}
+        assert calls[TASK_CONNECTOR] == {"arg0": "TaakConnector",
+                                         "arg1": "burger-controleer-lening-task",
+                                         "arg2": "test-form"}
+        assert calls[OBJECTS_CONNECTOR] == {"arg0": "ObjectsApi-ConnectorInstance",
+                                            "arg1": case["reference"], "arg2": "height",
+                                            "arg3": "/height"}
     if name == "big-example":
         data = case_of(client, tokens["beheer"], case["id"])["data"]
         assert (data["jaar-omzet"], data["lening-startdatum"]) == ("120000", "2027-03-01")

@@ -12,7 +12,11 @@ workers in any language:
 - `camunda:expression="${zaak.zetStatus(execution, 'Afgerond')}"` -> topic `zaak.zetStatus`,
   the arguments evaluated when a worker fetches the task and given to it as the local
   variables `arg0`, `arg1`, ... (`execution` stands for the case: its id);
-  `camunda:resultVariable` names the variable the worker's result goes into.
+  `camunda:resultVariable` names the variable the worker's result goes into;
+- a chain of calls, as GZAC calls its connectors:
+  `${connectorService.loadByName("TaakConnector").createTask(task, "form")}` -> topic
+  `connectorService.loadByName.createTask` with arg0 `TaakConnector`, arg1 the task, arg2
+  `form`: the arguments of all its calls, in order.
 """
 from __future__ import annotations
 
@@ -125,7 +129,12 @@ def _expression_call(text: str) -> tuple[str, tuple[str, ...]]:
 
 def bean_path(text: str, attribute: str) -> tuple[str | None, list[str] | None]:
     """`bean.method` and the text of each argument (None: no call) when the expression is
-    exactly `${name(.name)*}` or `${name(.name)*(arguments)}`; (None, None) otherwise."""
+    exactly `${name(.name)*}` or `${name(.name)*(arguments)}`; (None, None) otherwise.
+
+    A chain of calls, as GZAC's connectors are called
+    (`${connectorService.loadByName("TaakConnector").createTask(task, "form")}`), is one
+    call: its names joined by dots (`connectorService.loadByName.createTask`), with the
+    arguments of all its calls in order."""
     try:
         tokens = juel.tokens_of(text)
     except juel.JuelError as exc:
@@ -133,17 +142,21 @@ def bean_path(text: str, attribute: str) -> tuple[str | None, list[str] | None]:
     if not tokens or tokens[0].kind != "name" or tokens[0].text in _NOT_BEANS:
         return None, None
     names, index = [tokens[0].text], 1
-    while _is(tokens, index, ".") and tokens[index + 1].kind == "name":
-        names.append(tokens[index + 1].text)
-        index += 2
-    if tokens[index].kind == "end":
-        return ".".join(names), None
-    if not _is(tokens, index, "("):
-        return None, None
-    arguments, index = _arguments(text.strip(), tokens, index + 1)
-    if arguments is None or tokens[index].kind != "end":
-        return None, None
-    return ".".join(names), arguments
+    arguments: list[str] | None = None
+    while True:
+        while _is(tokens, index, ".") and tokens[index + 1].kind == "name":
+            names.append(tokens[index + 1].text)
+            index += 2
+        if tokens[index].kind == "end":
+            return ".".join(names), arguments
+        if not _is(tokens, index, "("):
+            return None, None
+        called, index = _arguments(text.strip(), tokens, index + 1)
+        if called is None:
+            return None, None
+        arguments = [*(arguments or []), *called]
+        if tokens[index].kind != "end" and not _is(tokens, index, "."):
+            return None, None
 
 
 _NOT_BEANS = frozenset({"true", "false", "null", "empty", "not"})
