@@ -300,6 +300,8 @@ MATRIX: dict[tuple[str, str], list[Call]] = {
                                      CASE_API)],
     ("api.case_documents", "GET"): [
         Call(lambda w: f"/api/v1/cases/{w.case_a['id']}/documents", CASE_API)],
+    ("api.case_messages", "GET"): [
+        Call(lambda w: f"/api/v1/cases/{w.case_a['id']}/messages", CASE_API)],
     ("api.case_document", "GET"): [
         Call(lambda w: f"/api/v1/cases/{w.case_a['id']}/documents/{w.doc_a}", CASE_API)],
     ("api.request_deviation", "POST"): [  # an empty request: refused at the fields

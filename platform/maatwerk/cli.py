@@ -21,11 +21,13 @@ from .services import (
     demo,
     deviations,
     http_connector,
+    mail_delivery,
     start_clocks,
     timers,
     unit_of_work,
 )
 from .services.errors import DatabaseBusy, ServiceError
+from .services.mailer import SmtpServer
 
 log = logging.getLogger("maatwerk")
 
@@ -106,10 +108,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
     settings = Settings()
     connector = http_connector.Allowed(settings.http_connector_allow,
                                        settings.http_connector_timeout)
+    mail = SmtpServer.from_url(settings.smtp_url, settings.mail_from) \
+        if settings.smtp_url else None
     log.info("worker started; polling every %ss; HTTP connector %s", args.interval,
              f"calls {', '.join(connector.bases)}" if connector.bases else "off")
     while not stopping:
-        fired = run_worker_pass(database, connector=connector)
+        fired = run_worker_pass(database, connector=connector, mail=mail)
         if fired:
             log.info("fired timers of %d case(s) (cases started by a clock included)", fired)
         if args.once:
@@ -122,10 +126,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def run_worker_pass(database: Database, limit: int = 100,
-                    connector: http_connector.Allowed | None = None) -> int:
+                    connector: http_connector.Allowed | None = None,
+                    mail: SmtpServer | None = None) -> int:
     """Start the cases whose timer start events are due and fire every due timer once,
     each in its own transaction; then do the waiting http-connector tasks (when the
-    operator allows the connector any URL)."""
+    operator allows the connector any URL) and send the outbox (with a mail server)."""
     from .persistence.models import utcnow
     with UnitOfWork(database, readonly=True) as uow:
         clocks = start_clocks.due(uow, utcnow(), limit)
@@ -141,7 +146,20 @@ def run_worker_pass(database: Database, limit: int = 100,
             log.warning("the HTTP connector waits for the next pass: %s", exc)
         except Exception:
             log.exception("the HTTP connector failed")
+    if mail is not None:
+        _send_outbox(database, mail)
     return fired
+
+
+def _send_outbox(database: Database, mail: SmtpServer) -> None:
+    try:
+        sent = mail_delivery.deliver_due(lambda: UnitOfWork(database), mail)
+        if sent:
+            log.info("sent %d message(s) to residents", sent)
+    except DatabaseBusy as exc:  # the messages wait for the next pass
+        log.warning("the outbox waits for the next pass: %s", exc)
+    except Exception:
+        log.exception("sending the outbox failed")
 
 
 def _each(database: Database, ids: list[int], fire: Callable[[UnitOfWork, int], bool],

@@ -29,6 +29,11 @@ def _secret_key() -> str:
     return key
 
 
+def public_url() -> str:
+    """Where residents reach the platform (MAATWERK_PUBLIC_URL), without a trailing /."""
+    return os.environ.get("MAATWERK_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
+
+
 def default_database_url() -> str:
     return f"sqlite:///{INSTANCE_DIR / 'maatwerk.db'}"
 
@@ -57,6 +62,13 @@ class Settings:
         part for part in os.environ.get("MAATWERK_HTTP_CONNECTOR_ALLOW", "").replace(
             ",", " ").split() if part)
     http_connector_timeout: float = float(os.environ.get("MAATWERK_HTTP_CONNECTOR_TIMEOUT", 10))
+    # e-mail to residents (services/mailer.py): smtp://user:password@host:587 (STARTTLS
+    # when the server offers it) or smtps://...:465; empty: messages stay in the outbox,
+    # where caseworkers read what would have been sent
+    smtp_url: str = os.environ.get("MAATWERK_SMTP_URL", "")
+    mail_from: str = os.environ.get("MAATWERK_MAIL_FROM", "")
+    # the address residents reach the platform on, for the links in their mail
+    public_url: str = field(default_factory=lambda: public_url())
     testing: bool = False
 
     def __post_init__(self) -> None:
@@ -74,6 +86,12 @@ class Settings:
                               "MAATWERK_DB_STATEMENT_TIMEOUT (at most a day)")
         if not 0 < self.db_idle_timeout <= 24 * 3600:
             raise ConfigError("MAATWERK_DB_IDLE_TIMEOUT must be more than 0, at most a day")
+        if self.smtp_url and not self.smtp_url.startswith(("smtp://", "smtps://")):
+            raise ConfigError("MAATWERK_SMTP_URL must be an smtp:// or smtps:// URL")
+        if self.smtp_url and "@" not in self.mail_from:
+            raise ConfigError("MAATWERK_MAIL_FROM must be the sender's address (e.g. "
+                              "'Gemeente Voorbeeld <noreply@voorbeeld.nl>') when "
+                              "MAATWERK_SMTP_URL is set")
         for base in self.http_connector_allow:
             if not base.startswith(("http://", "https://")):
                 raise ConfigError(f"MAATWERK_HTTP_CONNECTOR_ALLOW: '{base}' is not an http:// "

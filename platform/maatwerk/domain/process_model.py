@@ -76,3 +76,4 @@ class CompiledModel:
     content_hash: str
     # accepted, but worth knowing: attributes that change nothing here, and why
     notes: list[ModelProblem] = field(default_factory=list)
+    properties: dict[str, str] = field(default_factory=dict)  # the process's camunda:properties

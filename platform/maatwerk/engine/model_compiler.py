@@ -213,7 +213,8 @@ def _compiled(upload: ModelUpload, key: str, main: etree._Element,
         decision_term=properties.get("maatwerk:decisionTerm") or None,
         start_form_key=start_form, forms=upload.forms, start_message=start_message,
         elements={k: v.to_dict() for k, v in elements.items()},
-        files=texts, content_hash=digest, notes=_distinct(upload.notes))
+        files=texts, content_hash=digest, notes=_distinct(upload.notes),
+        properties=properties)
 
 
 def _is_top_level(process: etree._Element, element_id: str) -> bool:

@@ -104,6 +104,8 @@ class ProcessModel(Base):
     start_message: Mapped[str | None] = mapped_column(String(255), index=True)
     forms: Mapped[dict[str, Any]] = mapped_column(default=dict)
     elements: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # the process's own camunda:properties (maatwerk:residentEmailField, ...)
+    properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
     decision_term: Mapped[str | None] = mapped_column(String(40))
     uploaded_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -339,3 +341,26 @@ class StartClock(Base):
     due_at: Mapped[datetime] = mapped_column(index=True)
     remaining: Mapped[int | None] = mapped_column(Integer)
     started: Mapped[int] = mapped_column(Integer, default=0)  # cases started so far
+
+
+class OutboxMessage(Base):
+    """A message from the case to the resident, written in the step that caused it (the
+    outbox): delivered by e-mail by `maatwerk worker` when there is an address and a mail
+    server, retried with back-off, and kept as it was sent."""
+
+    __tablename__ = "outbox_messages"
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))  # receipt, ...
+    recipient: Mapped[str | None] = mapped_column(String(320))  # None: no e-mail address
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    # pending (to send), sent, no_address (shown on the status page only), failed (gave up)
+    state: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_error: Mapped[str | None] = mapped_column(String(1000))
+    message_id: Mapped[str] = mapped_column(String(255))  # the mail's Message-ID
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()

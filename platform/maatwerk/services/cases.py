@@ -10,14 +10,14 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defer
 
-from ..config import CHANNELS
+from ..config import CHANNELS, public_url
 from ..domain.principal import Principal
 from ..engine import STATE_VERSION, StepResult, runtime
 from ..persistence import task_rows
 from ..persistence.models import AuditEvent, Case, ProcessModel, Task, utcnow
 from ..persistence.task_rows import TaskRow
 from ..persistence.uow import UnitOfWork
-from . import deadlines, documents, process_models, start_clocks
+from . import deadlines, documents, outbox, process_models, receipts, start_clocks
 from .case_access import get_case, may_see_case
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .steps import SYSTEM_ACTOR, Step, StepOutcome, case_by_id, new_case, run_step
@@ -60,7 +60,7 @@ def start_case(uow: UnitOfWork, process_key: str, data: Any, channel: str,
     _startable_by_hand(model)
     form = process_models.form_of(model, model.start_form_key)
     clean, files = documents.take_files(form, submitted_data(form, data))
-    return _create(uow, model, clean, channel, actor, files)
+    return _create(uow, model, clean, channel, actor, files, receipt=True)
 
 
 def _startable_by_hand(model: ProcessModel) -> None:
@@ -90,10 +90,12 @@ def start_by_clock(uow: UnitOfWork, model: ProcessModel, element_id: str) -> Sta
 
 def _create(uow: UnitOfWork, model: ProcessModel, data: dict[str, Any], channel: str,
             actor: Principal | None, files: list[documents.PendingDocument] | None = None,
-            message: str | None = None, timer: str | None = None) -> StartedCase:
+            message: str | None = None, timer: str | None = None,
+            receipt: bool = False) -> StartedCase:
     """Insert the case, run the model to its first wait and commit: one step. With a
     message, the case starts empty and the message (with `data`) starts it; with a timer
-    start event's id, it starts there."""
+    start event's id, it starts there. With `receipt`, the resident's acknowledgement of
+    receipt is written to the outbox in the same step (receipts.py)."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
     data = {**data, **_initiator(model, actor)}
@@ -111,6 +113,8 @@ def _create(uow: UnitOfWork, model: ProcessModel, data: dict[str, Any], channel:
             **({"message": message} if message else {}), **({"timer": timer} if timer else {})})
         documents.store(uow, case.id, None, files or [], who, channel)
         deadlines.started(uow, case, model)
+        if receipt:
+            _queue_receipt(uow, model, case, data, token, who, now)
         if message is None:
             return runtime.start(process_models.spec_bundle(uow, model), data,
                                  by_timer=timer)[1]
@@ -118,6 +122,14 @@ def _create(uow: UnitOfWork, model: ProcessModel, data: dict[str, Any], channel:
                                     by_message=True)
         return runtime.deliver_message(workflow, message, data)
     return StartedCase(run_step(uow, new_case(case, channel), act), token)
+
+
+def _queue_receipt(uow: UnitOfWork, model: ProcessModel, case: Case, data: dict[str, Any],
+                   token: str, who: str, now: datetime) -> None:
+    form = process_models.form_of(model, model.start_form_key)
+    link = f"{public_url()}/status/{token}"
+    mail = receipts.receipt(model, case, form, data, link, now)
+    outbox.queue(uow, case, "receipt", receipts.address(model, data), mail, who, now)
 
 
 def _initiator(model: ProcessModel, actor: Principal | None) -> dict[str, Any]:

@@ -69,7 +69,7 @@ def upload(uow: UnitOfWork, actor: Principal, files: list[UploadedFile],
         key=compiled.key, version=(newest.version if newest else 0) + 1, name=compiled.name,
         description=compiled.description, content_hash=compiled.content_hash,
         start_form_key=compiled.start_form_key, forms=compiled.forms,
-        start_message=compiled.start_message,
+        start_message=compiled.start_message, properties=compiled.properties,
         elements=compiled.elements, decision_term=compiled.decision_term,
         uploaded_by=actor.username)
     model.files = [ModelFile(filename=name, kind=kind, content=text, sha256=sha)

@@ -13,6 +13,7 @@ from ..services import (
     deviations,
     documents,
     external_task_failures,
+    outbox,
     process_models,
     tasks,
 )
@@ -107,6 +108,12 @@ def case_documents(case_id: int) -> Response:
     found = documents.for_case(uow(readonly=True), case_id, me())
     return jsonify({"documents": [d.to_dict() | {
         "download_url": f"/api/v1/cases/{case_id}/documents/{d.id}"} for d in found]})
+
+
+@bp.get("/cases/<int:case_id>/messages")
+def case_messages(case_id: int) -> Response:
+    found = outbox.for_case(uow(readonly=True), case_id, me())
+    return jsonify({"messages": [message.to_dict() for message in found]})
 
 
 @bp.get("/cases/<int:case_id>/documents/<document_id>")

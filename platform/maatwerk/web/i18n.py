@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import g, has_request_context
 
 from ..domain.deviation import LABELS as DEVIATION_LABELS
 from ..domain.deviation import DeviationType
-
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-          "september", "oktober", "november", "december")
+from ..domain.dutch_dates import AMSTERDAM, MONTHS
 
 STATUS = {"open": "In behandeling", "completed": "Afgerond", "error": "Vastgelopen",
           "cancelled": "Vervallen", "skipped": "Overgeslagen", "requested": "Aangevraagd",
@@ -143,6 +139,9 @@ EN: dict[str, str] = {
     "Wat u heeft gestuurd": "What you have sent",
     "Ontvangen op": "Received on",
     "Geen documenten.": "No documents.",
+    "Berichten van ons": "Messages from us",
+    "ook per e-mail gestuurd": "also sent by e-mail",
+    "Lees het bericht": "Read the message",
 }
 
 

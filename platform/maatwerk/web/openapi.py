@@ -98,6 +98,15 @@ SCHEMAS: dict[str, Any] = {
         "properties": {"document_id": {"type": "string", "format": "uuid"},
                        "filename": {"type": "string"}, "size": {"type": "integer"},
                        "content_type": {"type": "string"}}},
+    "Message": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "kind": {"type": "string", "enum": ["receipt"]},
+        "direction": {"type": "string", "enum": ["to_resident"]},
+        "subject": {"type": "string"}, "text": {"type": "string"},
+        "recipient": {"type": ["string", "null"], "description": "null: no e-mail address"},
+        "state": {"type": "string", "enum": ["pending", "sent", "no_address", "failed"]},
+        "attempts": {"type": "integer"}, "last_error": {"type": ["string", "null"]},
+        "created_at": {"type": "string", "format": "date-time"},
+        "sent_at": {"type": ["string", "null"], "format": "date-time"}}},
     "Document": {"type": "object", "properties": {
         "id": {"type": "string", "format": "uuid"}, "case_id": {"type": "integer"},
         "field": {"type": "string"}, "filename": {"type": "string"},
@@ -188,6 +197,13 @@ def _document_paths() -> dict[str, Any]:
             "The documents sent with the case's forms (for whoever may see the case)", {
                 "200": _json({"type": "object", "properties": {"documents": {
                     "type": "array", "items": _ref("Document")}}}),
+                "404": _json(_ref("Error"), "No such case, or not yours to see")},
+            parameters=_path_id("case_id"))},
+        "/cases/{case_id}/messages": {"get": _op(
+            "What the case sent (or is sending) to its resident, with each message's "
+            "delivery state; the resident's private link cut short", {
+                "200": _json({"type": "object", "properties": {"messages": {
+                    "type": "array", "items": _ref("Message")}}}),
                 "404": _json(_ref("Error"), "No such case, or not yours to see")},
             parameters=_path_id("case_id"))},
         "/cases/{case_id}/documents/{document_id}": {"get": _op(

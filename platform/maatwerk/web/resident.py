@@ -6,7 +6,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from ..domain.principal import RESIDENT
-from ..services import cases, documents, process_models, progress, tasks
+from ..services import cases, documents, outbox, process_models, progress, tasks
 from ..services.errors import InvalidInput, NotFound
 from .context import uow
 from .form_classes import ask_files_again, build_form_class, form_data
@@ -63,6 +63,7 @@ def status(token: str) -> str:
             forms[task.id] = (build_form_class(definition)(prefix=_prefix(task.id)), definition)
     return render_template("resident/status.html", case=case, view=view, forms=forms,
                            token=token, documents=documents.for_resident(unit, case),
+                           messages=outbox.for_resident(unit, case),
                            title=f"Uw aanvraag {case.reference}")
 
 
@@ -97,4 +98,5 @@ def complete_task(token: str, task_id: str) -> ResponseReturnValue:
     forms = {task.id: (form, definition)} if form is not None else {}
     return render_template("resident/status.html", case=case, view=view, forms=forms,
                            token=token, documents=documents.for_resident(unit, case),
+                           messages=outbox.for_resident(unit, case),
                            title=f"Fout: uw aanvraag {case.reference}"), 422

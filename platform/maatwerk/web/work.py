@@ -14,6 +14,7 @@ from ..services import (
     documents,
     external_task_failures,
     messages,
+    outbox,
     process_models,
     tasks,
 )
@@ -149,6 +150,7 @@ def case(case_id: int) -> str:
                            history=cases.history(unit, case_id),
                            deviations=deviation_register.for_case(unit, case_id),
                            documents=documents.for_case(unit, case_id, me()),
+                           messages=outbox.for_case(unit, case_id, me()),
                            remaining=deadlines.remaining_working_days(found),
                            suspensions=deadlines.suspensions(unit, case_id),
                            title=f"Zaak {found.reference}")
