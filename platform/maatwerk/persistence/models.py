@@ -356,11 +356,25 @@ class OutboxMessage(Base):
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
-    # pending (to send), sent, no_address (shown on the status page only), failed (gave up)
+    # pending (to send; a reminder from next_attempt_at on), sent, no_address (shown on the
+    # status page only), failed (gave up), withdrawn (a reminder whose task was done first)
     state: Mapped[str] = mapped_column(String(20))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
     last_error: Mapped[str | None] = mapped_column(String(1000))
     message_id: Mapped[str] = mapped_column(String(255))  # the mail's Message-ID
+    task_id: Mapped[str | None] = mapped_column(String(36))  # a request's or reminder's task
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class ResidentLink(Base):
+    """Another private link to a case's status page, made for a message that asks the
+    resident to act (the first link's token is kept only as a hash on the case, so a later
+    message gets a link of its own). Only the hash of its token is stored."""
+
+    __tablename__ = "resident_links"
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

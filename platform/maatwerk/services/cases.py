@@ -1,7 +1,6 @@
 """Starting cases and reading them back: for caseworkers, the API and the resident's link."""
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,16 +9,25 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defer
 
-from ..config import CHANNELS, public_url
+from ..config import CHANNELS
 from ..domain.principal import Principal
 from ..engine import STATE_VERSION, StepResult, runtime
 from ..persistence import task_rows
 from ..persistence.models import AuditEvent, Case, ProcessModel, Task, utcnow
 from ..persistence.task_rows import TaskRow
 from ..persistence.uow import UnitOfWork
-from . import deadlines, documents, outbox, process_models, receipts, start_clocks
+from . import (
+    deadlines,
+    documents,
+    outbox,
+    process_models,
+    receipts,
+    resident_links,
+    start_clocks,
+)
 from .case_access import get_case, may_see_case
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .resident_links import token_digest
 from .steps import SYSTEM_ACTOR, Step, StepOutcome, case_by_id, new_case, run_step
 from .submissions import submitted_data
 
@@ -42,10 +50,6 @@ def _new_reference(model: ProcessModel, now: datetime) -> str:
     prefix = "".join(w[0] for w in model.key.replace("-", "_").split("_") if w)[:3].upper()
     code = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(6))
     return f"{prefix or 'MW'}-{now.year}-{code}"
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def start_case(uow: UnitOfWork, process_key: str, data: Any, channel: str,
@@ -96,7 +100,7 @@ def _create(uow: UnitOfWork, model: ProcessModel, data: dict[str, Any], channel:
     message, the case starts empty and the message (with `data`) starts it; with a timer
     start event's id, it starts there. With `receipt`, the resident's acknowledgement of
     receipt is written to the outbox in the same step (receipts.py)."""
-    token = secrets.token_urlsafe(32)
+    token = resident_links.new_token()
     now = utcnow()
     data = {**data, **_initiator(model, actor)}
     case = Case(reference=_new_reference(model, now), process_model_id=model.id, status="open",
@@ -127,7 +131,7 @@ def _create(uow: UnitOfWork, model: ProcessModel, data: dict[str, Any], channel:
 def _queue_receipt(uow: UnitOfWork, model: ProcessModel, case: Case, data: dict[str, Any],
                    token: str, who: str, now: datetime) -> None:
     form = process_models.form_of(model, model.start_form_key)
-    link = f"{public_url()}/status/{token}"
+    link = resident_links.url(token)
     mail = receipts.receipt(model, case, form, data, link, now)
     outbox.queue(uow, case, "receipt", receipts.address(model, data), mail, who, now)
 
@@ -149,7 +153,7 @@ def _resident_name(data: dict[str, Any]) -> str | None:
 
 
 def case_by_token(uow: UnitOfWork, token: str) -> Case:
-    case = uow.session.scalar(select(Case).where(Case.status_token_hash == token_digest(token)))
+    case = resident_links.case_of(uow, token)
     if case is None:
         raise NotFound("This link is not valid.")
     return case

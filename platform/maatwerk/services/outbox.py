@@ -18,8 +18,9 @@ from email.utils import make_msgid
 from sqlalchemy import select, update
 
 from ..domain.audit import AuditEntry
+from ..domain.dutch_dates import long_date
 from ..domain.principal import Principal
-from ..persistence.models import Case, OutboxMessage
+from ..persistence.models import Case, OutboxMessage, utcnow
 from ..persistence.uow import UnitOfWork
 from .case_access import get_case
 
@@ -37,18 +38,29 @@ class Mail:
 
 
 def queue(uow: UnitOfWork, case: Case, kind: str, recipient: str | None, mail: Mail,
-          actor: str, now: datetime) -> OutboxMessage:
-    """The message, in the caller's transaction (the step's), with its audit event."""
+          actor: str, now: datetime, task_id: str | None = None,
+          send_at: datetime | None = None) -> OutboxMessage:
+    """The message, in the caller's transaction (the step's), with its audit event; sent
+    from `send_at` on (a reminder), else at once. `task_id`: the task it asks about."""
     message = OutboxMessage(
         case_id=case.id, kind=kind, recipient=recipient, subject=mail.subject,
         body_text=mail.text, body_html=mail.html,
         state="pending" if recipient else "no_address", attempts=0,
-        next_attempt_at=now if recipient else None,
+        next_attempt_at=(send_at or now) if recipient else None, task_id=task_id,
         message_id=make_msgid(domain="maatwerk.local"), created_at=now)
     uow.session.add(message)
     uow.record(AuditEntry(actor, "message_queued", case_id=case.id, details={
         "kind": kind, "subject": mail.subject, "by_email": recipient is not None}))
     return message
+
+
+def withdraw_reminders(uow: UnitOfWork, task_ids: list[str]) -> None:
+    """The reminders of these tasks, done before the reminder was due, are not sent."""
+    uow.session.execute(update(OutboxMessage).where(
+        OutboxMessage.task_id.in_(task_ids), OutboxMessage.kind == "reminder",
+        OutboxMessage.state == "pending", OutboxMessage.attempts == 0)
+        .values(state="withdrawn", next_attempt_at=None)
+        .execution_options(synchronize_session=False))
 
 
 def due(uow: UnitOfWork, now: datetime, limit: int = 100) -> list[int]:
@@ -118,8 +130,10 @@ def masked(text: str) -> str:
 
 _STATES = {"pending": "Wordt verstuurd per e-mail", "sent": "Verstuurd per e-mail",
            "no_address": "Niet per e-mail verstuurd: er is geen e-mailadres bekend",
-           "failed": "Niet verstuurd: de mailserver nam het bericht niet aan"}
-KINDS = {"receipt": "Ontvangstbevestiging"}
+           "failed": "Niet verstuurd: de mailserver nam het bericht niet aan",
+           "withdrawn": "Niet nodig: de inwoner deed het al"}
+KINDS = {"receipt": "Ontvangstbevestiging", "request": "Verzoek om gegevens",
+         "reminder": "Herinnering"}
 
 
 @dataclass(frozen=True)
@@ -154,12 +168,20 @@ def for_case(uow: UnitOfWork, case_id: int, actor: Principal) -> list[MessageVie
 
 
 def for_resident(uow: UnitOfWork, case: Case) -> list[MessageView]:
-    return [_view(message) for message in of_case(uow, case.id)]
+    """What the resident was sent (or can read here): no reminder before it is due."""
+    now = utcnow()
+    return [_view(message) for message in of_case(uow, case.id)
+            if message.state != "withdrawn" and not (
+                message.state == "pending" and message.attempts == 0
+                and message.next_attempt_at is not None and message.next_attempt_at > now)]
 
 
 def _view(message: OutboxMessage) -> MessageView:
     state_text = _STATES.get(message.state, message.state)
-    if message.state == "pending" and message.attempts:
+    if message.state == "pending" and not message.attempts and message.next_attempt_at \
+            and message.next_attempt_at > message.created_at + LEASE:
+        state_text = f"Wordt verstuurd per e-mail op {long_date(message.next_attempt_at)}"
+    elif message.state == "pending" and message.attempts:
         state_text += f" (poging {message.attempts} mislukt; het wordt opnieuw geprobeerd)"
     return MessageView(
         message.id, message.kind, KINDS.get(message.kind, message.kind), message.subject,

@@ -8,7 +8,7 @@ from ..domain.principal import RESIDENT_GROUP
 from ..engine import runtime
 from ..persistence.models import Case, Task
 from ..persistence.uow import UnitOfWork
-from . import cases, deviation_register, process_models
+from . import cases, deviation_register, process_models, resident_requests
 
 RESIDENT_TEXT = "maatwerk:residentText"
 # what residents see of the history: plain milestones, never internal comments or data
@@ -33,6 +33,7 @@ class ResidentView:
     milestones: list[Milestone] = field(default_factory=list)
     custom_decisions: list[Milestone] = field(default_factory=list)
     todo_due: dict[str, datetime] = field(default_factory=dict)
+    todo_asked: dict[str, str] = field(default_factory=dict)  # the caseworker's own words
 
 
 def resident_view(uow: UnitOfWork, case: Case) -> ResidentView:
@@ -46,6 +47,9 @@ def resident_view(uow: UnitOfWork, case: Case) -> ResidentView:
         view.now.append(text or f"Een medewerker werkt aan de stap ‘{task.name}’.")
     for task in mine:
         view.todo_texts[task.id] = _resident_text(model.elements, task.element_id) or task.name
+        asked = resident_requests.words(model, task.element_id, case.data or {})
+        if asked:
+            view.todo_asked[task.id] = asked
     if mine:
         view.todo_due = _resident_terms(uow, case, mine)
     if case.status == "open":

@@ -57,7 +57,7 @@ def receipt(model: ProcessModel, case: Case, form: FormDefinition | None,
                                                 in summary], ""]
     lines += ["Met vriendelijke groet,", "", "De gemeente"]
     return Mail(subject=f"Ontvangstbevestiging {model.name} ({case.reference})",
-                text="\n".join(lines) + "\n", html=_html(lines, link))
+                text="\n".join(lines) + "\n", html=html_of(lines, link))
 
 
 def _summary(form: FormDefinition | None, data: dict[str, Any]) -> list[tuple[str, str]]:
@@ -86,7 +86,7 @@ def _value(field: FormField, value: Any) -> str:
     return text if len(text) <= _MAX_VALUE else text[:_MAX_VALUE - 1] + "…"
 
 
-def _html(lines: list[str], link: str) -> str:
+def html_of(lines: list[str], link: str) -> str:
     """The same text as HTML: paragraphs, the link as a link, the summary as a list."""
     parts: list[str] = []
     items: list[str] = []

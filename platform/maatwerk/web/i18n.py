@@ -142,6 +142,7 @@ EN: dict[str, str] = {
     "Berichten van ons": "Messages from us",
     "ook per e-mail gestuurd": "also sent by e-mail",
     "Lees het bericht": "Read the message",
+    "Wat wij van u vragen:": "What we ask of you:",
 }
 
 

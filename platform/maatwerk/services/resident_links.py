@@ -1,0 +1,43 @@
+"""The resident's private links to their case's status page. A token is shown once (in the
+answer to the start, or in a message) and stored only as its hash: the first on the case,
+each later one as a ResidentLink."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..config import public_url
+from ..persistence.models import Case, ResidentLink
+from ..persistence.uow import UnitOfWork
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def url(token: str) -> str:
+    return f"{public_url()}/status/{token}"
+
+
+def another(uow: UnitOfWork, case: Case, now: datetime) -> str:
+    """A new private link to the case, in the caller's transaction: its URL."""
+    token = new_token()
+    uow.session.add(ResidentLink(case_id=case.id, token_hash=token_digest(token),
+                                 created_at=now))
+    return url(token)
+
+
+def case_of(uow: UnitOfWork, token: str) -> Case | None:
+    digest = token_digest(token)
+    case = uow.session.scalar(select(Case).where(Case.status_token_hash == digest))
+    if case is not None:
+        return case
+    return uow.session.scalar(select(Case).join(ResidentLink, ResidentLink.case_id == Case.id)
+                              .where(ResidentLink.token_hash == digest))

@@ -1,0 +1,111 @@
+"""When a case asks the resident to act (a task of the group `inwoner` opens), the resident
+is told in writing, in the same step: what is asked in the caseworker's own words, by
+when, and a link to do it; and, when there is time, reminded some days before that date
+(withdrawn when they did it first).
+
+The caseworker's words are the task's property `maatwerk:residentMessage`: text, or an
+expression on the case data such as `${ontbrekende_gegevens}` (the field in which the
+caseworker wrote what is missing). The date is the end of the task's timer boundary event
+(its duration, e.g. the P14D hersteltermijn); without one the message names no date.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..domain.deadline import due_date
+from ..domain.dutch_dates import long_date
+from ..domain.principal import RESIDENT_GROUP
+from ..engine.expressions import evaluate
+from ..persistence.models import Case, ProcessModel
+from ..persistence.task_rows import NewTask, TaskRow
+from . import outbox, receipts, resident_links
+from .step import Step
+
+MESSAGE_PROPERTY = "maatwerk:residentMessage"
+TEXT_PROPERTY = "maatwerk:residentText"
+REMIND_BEFORE = timedelta(days=3)
+
+
+def opened(step: Step, tasks: Iterable[NewTask], data: dict[str, Any],
+           now: datetime) -> None:
+    """Write the request (and its reminder) for each resident task the step opened."""
+    for task in tasks:
+        if f"group:{RESIDENT_GROUP}" in task.principals:
+            _request(step, task, data, now)
+
+
+def closed(step: Step, task_ids: Iterable[str]) -> None:
+    """Withdraw the reminders of the resident tasks the step closed."""
+    rows = [*step.open_rows, *([step.task] if step.task is not None else [])]
+    resident = {row.id for row in rows if _is_resident(row)}
+    done = [task_id for task_id in task_ids if task_id in resident]
+    if done:
+        outbox.withdraw_reminders(step.uow, done)
+
+
+def words(model: ProcessModel, element_id: str, data: dict[str, Any]) -> str | None:
+    """What the caseworker asked for, from the task's maatwerk:residentMessage."""
+    text = ((model.elements.get(element_id) or {}).get("properties") or {}).get(
+        MESSAGE_PROPERTY, "").strip()
+    if "${" not in text and "#{" not in text:
+        return text or None
+    try:
+        value = evaluate(text, data)
+    except Exception:  # an unknown variable: the message then has no words of its own
+        return None
+    return str(value).strip() or None if value is not None else None
+
+
+def _is_resident(row: TaskRow) -> bool:
+    return RESIDENT_GROUP in row.candidate_groups.split(",")
+
+
+def _request(step: Step, task: NewTask, data: dict[str, Any], now: datetime) -> None:
+    uow, case, model = step.uow, step.case, step.model
+    asked = words(model, task.element_id, data)
+    by = _by(model, task.element_id, now)
+    link = resident_links.another(uow, case, now)
+    recipient = receipts.address(model, data)
+    note = ((model.elements.get(task.element_id) or {}).get("properties") or {}).get(
+        TEXT_PROPERTY)
+    mail = _mail(model, case, task.name, asked, note, by, link, reminder=False)
+    outbox.queue(uow, case, "request", recipient, mail, step.actor, now, task_id=task.id)
+    if recipient and by is not None and by - REMIND_BEFORE > now:
+        reminder = _mail(model, case, task.name, asked, note, by, link, reminder=True)
+        outbox.queue(uow, case, "reminder", recipient, reminder, step.actor, now,
+                     task_id=task.id, send_at=by - REMIND_BEFORE)
+
+
+def _by(model: ProcessModel, element_id: str, now: datetime) -> datetime | None:
+    """When the task's timer boundary event ends it, if it has one with a duration."""
+    ends = [due_date(now, facts["timer"]) for facts in model.elements.values()
+            if facts.get("type") == "boundaryEvent" and facts.get("attached_to") == element_id
+            and facts.get("timer")]
+    found = [end for end in ends if end is not None]
+    return min(found) if found else None
+
+
+def _mail(model: ProcessModel, case: Case, task_name: str, asked: str | None,
+          note: str | None, by: datetime | None, link: str, reminder: bool) -> outbox.Mail:
+    name = case.resident_name
+    opening = ("Wij hebben nog niets van u ontvangen. Wij hebben iets van u nodig voor uw "
+               f"aanvraag '{model.name}' (zaaknummer {case.reference}): {task_name}."
+               if reminder else
+               f"Wij behandelen uw aanvraag '{model.name}' (zaaknummer {case.reference}). "
+               f"Wij hebben iets van u nodig: {task_name}.")
+    lines = [f"Beste {name}," if name else "Beste inwoner,", "", opening, ""]
+    if asked:
+        lines += ["Wat wij van u vragen:", asked, ""]
+    if note:
+        lines += [note, ""]
+    if by is not None:
+        lines += [f"Doe dit uiterlijk op {long_date(by)}.", ""]
+    lines += ["Ga naar deze pagina om het te doen:", link,
+              "Deel deze link niet met anderen.", "",
+              "Heeft u vragen, of lukt het niet? Neem dan contact met ons op.", "",
+              "Met vriendelijke groet,", "", "De gemeente"]
+    subject = (f"Herinnering: wij hebben nog iets van u nodig ({case.reference})" if reminder
+               else f"Wij hebben iets van u nodig: {model.name} ({case.reference})")
+    return outbox.Mail(subject, "\n".join(lines) + "\n", receipts.html_of(lines, link))
