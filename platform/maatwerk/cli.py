@@ -138,28 +138,24 @@ def run_worker_pass(database: Database, limit: int = 100,
     fired = _each(database, clocks, timers.fire_clock, "cases of timer start %s")
     fired += _each(database, due, timers.fire_due, "timers of case %s")
     if connector is not None and connector.bases:
-        try:
-            done = http_connector.work_pass(database, connector)
-            if done:
-                log.info("the HTTP connector did %d task(s)", done)
-        except DatabaseBusy as exc:  # the tasks wait for the next pass
-            log.warning("the HTTP connector waits for the next pass: %s", exc)
-        except Exception:
-            log.exception("the HTTP connector failed")
+        _part("the HTTP connector", lambda: http_connector.work_pass(database, connector))
     if mail is not None:
-        _send_outbox(database, mail)
+        _part("the outbox", lambda: mail_delivery.deliver_due(
+            lambda: UnitOfWork(database), mail))
     return fired
 
 
-def _send_outbox(database: Database, mail: SmtpServer) -> None:
+def _part(what: str, work: Callable[[], int]) -> None:
+    """One more part of the worker's pass: a busy database leaves its work for the next
+    pass, and a failure is logged, never the end of the worker."""
     try:
-        sent = mail_delivery.deliver_due(lambda: UnitOfWork(database), mail)
-        if sent:
-            log.info("sent %d message(s) to residents", sent)
-    except DatabaseBusy as exc:  # the messages wait for the next pass
-        log.warning("the outbox waits for the next pass: %s", exc)
+        done = work()
+        if done:
+            log.info("%s did %d", what, done)
+    except DatabaseBusy as exc:
+        log.warning("%s waits for the next pass: %s", what, exc)
     except Exception:
-        log.exception("sending the outbox failed")
+        log.exception("%s failed", what)
 
 
 def _each(database: Database, ids: list[int], fire: Callable[[UnitOfWork, int], bool],
