@@ -15,7 +15,7 @@ from ..engine import deviations as engine_deviations
 from ..persistence import deviation_queries, task_rows
 from ..persistence.models import Case, Deviation, LegalBasisRow, Task, utcnow
 from ..persistence.uow import UnitOfWork
-from . import deviation_effects
+from . import deviation_effects, resident_notices
 from .case_access import get_case
 from .deviation_checks import (
     DECISION_TYPES,
@@ -139,6 +139,7 @@ def approve(uow: UnitOfWork, deviation_id: int, actor: Principal, comment: str) 
         uow.session.refresh(deviation)  # as it is now that its case is locked
         if deviation.status != DeviationStatus.REQUESTED:
             raise Conflict(f"This request was already {deviation.status}.")
+        due_before = step.case.due_at
         try:
             before, after, result = deviation_effects.execute(step, deviation)
         except engine_deviations.DeviationNotApplicable as exc:
@@ -148,6 +149,7 @@ def approve(uow: UnitOfWork, deviation_id: int, actor: Principal, comment: str) 
         deviation.before = before or deviation.before
         deviation.after = after
         _decide(uow, deviation, actor, DeviationStatus.APPROVED, comment)
+        resident_notices.deviation_approved(step, deviation, due_before, utcnow())
         return result
     return Approval(deviation, run_step(uow, case_by_id(deviation.case_id), act))
 

@@ -133,7 +133,8 @@ _STATES = {"pending": "Wordt verstuurd per e-mail", "sent": "Verstuurd per e-mai
            "failed": "Niet verstuurd: de mailserver nam het bericht niet aan",
            "withdrawn": "Niet nodig: de inwoner deed het al"}
 KINDS = {"receipt": "Ontvangstbevestiging", "request": "Verzoek om gegevens",
-         "reminder": "Herinnering"}
+         "reminder": "Herinnering", "deviation": "Bericht over maatwerk",
+         "extension": "Verlenging van de beslistermijn"}
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,8 @@ SCHEMAS: dict[str, Any] = {
                        "filename": {"type": "string"}, "size": {"type": "integer"},
                        "content_type": {"type": "string"}}},
     "Message": {"type": "object", "properties": {
-        "id": {"type": "integer"}, "kind": {"type": "string", "enum": ["receipt"]},
+        "id": {"type": "integer"}, "kind": {"type": "string", "enum": [
+            "receipt", "request", "reminder", "deviation", "extension"]},
         "direction": {"type": "string", "enum": ["to_resident"]},
         "subject": {"type": "string"}, "text": {"type": "string"},
         "recipient": {"type": ["string", "null"], "description": "null: no e-mail address"},
