@@ -67,8 +67,6 @@ class Settings:
     # where caseworkers read what would have been sent
     smtp_url: str = os.environ.get("MAATWERK_SMTP_URL", "")
     mail_from: str = os.environ.get("MAATWERK_MAIL_FROM", "")
-    # the address residents reach the platform on, for the links in their mail
-    public_url: str = field(default_factory=lambda: public_url())
     testing: bool = False
 
     def __post_init__(self) -> None:
