@@ -103,6 +103,8 @@ clients: $(CLIENTS_STAMP) ## install the Camunda clients the tests run (tests/cl
 
 run: venv assets ## migrate, load the demo, run the timer worker and serve on 127.0.0.1:$PORT
 	@mkdir -p instance
+	# the links in residents' mail point here, unless MAATWERK_PUBLIC_URL says otherwise
+	export MAATWERK_PUBLIC_URL="$${MAATWERK_PUBLIC_URL:-http://127.0.0.1:$(PORT)}"
 	$(BIN)/maatwerk db upgrade
 	$(BIN)/maatwerk demo load
 	echo "== Maatwerk on http://127.0.0.1:$(PORT) - demo accounts in README.md (password maatwerk-demo)"
