@@ -67,8 +67,7 @@ def may_start_with_message(upload: ModelUpload, filename: str,
                        "one other start event here, a plain one (where a caseworker starts "
                        "a case by hand)")
         return False
-    if element.get(CAMUNDA + "formRef") or element.get(CAMUNDA + "formKey") or \
-            element.find("bpmn:extensionElements/camunda:formData", NS) is not None:
+    if _has_form(element):
         upload.problem(filename, element_id, "a start event that waits for a message has no "
                        "form: the message brings the data")
         return False
@@ -85,37 +84,35 @@ def clock_start(upload: ModelUpload, filename: str,
     timer = element.find("bpmn:timerEventDefinition", NS)
     if timer is None or parent is None or not is_process_start(element):
         return None
-    element_id = element.get("id")
     values = [child for child in timer if isinstance(child.tag, str)]
     others = [start for start in parent.findall("bpmn:startEvent", NS) if start is not element]
-    refused = len(values) != 1
+    reasons = []
     if len(values) != 1:
-        upload.problem(filename, element_id, "the timer needs exactly one of duration, date "
-                       "or cycle")
+        reasons.append("the timer needs exactly one of duration, date or cycle")
     if sum(is_plain_start(other) for other in others) > 1 or not all(
             is_plain_start(other) or other.find("bpmn:timerEventDefinition", NS) is not None
             for other in others):
-        refused = True
-        upload.problem(filename, element_id, "a process that starts on a timer can have other "
-                       "timer start events and one plain start event here (where a "
-                       "caseworker starts a case by hand), and no other start events")
-    if element.get(CAMUNDA + "formRef") or element.get(CAMUNDA + "formKey") or \
-            element.find("bpmn:extensionElements/camunda:formData", NS) is not None:
-        refused = True
-        upload.problem(filename, element_id, "a start event on a timer has no form: nobody "
-                       "fills it in when the clock starts a case")
-    if refused:
+        reasons.append("a process that starts on a timer can have other timer start events "
+                       "and one plain start event here (where a caseworker starts a case by "
+                       "hand), and no other start events")
+    if _has_form(element):
+        reasons.append("a start event on a timer has no form: nobody fills it in when the "
+                       "clock starts a case")
+    if not reasons:
+        kind, value = etree.QName(values[0]).localname, (values[0].text or "").strip()
+        reasons = [f"timer: {message}" for message in start_clock.problems(kind, value)]
+    for reason in reasons:
+        upload.problem(filename, element.get("id"), reason)
+    if reasons:
         return None
-    kind, value = etree.QName(values[0]).localname, (values[0].text or "").strip()
-    for message in start_clock.problems(kind, value):
-        upload.problem(filename, element_id, f"timer: {message}")
-        refused = True
-    if refused:
-        return None
-    clock = start_clock.describe(kind, value)
-    upload.note(filename, element_id, f"the clock starts a new case {clock}, from the newest "
-                "version of the process")
+    upload.note(filename, element.get("id"), f"the clock starts a new case "
+                f"{start_clock.describe(kind, value)}, from the newest version of the process")
     return {"kind": kind, "value": value}
+
+
+def _has_form(element: etree._Element) -> bool:
+    return bool(element.get(CAMUNDA + "formRef") or element.get(CAMUNDA + "formKey")) or \
+        element.find("bpmn:extensionElements/camunda:formData", NS) is not None
 
 
 def is_process_start(element: etree._Element) -> bool:

@@ -11,7 +11,6 @@ case and shown to the caseworker as not sent by e-mail.
 from __future__ import annotations
 
 from datetime import datetime
-from html import escape
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -19,6 +18,7 @@ from email_validator import EmailNotValidError, validate_email
 from ..domain.dutch_dates import AMSTERDAM, long_date
 from ..forms.model import FormDefinition, FormField
 from ..persistence.models import Case, ProcessModel
+from . import mail_text
 from .outbox import Mail
 
 EMAIL_PROPERTY = "maatwerk:residentEmailField"
@@ -39,25 +39,21 @@ def address(model: ProcessModel, data: dict[str, Any]) -> str | None:
 
 def receipt(model: ProcessModel, case: Case, form: FormDefinition | None,
             data: dict[str, Any], link: str, now: datetime) -> Mail:
-    name = case.resident_name
     when = long_date(case.due_at) if case.due_at else None
-    lines = [f"Beste {name}," if name else "Beste inwoner,", "",
-             (f"Wij hebben uw aanvraag '{model.name}' goed ontvangen op "
+    body = [(f"Wij hebben uw aanvraag '{model.name}' goed ontvangen op "
              f"{long_date(now, with_time=True)}. Uw zaaknummer is {case.reference}."), "",
-             "Wat gebeurt er nu?",
-             (f"Wij bekijken uw aanvraag. U hoort uiterlijk op {when} van ons."
-              if when else "Wij bekijken uw aanvraag. Wij laten u weten wat wij besluiten."),
-             "Hebben wij meer informatie nodig? Dan vragen wij u daarom.", "",
-             "Volg uw aanvraag op deze pagina:", link,
-             ("Deel deze link niet met anderen. Met de link kunt u uw aanvraag bekijken en "
-             "aanvullen."), ""]
+            "Wat gebeurt er nu?",
+            (f"Wij bekijken uw aanvraag. U hoort uiterlijk op {when} van ons."
+             if when else "Wij bekijken uw aanvraag. Wij laten u weten wat wij besluiten."),
+            "Hebben wij meer informatie nodig? Dan vragen wij u daarom.", ""]
     summary = _summary(form, data)
-    if summary:
-        lines += ["Dit heeft u ons gestuurd:", *[f"- {label}: {value}" for label, value
-                                                in summary], ""]
-    lines += ["Met vriendelijke groet,", "", "De gemeente"]
-    return Mail(subject=f"Ontvangstbevestiging {model.name} ({case.reference})",
-                text="\n".join(lines) + "\n", html=html_of(lines, link))
+    after = ["Dit heeft u ons gestuurd:", *[f"- {label}: {value}" for label, value in summary],
+             ""] if summary else []
+    return mail_text.compose(f"Ontvangstbevestiging {model.name} ({case.reference})",
+                             case.resident_name, body, "Volg uw aanvraag op deze pagina:",
+                             link, after, warning=(
+                                 "Deel deze link niet met anderen. Met de link kunt u uw "
+                                 "aanvraag bekijken en aanvullen."))
 
 
 def _summary(form: FormDefinition | None, data: dict[str, Any]) -> list[tuple[str, str]]:
@@ -84,22 +80,3 @@ def _value(field: FormField, value: Any) -> str:
     else:
         text = labels.get(str(value), str(value))
     return text if len(text) <= _MAX_VALUE else text[:_MAX_VALUE - 1] + "…"
-
-
-def html_of(lines: list[str], link: str) -> str:
-    """The same text as HTML: paragraphs, the link as a link, the summary as a list."""
-    parts: list[str] = []
-    items: list[str] = []
-    for line in [*lines, ""]:
-        if line.startswith("- "):
-            items.append(f"<li>{escape(line[2:])}</li>")
-            continue
-        if items:
-            parts.append("<ul>" + "".join(items) + "</ul>")
-            items = []
-        if line == link:
-            parts.append(f'<p><a href="{escape(link)}">{escape(link)}</a></p>')
-        elif line:
-            parts.append(f"<p>{escape(line)}</p>")
-    return ('<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8"></head><body>'
-            + "".join(parts) + "</body></html>")

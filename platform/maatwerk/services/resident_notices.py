@@ -9,7 +9,7 @@ from datetime import datetime
 from ..domain.deviation import RESIDENT_TEXTS, DeviationType
 from ..domain.dutch_dates import long_date
 from ..persistence.models import Deviation
-from . import outbox, receipts, resident_links
+from . import mail_text, outbox, receipts, resident_links
 from .step import Step
 
 _FOUR_EYES = "Een tweede medewerker met bevoegdheid heeft dit goedgekeurd."
@@ -24,24 +24,21 @@ def deviation_approved(step: Step, deviation: Deviation, due_before: datetime | 
     if not text:
         return
     case, model = step.case, step.model
-    name = case.resident_name
     link = resident_links.another(step.uow, case, now)
-    lines = [f"Beste {name}," if name else "Beste inwoner,", ""]
     if kind is DeviationType.EXTEND_DEADLINE and case.due_at is not None:
         subject = f"Wij hebben meer tijd nodig voor uw aanvraag ({case.reference})"
-        lines += [f"Wij beslissen later over uw aanvraag '{model.name}' (zaaknummer "
-                  f"{case.reference}) dan wij u eerder schreven. U hoort uiterlijk op "
-                  f"{long_date(case.due_at)} van ons"
-                  + (f" (eerst was dat {long_date(due_before)})." if due_before else "."),
-                  "", "Waarom wij meer tijd nodig hebben:", text, ""]
+        body = [f"Wij beslissen later over uw aanvraag '{model.name}' (zaaknummer "
+                f"{case.reference}) dan wij u eerder schreven. U hoort uiterlijk op "
+                f"{long_date(case.due_at)} van ons"
+                + (f" (eerst was dat {long_date(due_before)})." if due_before else "."),
+                "", "Waarom wij meer tijd nodig hebben:", text, ""]
     else:
         subject = f"Nieuws over uw aanvraag ({case.reference})"
-        lines += [f"Over uw aanvraag '{model.name}' (zaaknummer {case.reference}):", text,
-                  "", _FOUR_EYES, ""]
-    lines += ["Bekijk uw aanvraag op deze pagina:", link, "Deel deze link niet met anderen.",
-              "", "Heeft u vragen? Neem dan contact met ons op.", "",
-              "Met vriendelijke groet,", "", "De gemeente"]
-    mail = outbox.Mail(subject, "\n".join(lines) + "\n", receipts.html_of(lines, link))
+        body = [f"Over uw aanvraag '{model.name}' (zaaknummer {case.reference}):", text,
+                "", _FOUR_EYES, ""]
+    mail = mail_text.compose(subject, case.resident_name, body,
+                             "Bekijk uw aanvraag op deze pagina:", link,
+                             questions="Heeft u vragen? Neem dan contact met ons op.")
     kind_name = "extension" if kind is DeviationType.EXTEND_DEADLINE else "deviation"
     outbox.queue(step.uow, case, kind_name, receipts.address(model, case.data or {}), mail,
                  step.actor, now)

@@ -20,7 +20,7 @@ from ..domain.principal import RESIDENT_GROUP
 from ..engine.expressions import evaluate
 from ..persistence.models import Case, ProcessModel
 from ..persistence.task_rows import NewTask, TaskRow
-from . import outbox, receipts, resident_links
+from . import mail_text, outbox, receipts, resident_links
 from .step import Step
 
 MESSAGE_PROPERTY = "maatwerk:residentMessage"
@@ -89,23 +89,21 @@ def _by(model: ProcessModel, element_id: str, now: datetime) -> datetime | None:
 
 def _mail(model: ProcessModel, case: Case, task_name: str, asked: str | None,
           note: str | None, by: datetime | None, link: str, reminder: bool) -> outbox.Mail:
-    name = case.resident_name
     opening = ("Wij hebben nog niets van u ontvangen. Wij hebben iets van u nodig voor uw "
                f"aanvraag '{model.name}' (zaaknummer {case.reference}): {task_name}."
                if reminder else
                f"Wij behandelen uw aanvraag '{model.name}' (zaaknummer {case.reference}). "
                f"Wij hebben iets van u nodig: {task_name}.")
-    lines = [f"Beste {name}," if name else "Beste inwoner,", "", opening, ""]
+    body = [opening, ""]
     if asked:
-        lines += ["Wat wij van u vragen:", asked, ""]
+        body += ["Wat wij van u vragen:", asked, ""]
     if note:
-        lines += [note, ""]
+        body += [note, ""]
     if by is not None:
-        lines += [f"Doe dit uiterlijk op {long_date(by)}.", ""]
-    lines += ["Ga naar deze pagina om het te doen:", link,
-              "Deel deze link niet met anderen.", "",
-              "Heeft u vragen, of lukt het niet? Neem dan contact met ons op.", "",
-              "Met vriendelijke groet,", "", "De gemeente"]
+        body += [f"Doe dit uiterlijk op {long_date(by)}.", ""]
     subject = (f"Herinnering: wij hebben nog iets van u nodig ({case.reference})" if reminder
                else f"Wij hebben iets van u nodig: {model.name} ({case.reference})")
-    return outbox.Mail(subject, "\n".join(lines) + "\n", receipts.html_of(lines, link))
+    return mail_text.compose(subject, case.resident_name, body,
+                             "Ga naar deze pagina om het te doen:", link,
+                             questions="Heeft u vragen, of lukt het niet? Neem dan contact "
+                                       "met ons op.")
