@@ -32,6 +32,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN useradd --system --create-home --home-dir /home/maatwerk --uid 10001 \
         --shell /usr/sbin/nologin maatwerk
 
+# Pango and a font for the letters as PDF (WeasyPrint).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+        fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 # Editable install: the package stays in /app/platform, so the app finds workflows/,
 # forms/, migrations/, alembic.ini and node_modules/ beside it in /app, as in a checkout.

@@ -43,6 +43,7 @@ $(VENV_STAMP): pyproject.toml requirements/dev.txt
 	  rm -rf $(VENV)
 	  $(PYTHON) -m venv $(VENV)
 	fi
+	scripts/ensure-pdf-libs
 	echo "== installing the locked dependencies (requirements/dev.txt) into $(VENV)"
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt

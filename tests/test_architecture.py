@@ -11,6 +11,7 @@ contract is one test here (``.venv/bin/lint-imports`` checks the same from the s
   ``maatwerk/__init__.py``'s ``create_app`` is the composition root: it imports
   ``maatwerk.web.app`` inside the function and never Flask itself, so it needs no exception;
   ``maatwerk.cli`` does not import the web layer at all today.
+* ``pdf-in-letters``: only ``maatwerk.services.letters`` imports WeasyPrint (printing PDF).
 * ``web-through-services``: ``maatwerk.web`` imports neither ``maatwerk.persistence`` nor
   SQLAlchemy nor Alembic; it reaches the database through ``maatwerk.services``.
 * ``acyclic``: no import cycle between the sub-packages of maatwerk, nor between the
@@ -281,6 +282,8 @@ FAKE_MODULES = {
     "services/accounts.py": "from werkzeug.security import check_password_hash\n",
     "services/cases.py": "from . import documents\nfrom flask import g\n",
     "services/documents.py": "from .cases import start\n",
+    "services/letters.py": "import weasyprint\n",
+    "services/receipts.py": "from weasyprint import HTML\n",
     "web/__init__.py": "",
     "web/views.py": f"from {FAKE}.persistence.database import Database\n"
                     "import flask\nimport flask_wtf\nimport wtforms\nimport werkzeug\n",
@@ -293,6 +296,7 @@ EXPECTED = {
     "spiff-in-engine": f"{FAKE}.persistence.models -> SpiffWorkflow (l.1)",
     "flask-in-web": f"{FAKE}.services.cases -> flask (l.2)",
     "web-through-services": f"{FAKE}.web.views -> {FAKE}.persistence.database (l.1)",
+    "pdf-in-letters": f"{FAKE}.services.receipts -> weasyprint (l.1)",
     "acyclic": f"{FAKE}.services.documents -> {FAKE}.services.cases (l.1: from .cases import",
 }
 

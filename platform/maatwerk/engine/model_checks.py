@@ -11,6 +11,7 @@ from . import (
     call_mappings,
     camunda_attributes,
     io_mappings,
+    letter_checks,
     reserved_ids,
     sandbox,
     service_calls,
@@ -197,6 +198,7 @@ def _check_flow_node(upload: ModelUpload, filename: str, process_id: str, elemen
     _check_message(upload, filename, element, facts)
     if local != "callActivity":
         _check_passings_elsewhere(upload, filename, element)
+    letter_checks.check_decision(upload, filename, element_id, local, facts.properties)
     for condition in element.iterfind("bpmn:conditionalEventDefinition/bpmn:condition", NS):
         for message in problems_in_expression(condition.text or ""):
             upload.problem(filename, element_id, f"condition: {message}")

@@ -285,8 +285,9 @@ class DeadlineSuspension(Base):
 
 
 class Document(Base):
-    """A file sent with a form (start form or task), kept in the database itself so that
-    every app host sees it; the case data holds only a reference to it."""
+    """A file sent with a form (start form or task), or a letter the case sent (a decision
+    as PDF), kept in the database itself so that every app host sees it; the case data
+    holds only a reference to it."""
 
     __tablename__ = "documents"
     __table_args__ = (Index("ix_documents_case_created", "case_id", "created_at"),)
@@ -301,6 +302,9 @@ class Document(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # read to download
     submitted_by: Mapped[str] = mapped_column(String(80))  # user name, or 'inwoner'
     channel: Mapped[str | None] = mapped_column(String(20))
+    # submitted (sent with a form) or letter (made by the case: services/letters.py)
+    kind: Mapped[str] = mapped_column(String(20), default="submitted",
+                                      server_default="submitted")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -364,6 +368,8 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(1000))
     message_id: Mapped[str] = mapped_column(String(255))  # the mail's Message-ID
     task_id: Mapped[str | None] = mapped_column(String(36))  # a request's or reminder's task
+    document_id: Mapped[str | None] = mapped_column(  # the letter it carries (a decision)
+        ForeignKey("documents.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
 

@@ -12,7 +12,7 @@ from ..persistence import external_task_queries, message_queries, step_writes, t
 from ..persistence.models import Case, ProcessModel, utcnow
 from ..persistence.step_writes import Closing
 from ..persistence.task_rows import TaskRow
-from . import deadlines, resident_requests
+from . import deadlines, decision_letters, resident_requests
 from .step import Step
 
 
@@ -54,6 +54,7 @@ def apply_step(step: Step, result: StepResult) -> list[TaskRow]:
                               details={"element_id": row.element_id, "name": row.name}))
     resident_requests.closed(step, [*closed_now, *(row.id for row in cancelled)])
     resident_requests.opened(step, opened, result.data, now)
+    decision_letters.reached(step, result.steps, result.data, now)
     for new in opened:
         uow.record(AuditEntry(actor, "task_opened", case_id=case.id, task_id=new.id, details={
             "element_id": new.element_id, "name": new.name,

@@ -28,6 +28,8 @@ from .case_access import get_case
 from .errors import NotFound
 
 START_STEP = "Aanvraag"  # what the list says for files sent with the start form
+LETTER = "letter"  # Document.kind of a letter the case made
+LETTER_STEP = "Brief"  # what the list says for a letter
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class DocumentInfo:
     submitted_by: str
     channel: str | None
     created_at: datetime
+    document_kind: str = "submitted"  # or "letter": made by the case (decision_letters.py)
 
     @property
     def kind(self) -> str:
@@ -71,14 +74,15 @@ class DocumentInfo:
 
     @property
     def from_resident(self) -> bool:
-        return self.task_id is None or self.submitted_by == RESIDENT.username
+        return self.document_kind != LETTER and (
+            self.task_id is None or self.submitted_by == RESIDENT.username)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "case_id": self.case_id, "field": self.field_key,
                 "filename": self.filename, "content_type": self.content_type,
                 "size": self.size, "sha256": self.sha256, "task_id": self.task_id,
                 "step": self.step, "submitted_by": self.submitted_by, "channel": self.channel,
-                "created_at": self.created_at.isoformat()}
+                "kind": self.document_kind, "created_at": self.created_at.isoformat()}
 
 
 def take_files(form: FormDefinition | None, clean: dict[str, Any]
@@ -117,19 +121,26 @@ def store(uow: UnitOfWork, case_id: int, task_id: str | None, pending: list[Pend
                                   "size": file.size, "sha256": file.sha256}))
 
 
-def _infos(uow: UnitOfWork, case_id: int, resident_only: bool = False) -> list[DocumentInfo]:
+def _infos(uow: UnitOfWork, case_id: int, resident_only: bool = False,
+           letters: bool | None = None) -> list[DocumentInfo]:
+    """The case's documents; `resident_only`: what the resident sent; `letters`: only the
+    letters (True) or none of them (False)."""
     query = (select(Document.id, Document.case_id, Document.field_key, Document.filename,
                     Document.content_type, Document.size, Document.sha256, Document.task_id,
-                    Task.name, Document.submitted_by, Document.channel, Document.created_at)
+                    Task.name, Document.submitted_by, Document.channel, Document.created_at,
+                    Document.kind)
              .outerjoin(Task, Task.id == Document.task_id)
              .where(Document.case_id == case_id)
              .order_by(Document.created_at, Document.id))
     if resident_only:
         query = query.where(or_(Document.task_id.is_(None),
                                 Document.submitted_by == RESIDENT.username))
+    if letters is not None:
+        query = query.where((Document.kind == LETTER) if letters else (Document.kind != LETTER))
     return [DocumentInfo(row.id, row.case_id, row.field_key, row.filename, row.content_type,
-                         row.size, row.sha256, row.task_id, row.name or START_STEP,
-                         row.submitted_by, row.channel, row.created_at)
+                         row.size, row.sha256, row.task_id,
+                         row.name or (LETTER_STEP if row.kind == LETTER else START_STEP),
+                         row.submitted_by, row.channel, row.created_at, row.kind)
             for row in uow.session.execute(query)]
 
 
@@ -151,13 +162,20 @@ def download(uow: UnitOfWork, case_id: int, document_id: str, actor: Principal,
 
 def for_resident(uow: UnitOfWork, case: Case) -> list[DocumentInfo]:
     """What the resident sent: the start form's files (also those a clerk took in for them)
-    and the files of the resident's own tasks; not what staff added."""
-    return _infos(uow, case.id, resident_only=True)
+    and the files of the resident's own tasks; not what staff added, nor our letters."""
+    return _infos(uow, case.id, resident_only=True, letters=False)
+
+
+def letters_for_resident(uow: UnitOfWork, case: Case) -> list[DocumentInfo]:
+    """The letters the case sent the resident (a decision), oldest first."""
+    return _infos(uow, case.id, letters=True)
 
 
 def resident_download(uow: UnitOfWork, case: Case, document_id: str) -> Document:
+    """What the resident sent, or a letter sent to them."""
     document = _document(uow, case.id, document_id)
-    if document.task_id is not None and document.submitted_by != RESIDENT.username:
+    if document.kind != LETTER and document.task_id is not None \
+            and document.submitted_by != RESIDENT.username:
         raise NotFound("There is no such document.")
     _record_view(uow, document, RESIDENT.username, "online")
     return document

@@ -24,9 +24,10 @@ def deliver_due(unit_of_work: Callable[[], UnitOfWork], server: SmtpServer,
             message = outbox.claim(uow, message_id, utcnow())
             if message is None:
                 continue
+            letter = outbox.attachment(uow, message)
             uow.session.expunge(message)
         try:
-            server.send(message)
+            server.send(message, letter)
         except MailError as exc:
             log.warning("message %s was not sent: %s", message_id, exc)
             with unit_of_work() as uow:

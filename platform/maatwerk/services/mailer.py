@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..config import ConfigError
 from ..persistence.models import OutboxMessage
+from .outbox import Attachment
 
 TIMEOUT = 30.0
 _LOCAL = ("localhost", "127.0.0.1", "::1")
@@ -43,8 +44,8 @@ class SmtpServer:
                    unquote(parts.username) if parts.username else None,
                    unquote(parts.password) if parts.password else None, sender)
 
-    def send(self, message: OutboxMessage) -> None:
-        mail = compose(message, self.sender)
+    def send(self, message: OutboxMessage, attachment: Attachment | None = None) -> None:
+        mail = compose(message, self.sender, attachment)
         try:
             with self._connect() as smtp:
                 smtp.send_message(mail)
@@ -76,8 +77,10 @@ class SmtpServer:
         return smtp
 
 
-def compose(message: OutboxMessage, sender: str) -> EmailMessage:
-    """The e-mail: plain text with an HTML alternative, in UTF-8."""
+def compose(message: OutboxMessage, sender: str, attachment: Attachment | None = None
+            ) -> EmailMessage:
+    """The e-mail: plain text with an HTML alternative, in UTF-8; and the letter it
+    carries, attached."""
     if message.recipient is None:
         raise MailError("the message has no address")
     mail = EmailMessage()
@@ -90,4 +93,8 @@ def compose(message: OutboxMessage, sender: str) -> EmailMessage:
     mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
     mail.set_content(message.body_text)
     mail.add_alternative(message.body_html, subtype="html")
+    if attachment is not None:
+        main, _, sub = attachment.content_type.partition("/")
+        mail.add_attachment(attachment.content, maintype=main, subtype=sub,
+                            filename=attachment.filename)
     return mail

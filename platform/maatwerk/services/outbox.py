@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from ..domain.audit import AuditEntry
 from ..domain.dutch_dates import long_date
 from ..domain.principal import Principal
-from ..persistence.models import Case, OutboxMessage, utcnow
+from ..persistence.models import Case, Document, OutboxMessage, utcnow
 from ..persistence.uow import UnitOfWork
 from .case_access import get_case
 
@@ -39,19 +39,38 @@ class Mail:
 
 def queue(uow: UnitOfWork, case: Case, kind: str, recipient: str | None, mail: Mail,
           actor: str, now: datetime, task_id: str | None = None,
-          send_at: datetime | None = None) -> OutboxMessage:
+          send_at: datetime | None = None, document_id: str | None = None) -> OutboxMessage:
     """The message, in the caller's transaction (the step's), with its audit event; sent
-    from `send_at` on (a reminder), else at once. `task_id`: the task it asks about."""
+    from `send_at` on (a reminder), else at once. `task_id`: the task it asks about;
+    `document_id`: the letter it carries (attached to the mail)."""
     message = OutboxMessage(
         case_id=case.id, kind=kind, recipient=recipient, subject=mail.subject,
         body_text=mail.text, body_html=mail.html,
         state="pending" if recipient else "no_address", attempts=0,
         next_attempt_at=(send_at or now) if recipient else None, task_id=task_id,
+        document_id=document_id,
         message_id=make_msgid(domain="maatwerk.local"), created_at=now)
     uow.session.add(message)
     uow.record(AuditEntry(actor, "message_queued", case_id=case.id, details={
         "kind": kind, "subject": mail.subject, "by_email": recipient is not None}))
     return message
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def attachment(uow: UnitOfWork, message: OutboxMessage) -> Attachment | None:
+    """The letter the message carries, if it carries one."""
+    if message.document_id is None:
+        return None
+    row = uow.session.execute(select(Document.filename, Document.content_type,
+                                     Document.content)
+                              .where(Document.id == message.document_id)).first()
+    return Attachment(row.filename, row.content_type, row.content) if row else None
 
 
 def withdraw_reminders(uow: UnitOfWork, task_ids: list[str]) -> None:
@@ -134,6 +153,7 @@ _STATES = {"pending": "Wordt verstuurd per e-mail", "sent": "Verstuurd per e-mai
            "withdrawn": "Niet nodig: de inwoner deed het al"}
 KINDS = {"receipt": "Ontvangstbevestiging", "request": "Verzoek om gegevens",
          "reminder": "Herinnering", "deviation": "Bericht over maatwerk",
+         "decision": "Besluit",
          "extension": "Verlenging van de beslistermijn"}
 
 
@@ -153,9 +173,11 @@ class MessageView:
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None
+    document_id: str | None = None  # the letter it carries
 
     def to_dict(self) -> dict[str, object]:
         return {"id": self.id, "kind": self.kind, "subject": self.subject, "text": self.text,
+                "document_id": self.document_id,
                 "recipient": self.recipient, "direction": "to_resident",
                 "state": self.state, "attempts": self.attempts,
                 "last_error": self.last_error, "created_at": self.created_at.isoformat(),
@@ -187,4 +209,5 @@ def _view(message: OutboxMessage) -> MessageView:
     return MessageView(
         message.id, message.kind, KINDS.get(message.kind, message.kind), message.subject,
         masked(message.body_text), message.recipient, message.state, state_text,
-        message.attempts, message.last_error, message.created_at, message.sent_at)
+        message.attempts, message.last_error, message.created_at, message.sent_at,
+        message.document_id)

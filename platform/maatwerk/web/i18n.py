@@ -140,6 +140,8 @@ EN: dict[str, str] = {
     "Ontvangen op": "Received on",
     "Geen documenten.": "No documents.",
     "Berichten van ons": "Messages from us",
+    "Brieven van ons": "Letters from us",
+    "Verstuurd op": "Sent on",
     "ook per e-mail gestuurd": "also sent by e-mail",
     "Lees het bericht": "Read the message",
     "Wat wij van u vragen:": "What we ask of you:",

@@ -100,7 +100,9 @@ SCHEMAS: dict[str, Any] = {
                        "content_type": {"type": "string"}}},
     "Message": {"type": "object", "properties": {
         "id": {"type": "integer"}, "kind": {"type": "string", "enum": [
-            "receipt", "request", "reminder", "deviation", "extension"]},
+            "receipt", "request", "reminder", "deviation", "extension", "decision"]},
+        "document_id": {"type": ["string", "null"],
+                        "description": "the letter the message carries (a decision)"},
         "direction": {"type": "string", "enum": ["to_resident"]},
         "subject": {"type": "string"}, "text": {"type": "string"},
         "recipient": {"type": ["string", "null"], "description": "null: no e-mail address"},
@@ -113,8 +115,11 @@ SCHEMAS: dict[str, Any] = {
         "field": {"type": "string"}, "filename": {"type": "string"},
         "content_type": {"type": "string"}, "size": {"type": "integer"},
         "sha256": {"type": "string"}, "task_id": {"type": ["string", "null"]},
-        "step": {"type": "string", "description": "the task that took it, or 'Aanvraag'"},
+        "step": {"type": "string",
+                 "description": "the task that took it, 'Aanvraag', or 'Brief' (a letter)"},
         "submitted_by": {"type": "string"}, "channel": {"type": ["string", "null"]},
+        "kind": {"type": "string", "enum": ["submitted", "letter"],
+                 "description": "sent with a form, or a letter the case sent (a decision)"},
         "created_at": {"type": "string", "format": "date-time"},
         "download_url": {"type": "string"}}},
     "AuditEvent": {"type": "object", "properties": {

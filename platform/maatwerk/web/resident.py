@@ -63,6 +63,7 @@ def status(token: str) -> str:
             forms[task.id] = (build_form_class(definition)(prefix=_prefix(task.id)), definition)
     return render_template("resident/status.html", case=case, view=view, forms=forms,
                            token=token, documents=documents.for_resident(unit, case),
+                           letters=documents.letters_for_resident(unit, case),
                            messages=outbox.for_resident(unit, case),
                            title=f"Uw aanvraag {case.reference}")
 
@@ -98,5 +99,6 @@ def complete_task(token: str, task_id: str) -> ResponseReturnValue:
     forms = {task.id: (form, definition)} if form is not None else {}
     return render_template("resident/status.html", case=case, view=view, forms=forms,
                            token=token, documents=documents.for_resident(unit, case),
+                           letters=documents.letters_for_resident(unit, case),
                            messages=outbox.for_resident(unit, case),
                            title=f"Fout: uw aanvraag {case.reference}"), 422
