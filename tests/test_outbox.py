@@ -221,7 +221,7 @@ def test_caseworker_api_and_resident_see_the_message_and_its_delivery(
     run_worker_pass(database, mail=server)
     login(client, "consulent")
     page = client.get(f"/werk/zaken/{case['id']}").get_data(as_text=True)
-    assert "Berichten aan de inwoner" in page and "Verstuurd per e-mail op" in page
+    assert "Berichten aan en van de inwoner" in page and "Verstuurd per e-mail op" in page
     assert "aan jan@example.nl" in page and token not in page
     status = client.get(case["status_url"]).get_data(as_text=True)
     assert "Berichten van ons" in status and "ook per e-mail gestuurd" in status

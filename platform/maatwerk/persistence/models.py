@@ -374,6 +374,22 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column()
 
 
+class ResidentMessage(Base):
+    """A message the resident sent from their status page (a question, a remark, with a
+    document perhaps); read and answered by a caseworker (the answer is in the outbox)."""
+
+    __tablename__ = "resident_messages"
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    document_id: Mapped[str | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="SET NULL"))
+    channel: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column()  # None: no caseworker has read it
+    read_by: Mapped[str | None] = mapped_column(String(80))
+
+
 class ResidentLink(Base):
     """Another private link to a case's status page, made for a message that asks the
     resident to act (the first link's token is kept only as a hash on the case, so a later

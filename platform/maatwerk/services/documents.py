@@ -30,6 +30,8 @@ from .errors import NotFound
 START_STEP = "Aanvraag"  # what the list says for files sent with the start form
 LETTER = "letter"  # Document.kind of a letter the case made
 LETTER_STEP = "Brief"  # what the list says for a letter
+MESSAGE_FIELD = "bericht"  # the field of a document the resident sent with a message
+MESSAGE_STEP = "Bericht van de inwoner"
 
 
 @dataclass(frozen=True)
@@ -139,9 +141,16 @@ def _infos(uow: UnitOfWork, case_id: int, resident_only: bool = False,
         query = query.where((Document.kind == LETTER) if letters else (Document.kind != LETTER))
     return [DocumentInfo(row.id, row.case_id, row.field_key, row.filename, row.content_type,
                          row.size, row.sha256, row.task_id,
-                         row.name or (LETTER_STEP if row.kind == LETTER else START_STEP),
+                         row.name or _step(row.kind, row.field_key),
                          row.submitted_by, row.channel, row.created_at, row.kind)
             for row in uow.session.execute(query)]
+
+
+def _step(kind: str, field_key: str) -> str:
+    """What the list says for a document no task took."""
+    if kind == LETTER:
+        return LETTER_STEP
+    return MESSAGE_STEP if field_key == MESSAGE_FIELD else START_STEP
 
 
 def for_case(uow: UnitOfWork, case_id: int, actor: Principal) -> list[DocumentInfo]:

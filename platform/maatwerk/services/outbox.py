@@ -153,7 +153,7 @@ _STATES = {"pending": "Wordt verstuurd per e-mail", "sent": "Verstuurd per e-mai
            "withdrawn": "Niet nodig: de inwoner deed het al"}
 KINDS = {"receipt": "Ontvangstbevestiging", "request": "Verzoek om gegevens",
          "reminder": "Herinnering", "deviation": "Bericht over maatwerk",
-         "decision": "Besluit",
+         "decision": "Besluit", "answer": "Bericht van de behandelaar",
          "extension": "Verlenging van de beslistermijn"}
 
 
@@ -187,19 +187,19 @@ class MessageView:
 def for_case(uow: UnitOfWork, case_id: int, actor: Principal) -> list[MessageView]:
     """What the case sent (or is sending) to its resident, for staff who may see it."""
     get_case(uow, case_id, actor)
-    return [_view(message) for message in of_case(uow, case_id)]
+    return [view(message) for message in of_case(uow, case_id)]
 
 
 def for_resident(uow: UnitOfWork, case: Case) -> list[MessageView]:
     """What the resident was sent (or can read here): no reminder before it is due."""
     now = utcnow()
-    return [_view(message) for message in of_case(uow, case.id)
+    return [view(message) for message in of_case(uow, case.id)
             if message.state != "withdrawn" and not (
                 message.state == "pending" and message.attempts == 0
                 and message.next_attempt_at is not None and message.next_attempt_at > now)]
 
 
-def _view(message: OutboxMessage) -> MessageView:
+def view(message: OutboxMessage) -> MessageView:
     state_text = _STATES.get(message.state, message.state)
     if message.state == "pending" and not message.attempts and message.next_attempt_at \
             and message.next_attempt_at > message.created_at + LEASE:

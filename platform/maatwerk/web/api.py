@@ -13,8 +13,8 @@ from ..services import (
     deviations,
     documents,
     external_task_failures,
-    outbox,
     process_models,
+    resident_messages,
     tasks,
 )
 from ..services import deviation_register as registers
@@ -112,8 +112,16 @@ def case_documents(case_id: int) -> Response:
 
 @bp.get("/cases/<int:case_id>/messages")
 def case_messages(case_id: int) -> Response:
-    found = outbox.for_case(uow(readonly=True), case_id, me())
+    found = resident_messages.conversation(uow(readonly=True), case_id, me())
     return jsonify({"messages": [message.to_dict() for message in found]})
+
+
+@bp.post("/cases/<int:case_id>/messages")
+def send_case_message(case_id: int) -> tuple[Response, int]:
+    """A caseworker's message to the resident (by e-mail through the outbox)."""
+    text = _json_body().get("text")  # not text: refused as an empty message, after access
+    sent = resident_messages.answer(uow(), case_id, me(), text if isinstance(text, str) else "")
+    return jsonify(sent.to_dict()), 201
 
 
 @bp.get("/cases/<int:case_id>/documents/<document_id>")

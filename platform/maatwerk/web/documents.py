@@ -18,7 +18,8 @@ from .context import login_required, me, uow
 bp = Blueprint("documents", __name__)
 
 #: The views that take forms with files; their requests may be as large as the documents.
-TAKES_DOCUMENTS = frozenset({"resident.start", "resident.complete_task", "work.task",
+TAKES_DOCUMENTS = frozenset({"resident.start", "resident.complete_task",
+                             "resident.send_message", "work.task",
                              "work.counter_start", "api.start_case", "api.complete_task"})
 
 

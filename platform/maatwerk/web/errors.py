@@ -65,6 +65,11 @@ _DUTCH_TEXTS: tuple[tuple[str, str | Callable[..., str]], ...] = (
     (r"^Only the person who claimed the task", ("Alleen wie de taak oppakte (of een "
                                                "teamleider) kan hem vrijgeven.")),
     (r"^Say why the request is rejected", "Geef aan waarom het verzoek wordt afgewezen."),
+    (r"^The message is empty", "Schrijf eerst het bericht; er is niets verstuurd."),
+    (r"^The message is longer than (\d+) characters",
+     "Het bericht is te lang (meer dan {0} tekens); er is niets verstuurd."),
+    (r"^Only caseworkers and team leads write to residents",
+     "Alleen behandelaars en teamleiders sturen berichten aan inwoners."),
 )
 _DUTCH = [(re.compile(pattern), text) for pattern, text in _DUTCH_TEXTS]
 _DUTCH_BY_STATUS = {

@@ -100,7 +100,8 @@ SCHEMAS: dict[str, Any] = {
                        "content_type": {"type": "string"}}},
     "Message": {"type": "object", "properties": {
         "id": {"type": "integer"}, "kind": {"type": "string", "enum": [
-            "receipt", "request", "reminder", "deviation", "extension", "decision"]},
+            "receipt", "request", "reminder", "deviation", "extension", "decision",
+            "answer"]},
         "document_id": {"type": ["string", "null"],
                         "description": "the letter the message carries (a decision)"},
         "direction": {"type": "string", "enum": ["to_resident"]},
@@ -110,6 +111,15 @@ SCHEMAS: dict[str, Any] = {
         "attempts": {"type": "integer"}, "last_error": {"type": ["string", "null"]},
         "created_at": {"type": "string", "format": "date-time"},
         "sent_at": {"type": ["string", "null"], "format": "date-time"}}},
+    "ResidentMessage": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "kind": {"type": "string", "enum": ["resident_message"]},
+        "direction": {"type": "string", "enum": ["from_resident"]},
+        "text": {"type": "string"}, "document_id": {"type": ["string", "null"]},
+        "filename": {"type": ["string", "null"]},
+        "created_at": {"type": "string", "format": "date-time"},
+        "read_at": {"type": ["string", "null"], "format": "date-time",
+                    "description": "null: no caseworker has read it yet"},
+        "read_by": {"type": ["string", "null"]}}},
     "Document": {"type": "object", "properties": {
         "id": {"type": "string", "format": "uuid"}, "case_id": {"type": "integer"},
         "field": {"type": "string"}, "filename": {"type": "string"},
@@ -206,12 +216,23 @@ def _document_paths() -> dict[str, Any]:
                 "404": _json(_ref("Error"), "No such case, or not yours to see")},
             parameters=_path_id("case_id"))},
         "/cases/{case_id}/messages": {"get": _op(
-            "What the case sent (or is sending) to its resident, with each message's "
-            "delivery state; the resident's private link cut short", {
+            "The case's messages both ways, oldest first: what it sent (or is sending) to "
+            "its resident, with each message's delivery state and the resident's private "
+            "link cut short, and what the resident wrote from their page", {
                 "200": _json({"type": "object", "properties": {"messages": {
-                    "type": "array", "items": _ref("Message")}}}),
+                    "type": "array", "items": {"oneOf": [
+                        _ref("Message"), _ref("ResidentMessage")]}}}}),
                 "404": _json(_ref("Error"), "No such case, or not yours to see")},
-            parameters=_path_id("case_id"))},
+            parameters=_path_id("case_id")),
+            "post": _op(
+            "A caseworker's message to the resident: sent by e-mail through the outbox and "
+            "shown on their page; the resident's messages so far count as read", {
+                "201": _json(_ref("Message")),
+                "403": _json(_ref("Error"), "Only caseworkers and team leads"),
+                "404": _json(_ref("Error"), "No such case, or not yours to see")},
+            parameters=_path_id("case_id"),
+            requestBody=_body({"type": "object", "required": ["text"], "properties": {
+                "text": {"type": "string", "maxLength": 4000}}}))},
         "/cases/{case_id}/documents/{document_id}": {"get": _op(
             "Download one document: its bytes as an attachment, with the content type "
             "its content was checked to have", {

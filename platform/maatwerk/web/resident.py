@@ -1,15 +1,29 @@
 """Pages for residents: the services, the start forms, the private status page."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from ..domain.principal import RESIDENT
-from ..services import cases, documents, outbox, process_models, progress, tasks
+from ..forms.validation import files_of
+from ..services import (
+    cases,
+    documents,
+    outbox,
+    process_models,
+    progress,
+    resident_messages,
+    tasks,
+)
 from ..services.errors import InvalidInput, NotFound
+from ..services.resident_messages import FIELD
+from ..services.unit_of_work import UnitOfWork
 from .context import uow
 from .form_classes import ask_files_again, build_form_class, form_data
+from .message_form import ATTACHMENT, MESSAGE_FORM, PREFIX, MessageForm
 
 bp = Blueprint("resident", __name__)
 
@@ -56,16 +70,50 @@ def status(token: str) -> str:
     except NotFound:
         abort(404)
     view = progress.resident_view(unit, case)
+    return _page(unit, case, token, view, _todo_forms(unit, view),
+                 MessageForm(prefix=PREFIX), f"Uw aanvraag {case.reference}")
+
+
+def _todo_forms(unit: UnitOfWork, view: progress.ResidentView) -> dict[str, Any]:
+    """An empty form for each task the resident has to do."""
     forms = {}
     for task in view.todo:
         definition = tasks.form_for(unit, task)
         if definition is not None:
             forms[task.id] = (build_form_class(definition)(prefix=_prefix(task.id)), definition)
+    return forms
+
+
+def _page(unit: UnitOfWork, case: Any, token: str, view: progress.ResidentView,
+          forms: dict[str, Any], message: Any, title: str) -> str:
     return render_template("resident/status.html", case=case, view=view, forms=forms,
                            token=token, documents=documents.for_resident(unit, case),
                            letters=documents.letters_for_resident(unit, case),
                            messages=outbox.for_resident(unit, case),
-                           title=f"Uw aanvraag {case.reference}")
+                           sent=resident_messages.for_resident(unit, case),
+                           message_form=message, message_definition=MESSAGE_FORM,
+                           title=title)
+
+
+@bp.post("/status/<token>/berichten")
+def send_message(token: str) -> ResponseReturnValue:
+    """The resident's message to us; on an error the page again, saying what is wrong."""
+    g.private_page = True
+    unit = uow()
+    try:
+        case = cases.case_by_token(unit, token)
+    except NotFound:
+        abort(404)
+    form = MessageForm(prefix=PREFIX)
+    if form.validate_on_submit():
+        data = form_data(form, MESSAGE_FORM)
+        files = files_of(data.get(ATTACHMENT))
+        resident_messages.receive(unit, case, data[FIELD], files[0] if files else None)
+        return redirect(url_for("resident.status", token=token, bericht=1) + "#berichten")
+    ask_files_again(form, MESSAGE_FORM)
+    view = progress.resident_view(unit, case)
+    return _page(unit, case, token, view, _todo_forms(unit, view), form,
+                 f"Fout: uw aanvraag {case.reference}"), 422
 
 
 def _prefix(task_id: str) -> str:
@@ -97,8 +145,5 @@ def complete_task(token: str, task_id: str) -> ResponseReturnValue:
             return redirect(url_for("resident.status", token=token, verzonden=1))
     view = progress.resident_view(unit, case)
     forms = {task.id: (form, definition)} if form is not None else {}
-    return render_template("resident/status.html", case=case, view=view, forms=forms,
-                           token=token, documents=documents.for_resident(unit, case),
-                           letters=documents.letters_for_resident(unit, case),
-                           messages=outbox.for_resident(unit, case),
-                           title=f"Fout: uw aanvraag {case.reference}"), 422
+    return _page(unit, case, token, view, forms, MessageForm(prefix=PREFIX),
+                 f"Fout: uw aanvraag {case.reference}"), 422

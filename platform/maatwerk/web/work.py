@@ -14,8 +14,8 @@ from ..services import (
     documents,
     external_task_failures,
     messages,
-    outbox,
     process_models,
+    resident_messages,
     tasks,
 )
 from ..services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -49,6 +49,7 @@ def inbox() -> str:
         "work/inbox.html", page=page, tasks=page.tasks, view=view, case_refs=case_refs,
         remaining=remaining, models=process_models.latest_versions(unit), args=args,
         pending=deviation_register.pending_cases(unit, set(case_refs)),
+        unread=resident_messages.unread_by_case(unit, set(case_refs)),
         approvals=len(deviation_register.pending_for(unit, me())), title="Werkvoorraad")
 
 
@@ -150,10 +151,37 @@ def case(case_id: int) -> str:
                            history=cases.history(unit, case_id),
                            deviations=deviation_register.for_case(unit, case_id),
                            documents=documents.for_case(unit, case_id, me()),
-                           messages=outbox.for_case(unit, case_id, me()),
+                           messages=resident_messages.conversation(unit, case_id, me()),
                            remaining=deadlines.remaining_working_days(found),
                            suspensions=deadlines.suspensions(unit, case_id),
                            title=f"Zaak {found.reference}")
+
+
+@bp.post("/zaken/<int:case_id>/berichten")
+@login_required("caseworker", "teamlead")
+def answer_resident(case_id: int) -> Response:
+    """A message to the resident, from the case page (by e-mail through the outbox)."""
+    try:
+        resident_messages.answer(uow(), case_id, me(), request.form.get("text", ""))
+    except NotFound:
+        abort(404)
+    except (Forbidden, InvalidInput) as exc:
+        flash(for_people(exc), "warning")
+    else:
+        flash("Uw bericht aan de inwoner is verstuurd.", "success")
+    return redirect(url_for("work.case", case_id=case_id, _anchor="messages-title"))
+
+
+@bp.post("/zaken/<int:case_id>/berichten/gelezen")
+@login_required("caseworker", "teamlead")
+def messages_read(case_id: int) -> Response:
+    try:
+        resident_messages.mark_read(uow(), case_id, me())
+    except NotFound:
+        abort(404)
+    except Forbidden as exc:
+        flash(for_people(exc), "warning")
+    return redirect(url_for("work.case", case_id=case_id, _anchor="messages-title"))
 
 
 @bp.post("/zaken/<int:case_id>/opnieuw")
