@@ -85,7 +85,7 @@ def test_an_empty_message_is_refused_and_nothing_is_kept(
     token = case["status_url"].split("/status/")[1]
     refused = _send(client, token, "   ")
     assert refused.status_code == 422
-    assert "Uw bericht" in refused.get_data(as_text=True)
+    assert "Dit veld is verplicht." in refused.get_data(as_text=True)
     refused = _send(client, token, "Hierbij een foto.", b"<html>geen pdf</html>")
     assert refused.status_code == 422 and "geen PDF" in refused.get_data(as_text=True)
     with UnitOfWork(database, readonly=True) as uow:
