@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defer
 
 from ..config import CHANNELS
+from ..domain.dutch_dates import long_date
 from ..domain.principal import Principal
 from ..engine import STATE_VERSION, StepResult, runtime
 from ..persistence import task_rows
@@ -19,6 +20,7 @@ from ..persistence.uow import UnitOfWork
 from . import (
     deadlines,
     documents,
+    mail_templates,
     outbox,
     process_models,
     receipts,
@@ -132,7 +134,10 @@ def _queue_receipt(uow: UnitOfWork, model: ProcessModel, case: Case, data: dict[
                    token: str, who: str, now: datetime) -> None:
     form = process_models.form_of(model, model.start_form_key)
     link = resident_links.url(token)
-    mail = receipts.receipt(model, case, form, data, link, now)
+    mail = mail_templates.designed(uow, model, "receipt", mail_templates.values(
+        model, case, link, data, ontvangen_op=long_date(now, with_time=True),
+        samenvatting=receipts.summary_text(form, data))) \
+        or receipts.receipt(model, case, form, data, link, now)
     outbox.queue(uow, case, "receipt", receipts.address(model, data), mail, who, now)
 
 

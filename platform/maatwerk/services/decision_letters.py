@@ -37,7 +37,7 @@ from ..engine.expressions import evaluate
 from ..engine.juel import is_juel
 from ..engine.runtime import AutomaticStep, StepRefused
 from ..persistence.models import Document
-from . import letters, mail_text, outbox, receipts, resident_links
+from . import letters, mail_templates, mail_text, outbox, receipts, resident_links
 from .documents import LETTER
 from .step import Step
 
@@ -87,8 +87,12 @@ def _decide(step: Step, element_id: str, properties: dict[str, str], data: dict[
                                    "filename": document.filename,
                                    "sha256": document.sha256}))
     link = resident_links.another(step.uow, case, now)
+    mail = mail_templates.designed(step.uow, step.model, "decision", mail_templates.values(
+        step.model, case, link, data, besluit=letter.decision,
+        bedrag=letter.amount_text or "", bezwaar_tot=long_date(letter.objection_until))) \
+        or _mail(letter, link)
     outbox.queue(step.uow, case, "decision", receipts.address(step.model, case.data or {}),
-                 _mail(letter, link), step.actor, now, document_id=document.id)
+                 mail, step.actor, now, document_id=document.id)
 
 
 def _mail(letter: DecisionLetter, link: str) -> outbox.Mail:

@@ -20,7 +20,12 @@ def compose(subject: str, name: str | None, body: list[str], link_intro: str, li
     return Mail(subject, "\n".join(lines) + "\n", _html(lines, link))
 
 
-def _html(lines: list[str], link: str) -> str:
+def from_text(subject: str, text: str, link: str, language: str = "nl") -> Mail:
+    """A designer's text as a message: the text as written, and the same as HTML."""
+    return Mail(subject, text, _html(text.splitlines(), link, language))
+
+
+def _html(lines: list[str], link: str, language: str = "nl") -> str:
     """The same text as HTML: paragraphs, the link as a link, `- ` lines as a list."""
     parts: list[str] = []
     items: list[str] = []
@@ -31,9 +36,9 @@ def _html(lines: list[str], link: str) -> str:
         if items:
             parts.append("<ul>" + "".join(items) + "</ul>")
             items = []
-        if line == link:
+        if link and line.strip() == link:
             parts.append(f'<p><a href="{escape(link)}">{escape(link)}</a></p>')
         elif line:
             parts.append(f"<p>{escape(line)}</p>")
-    return ('<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8"></head><body>'
-            + "".join(parts) + "</body></html>")
+    return (f'<!DOCTYPE html><html lang="{language}"><head><meta charset="utf-8"></head>'
+            "<body>" + "".join(parts) + "</body></html>")

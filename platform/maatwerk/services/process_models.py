@@ -1,6 +1,8 @@
 """Uploading process models as new versions, and finding them again."""
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -9,7 +11,7 @@ from sqlalchemy import func, select
 
 from ..domain.audit import AuditEntry
 from ..domain.principal import Principal
-from ..domain.process_model import ModelProblem, ModelRefused, UploadedFile
+from ..domain.process_model import CompiledModel, ModelProblem, ModelRefused, UploadedFile
 from ..engine import compile_model
 from ..engine.model_upload import ParsedForm
 from ..engine.runtime import SpecBundle
@@ -20,7 +22,7 @@ from ..forms.formjs import parse_formjs
 from ..forms.model import FormDefinition, FormDefinitionError
 from ..persistence.models import Case, ModelFile, ProcessModel, Task, utcnow
 from ..persistence.uow import UnitOfWork
-from . import start_clocks
+from . import mail_templates, start_clocks
 from .errors import Forbidden, NotFound
 
 
@@ -53,7 +55,7 @@ def upload(uow: UnitOfWork, actor: Principal, files: list[UploadedFile],
     if not actor.has_role("designer"):
         raise Forbidden("Only process designers may upload models.")
     try:
-        compiled = compile_model(files, FORM_PARSER)
+        compiled, texts = _compile(files)
     except ModelRefused as refused:
         uow.rollback()
         uow.record(AuditEntry(actor.username, "model_upload_refused", result="refused", details={
@@ -63,26 +65,51 @@ def upload(uow: UnitOfWork, actor: Principal, files: list[UploadedFile],
         raise
     newest = uow.session.scalar(select(ProcessModel).where(ProcessModel.key == compiled.key)
                                 .order_by(ProcessModel.version.desc()).limit(1))
-    if skip_unchanged and newest is not None and newest.content_hash == compiled.content_hash:
+    content_hash = _with_texts(compiled.content_hash, texts)
+    if skip_unchanged and newest is not None and newest.content_hash == content_hash:
         return summary(newest)
     model = ProcessModel(
         key=compiled.key, version=(newest.version if newest else 0) + 1, name=compiled.name,
-        description=compiled.description, content_hash=compiled.content_hash,
+        description=compiled.description, content_hash=content_hash,
         start_form_key=compiled.start_form_key, forms=compiled.forms,
         start_message=compiled.start_message, properties=compiled.properties,
         elements=compiled.elements, decision_term=compiled.decision_term,
         uploaded_by=actor.username)
     model.files = [ModelFile(filename=name, kind=kind, content=text, sha256=sha)
-                   for name, kind, text, sha in compiled.files]
+                   for name, kind, text, sha in [*compiled.files, *texts]]
     uow.session.add(model)
     uow.session.flush()
     start_clocks.schedule(uow, model, utcnow())
     uow.record(AuditEntry(actor.username, "model_uploaded", details={
         "key": model.key, "version": model.version, "content_hash": model.content_hash,
-        "files": [f[0] for f in compiled.files],
+        "files": [f[0] for f in [*compiled.files, *texts]],
         "notes": [note.to_dict() for note in compiled.notes[:50]]}))
     uow.commit()
     return replace(summary(model), notes=compiled.notes)
+
+
+def _compile(files: list[UploadedFile]) -> tuple[CompiledModel, list[tuple[str, str, str, str]]]:
+    """The model compiled, and the designer's message texts (mail_templates.py) checked
+    against its forms; every problem of both in one refusal."""
+    texts = [f for f in files if mail_templates.is_message_file(f.filename)]
+    rest = [f for f in files if not mail_templates.is_message_file(f.filename)]
+    try:
+        compiled = compile_model(rest, FORM_PARSER)
+    except ModelRefused as refused:
+        problems, _ = mail_templates.check(((f.filename, f.content) for f in texts), set())
+        raise ModelRefused([*refused.problems, *problems]) from None
+    problems, stored = mail_templates.check(((f.filename, f.content) for f in texts),
+                                            mail_templates.form_keys(compiled.forms))
+    if problems:
+        raise ModelRefused(problems)
+    return compiled, stored
+
+
+def _with_texts(content_hash: str, texts: list[tuple[str, str, str, str]]) -> str:
+    if not texts:
+        return content_hash
+    return hashlib.sha256(json.dumps([content_hash, *[(n, s) for n, _, _, s in texts]])
+                          .encode()).hexdigest()
 
 
 class _FormParser:

@@ -56,6 +56,11 @@ def receipt(model: ProcessModel, case: Case, form: FormDefinition | None,
                                  "aanvraag bekijken en aanvullen."))
 
 
+def summary_text(form: FormDefinition | None, data: dict[str, Any]) -> str:
+    """What the resident sent, one "- label: value" line per answer."""
+    return "\n".join(f"- {label}: {value}" for label, value in _summary(form, data))
+
+
 def _summary(form: FormDefinition | None, data: dict[str, Any]) -> list[tuple[str, str]]:
     if form is None:
         return []

@@ -17,7 +17,7 @@ from ..domain.documents import CheckedFile
 from ..domain.principal import RESIDENT, Principal
 from ..persistence.models import Case, Document, ResidentMessage, utcnow
 from ..persistence.uow import UnitOfWork
-from . import mail_text, outbox, receipts, resident_links
+from . import mail_templates, mail_text, outbox, receipts, resident_links
 from .case_access import get_case
 from .documents import MESSAGE_FIELD, PendingDocument, store
 from .errors import Forbidden, InvalidInput
@@ -77,7 +77,8 @@ def answer(uow: UnitOfWork, case_id: int, actor: Principal, text: str) -> outbox
     now = utcnow()
     model = case.process_model
     link = resident_links.another(uow, case, now)
-    mail = mail_text.compose(
+    mail = mail_templates.designed(uow, model, "answer", mail_templates.values(
+        model, case, link, tekst=clean)) or mail_text.compose(
         f"Bericht over uw aanvraag {model.name} ({case.reference})", case.resident_name,
         [(f"Wij hebben een bericht voor u over uw aanvraag '{model.name}' (zaaknummer "
          f"{case.reference})."), "", *clean.splitlines(), ""],

@@ -9,7 +9,7 @@ from datetime import datetime
 from ..domain.deviation import RESIDENT_TEXTS, DeviationType
 from ..domain.dutch_dates import long_date
 from ..persistence.models import Deviation
-from . import mail_text, outbox, receipts, resident_links
+from . import mail_templates, mail_text, outbox, receipts, resident_links
 from .step import Step
 
 _FOUR_EYES = "Een tweede medewerker met bevoegdheid heeft dit goedgekeurd."
@@ -36,9 +36,13 @@ def deviation_approved(step: Step, deviation: Deviation, due_before: datetime | 
         subject = f"Nieuws over uw aanvraag ({case.reference})"
         body = [f"Over uw aanvraag '{model.name}' (zaaknummer {case.reference}):", text,
                 "", _FOUR_EYES, ""]
-    mail = mail_text.compose(subject, case.resident_name, body,
-                             "Bekijk uw aanvraag op deze pagina:", link,
-                             questions="Heeft u vragen? Neem dan contact met ons op.")
     kind_name = "extension" if kind is DeviationType.EXTEND_DEADLINE else "deviation"
+    values = mail_templates.values(
+        model, case, link, tekst=text, reden=text,
+        nieuwe_datum=long_date(case.due_at) if case.due_at else "",
+        oude_datum=long_date(due_before) if due_before else "")
+    mail = mail_templates.designed(step.uow, model, kind_name, values) or mail_text.compose(
+        subject, case.resident_name, body, "Bekijk uw aanvraag op deze pagina:", link,
+        questions="Heeft u vragen? Neem dan contact met ons op.")
     outbox.queue(step.uow, case, kind_name, receipts.address(model, case.data or {}), mail,
                  step.actor, now)

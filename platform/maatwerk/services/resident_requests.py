@@ -20,7 +20,7 @@ from ..domain.principal import RESIDENT_GROUP
 from ..engine.expressions import evaluate
 from ..persistence.models import Case, ProcessModel
 from ..persistence.task_rows import NewTask, TaskRow
-from . import mail_text, outbox, receipts, resident_links
+from . import mail_templates, mail_text, outbox, receipts, resident_links
 from .step import Step
 
 MESSAGE_PROPERTY = "maatwerk:residentMessage"
@@ -70,10 +70,14 @@ def _request(step: Step, task: NewTask, data: dict[str, Any], now: datetime) -> 
     recipient = receipts.address(model, data)
     note = ((model.elements.get(task.element_id) or {}).get("properties") or {}).get(
         TEXT_PROPERTY)
-    mail = _mail(model, case, task.name, asked, note, by, link, reminder=False)
+    values = mail_templates.values(model, case, link, data, taak=task.name,
+                                   gevraagd=asked or "", uiterlijk=long_date(by) if by else "")
+    mail = mail_templates.designed(uow, model, "request", values) \
+        or _mail(model, case, task.name, asked, note, by, link, reminder=False)
     outbox.queue(uow, case, "request", recipient, mail, step.actor, now, task_id=task.id)
     if recipient and by is not None and by - REMIND_BEFORE > now:
-        reminder = _mail(model, case, task.name, asked, note, by, link, reminder=True)
+        reminder = mail_templates.designed(uow, model, "reminder", values) \
+            or _mail(model, case, task.name, asked, note, by, link, reminder=True)
         outbox.queue(uow, case, "reminder", recipient, reminder, step.actor, now,
                      task_id=task.id, send_at=by - REMIND_BEFORE)
 

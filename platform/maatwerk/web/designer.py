@@ -7,7 +7,7 @@ from flask_wtf.file import MultipleFileField
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..domain.process_model import ModelProblem, ModelRefused, UploadedFile
-from ..services import process_models, start_clocks
+from ..services import mail_templates, process_models, start_clocks
 from ..services.errors import NotFound
 from .assets import VENDOR
 from .context import login_required, me, uow
@@ -16,7 +16,7 @@ bp = Blueprint("designer", __name__, url_prefix="/ontwerp")
 
 
 class UploadForm(FlaskForm):
-    files = MultipleFileField("Bestanden (.bpmn, .dmn, .form en GZAC-.json)")
+    files = MultipleFileField("Bestanden (.bpmn, .dmn, .form, GZAC-.json en bericht-….txt)")
 
 
 @bp.get("/")
@@ -73,7 +73,16 @@ def model(key: str, version: int) -> str:
                            viewer=diagram_viewer_available(),
                            usage=process_models.usage(unit, found),
                            files=process_models.files_of(unit, found.id),
+                           texts=mail_templates.previews(unit, found),
+                           occasions=OCCASION_NAMES,
                            title=f"{found.name} (versie {found.version})")
+
+
+#: what the designer's page calls each occasion of mail_templates.OCCASIONS
+OCCASION_NAMES = {"ontvangstbevestiging": "Ontvangstbevestiging", "verzoek": "Verzoek om "
+                  "gegevens", "herinnering": "Herinnering", "besluit": "Besluit",
+                  "verlenging": "Verlenging van de beslistermijn", "maatwerk": "Bericht over "
+                  "maatwerk", "antwoord": "Bericht van de behandelaar"}
 
 
 @bp.get("/<key>/<int:version>/diagram.bpmn")
