@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from conftest import login
-from helpers import BIJSTAND_AANVRAAG, complete, start, upload
+from conftest import csrf_token, login
+from helpers import BIJSTAND_AANVRAAG, bearer, complete, start, upload
 from maatwerk.cli import run_worker_pass
 from maatwerk.persistence.database import Database
 from maatwerk.services.demo import bundle_files
 from maatwerk.services.mailer import SmtpServer
+from test_access_matrix import FORM
 from test_outbox import Inbox, _messages, _part, smtp  # noqa: F401 - the SMTP fixture
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,3 +104,44 @@ def test_a_text_that_cannot_be_used_is_refused_with_its_reason(
     errors = response.get_json()["errors"]
     assert [e["file"] for e in errors] == [name], errors
     assert problem in errors[0]["message"], errors[0]["message"]
+
+
+RECEIPT_EN = """Subject: We have received your application ({{ zaaknummer }})
+
+Dear {{ naam or "resident" }},
+
+We have received your application for {{ proces }}. Follow it here:
+{{ link }}
+"""
+
+
+def test_a_resident_who_applied_in_english_gets_the_english_text(
+        client: FlaskClient, tokens: dict[str, str], database: Database,
+        smtp: tuple[Inbox, SmtpServer]) -> None:  # noqa: F811
+    inbox, server = smtp
+    response = upload(client, tokens["ontwerper"], _model(
+        ("bericht-ontvangstbevestiging.txt", RECEIPT),
+        ("bericht-ontvangstbevestiging.en.txt", RECEIPT_EN)))
+    assert response.status_code == 201, response.get_json()
+    resident = client.application.test_client()
+    resident.get("/?taal=en")  # the resident chose English
+    form = resident.get("/aanvragen/bijzondere_bijstand").get_data(as_text=True)
+    applied = resident.post("/aanvragen/bijzondere_bijstand", data={
+        **FORM, "csrf_token": csrf_token(form)})
+    assert applied.status_code == 302, applied.get_data(as_text=True)[:500]
+    dutch = start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
+    english = client.post("/api/v1/cases", json={
+        "process_key": "bijzondere_bijstand", "data": BIJSTAND_AANVRAAG, "language": "en"},
+        headers=bearer(tokens["consulent"]))
+    assert english.status_code == 201
+    assert client.post("/api/v1/cases", json={
+        "process_key": "bijzondere_bijstand", "data": BIJSTAND_AANVRAAG, "language": "fr"},
+        headers=bearer(tokens["consulent"])).status_code == 422
+    run_worker_pass(database, mail=server)
+    subjects = [(m["Subject"].split(" (")[0], m["Content-Language"]) for m in inbox.mails]
+    assert subjects == [("We have received your application", "en"),
+                        ("Wij hebben uw aanvraag Bijzondere bijstand", "nl"),
+                        ("We have received your application", "en")]
+    assert dutch["reference"] in inbox.mails[1]["Subject"]
+    assert '<html lang="en">' in _part(inbox.mails[0], "html")
+    assert "Dear Jan Jansen," in _part(inbox.mails[2], "plain")

@@ -136,6 +136,8 @@ class Case(Base):
     channel: Mapped[str] = mapped_column(String(20))
     started_by: Mapped[str | None] = mapped_column(String(80))
     resident_name: Mapped[str | None] = mapped_column(String(200))
+    # what the resident reads: nl, or en when they applied in English (messages, letters)
+    language: Mapped[str] = mapped_column(String(5), default="nl", server_default="nl")
     status_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     engine_state: Mapped[str] = mapped_column(Text)
     engine_version: Mapped[str] = mapped_column(String(16))
@@ -367,6 +369,7 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
     last_error: Mapped[str | None] = mapped_column(String(1000))
     message_id: Mapped[str] = mapped_column(String(255))  # the mail's Message-ID
+    language: Mapped[str] = mapped_column(String(5), default="nl", server_default="nl")
     task_id: Mapped[str | None] = mapped_column(String(36))  # a request's or reminder's task
     document_id: Mapped[str | None] = mapped_column(  # the letter it carries (a decision)
         ForeignKey("documents.id", ondelete="SET NULL"))

@@ -33,6 +33,8 @@ from .resident_links import token_digest
 from .steps import SYSTEM_ACTOR, Step, StepOutcome, case_by_id, new_case, run_step
 from .submissions import submitted_data
 
+LANGUAGES = ("nl", "en")  # what a resident may read their messages in
+
 __all__ = ["StartedCase", "get_case", "may_see_case", "open_task_rows", "retry", "start_case"]
 
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -55,7 +57,7 @@ def _new_reference(model: ProcessModel, now: datetime) -> str:
 
 
 def start_case(uow: UnitOfWork, process_key: str, data: Any, channel: str,
-               actor: Principal | None) -> StartedCase:
+               actor: Principal | None, language: str = "nl") -> StartedCase:
     """Validate the start form, run the model to its first wait, store everything at once."""
     if channel not in CHANNELS:
         raise InvalidInput("Unknown channel.", {"channel": f"Choose one of {', '.join(CHANNELS)}."})
@@ -66,7 +68,9 @@ def start_case(uow: UnitOfWork, process_key: str, data: Any, channel: str,
     _startable_by_hand(model)
     form = process_models.form_of(model, model.start_form_key)
     clean, files = documents.take_files(form, submitted_data(form, data))
-    return _create(uow, model, clean, channel, actor, files, receipt=True)
+    if language not in LANGUAGES:
+        raise InvalidInput("Unknown language.", {"language": "Choose nl or en."})
+    return _create(uow, model, clean, channel, actor, files, receipt=True, language=language)
 
 
 def _startable_by_hand(model: ProcessModel) -> None:
@@ -97,7 +101,7 @@ def start_by_clock(uow: UnitOfWork, model: ProcessModel, element_id: str) -> Sta
 def _create(uow: UnitOfWork, model: ProcessModel, data: dict[str, Any], channel: str,
             actor: Principal | None, files: list[documents.PendingDocument] | None = None,
             message: str | None = None, timer: str | None = None,
-            receipt: bool = False) -> StartedCase:
+            receipt: bool = False, language: str = "nl") -> StartedCase:
     """Insert the case, run the model to its first wait and commit: one step. With a
     message, the case starts empty and the message (with `data`) starts it; with a timer
     start event's id, it starts there. With `receipt`, the resident's acknowledgement of
@@ -109,7 +113,7 @@ def _create(uow: UnitOfWork, model: ProcessModel, data: dict[str, Any], channel:
                 data={}, channel=channel, started_by=actor.username if actor else None,
                 resident_name=_resident_name(data), status_token_hash=token_digest(token),
                 engine_state="", engine_version=STATE_VERSION, created_at=now, updated_at=now,
-                due_at=deadlines.first_due_date(model, now))
+                due_at=deadlines.first_due_date(model, now), language=language)
     case.process_model = model
     who = actor.username if actor else SYSTEM_ACTOR if timer else "inwoner"
 
@@ -134,7 +138,7 @@ def _queue_receipt(uow: UnitOfWork, model: ProcessModel, case: Case, data: dict[
                    token: str, who: str, now: datetime) -> None:
     form = process_models.form_of(model, model.start_form_key)
     link = resident_links.url(token)
-    mail = mail_templates.designed(uow, model, "receipt", mail_templates.values(
+    mail = mail_templates.designed(uow, case, "receipt", mail_templates.values(
         model, case, link, data, ontvangen_op=long_date(now, with_time=True),
         samenvatting=receipts.summary_text(form, data))) \
         or receipts.receipt(model, case, form, data, link, now)

@@ -87,7 +87,7 @@ def _decide(step: Step, element_id: str, properties: dict[str, str], data: dict[
                                    "filename": document.filename,
                                    "sha256": document.sha256}))
     link = resident_links.another(step.uow, case, now)
-    mail = mail_templates.designed(step.uow, step.model, "decision", mail_templates.values(
+    mail = mail_templates.designed(step.uow, case, "decision", mail_templates.values(
         step.model, case, link, data, besluit=letter.decision,
         bedrag=letter.amount_text or "", bezwaar_tot=long_date(letter.objection_until))) \
         or _mail(letter, link)

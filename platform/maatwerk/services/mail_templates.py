@@ -101,15 +101,15 @@ def values(model: ProcessModel, case: Case, link: str, data: dict[str, Any] | No
             "beslisdatum": long_date(case.due_at) if case.due_at else "", **extra}
 
 
-def designed(uow: UnitOfWork, model: ProcessModel, kind: str, values: dict[str, Any],
-             language: str = "nl") -> Mail | None:
-    """The designer's message for this occasion (in English when asked and written), or
-    None when the process has none."""
+def designed(uow: UnitOfWork, case: Case, kind: str, values: dict[str, Any]) -> Mail | None:
+    """The designer's message for this occasion of the case's process (in English when the
+    resident applied in English and the process has the English text), or None when the
+    process has no text of its own for it."""
     occasion = BY_KIND.get(kind)
-    texts = _texts(uow, model)
+    texts = _texts(uow, case.process_model)
     if occasion is None or not texts:
         return None
-    english = texts.get(f"bericht-{occasion}.en.txt") if language == "en" else None
+    english = texts.get(f"bericht-{occasion}.en.txt") if case.language == "en" else None
     text = english or texts.get(f"bericht-{occasion}.txt")
     if text is None:
         return None

@@ -22,7 +22,7 @@ def compose(subject: str, name: str | None, body: list[str], link_intro: str, li
 
 def from_text(subject: str, text: str, link: str, language: str = "nl") -> Mail:
     """A designer's text as a message: the text as written, and the same as HTML."""
-    return Mail(subject, text, _html(text.splitlines(), link, language))
+    return Mail(subject, text, _html(text.splitlines(), link, language), language)
 
 
 def _html(lines: list[str], link: str, language: str = "nl") -> str:

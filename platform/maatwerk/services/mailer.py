@@ -89,7 +89,6 @@ def compose(message: OutboxMessage, sender: str, attachment: Attachment | None =
     mail["Subject"] = message.subject
     mail["Message-ID"] = message.message_id
     mail["Date"] = formatdate(message.created_at.timestamp(), localtime=False, usegmt=True)
-    mail["Content-Language"] = "nl"
     mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
     mail.set_content(message.body_text)
     mail.add_alternative(message.body_html, subtype="html")
@@ -97,4 +96,6 @@ def compose(message: OutboxMessage, sender: str, attachment: Attachment | None =
         main, _, sub = attachment.content_type.partition("/")
         mail.add_attachment(attachment.content, maintype=main, subtype=sub,
                             filename=attachment.filename)
+    # last: setting the content drops the Content-* headers of the message itself
+    mail["Content-Language"] = message.language or "nl"
     return mail

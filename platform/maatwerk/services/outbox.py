@@ -35,6 +35,7 @@ class Mail:
     subject: str
     text: str
     html: str
+    language: str = "nl"
 
 
 def queue(uow: UnitOfWork, case: Case, kind: str, recipient: str | None, mail: Mail,
@@ -49,7 +50,8 @@ def queue(uow: UnitOfWork, case: Case, kind: str, recipient: str | None, mail: M
         state="pending" if recipient else "no_address", attempts=0,
         next_attempt_at=(send_at or now) if recipient else None, task_id=task_id,
         document_id=document_id,
-        message_id=make_msgid(domain="maatwerk.local"), created_at=now)
+        message_id=make_msgid(domain="maatwerk.local"), created_at=now,
+        language=mail.language)
     uow.session.add(message)
     uow.record(AuditEntry(actor, "message_queued", case_id=case.id, details={
         "kind": kind, "subject": mail.subject, "by_email": recipient is not None}))

@@ -77,7 +77,7 @@ def answer(uow: UnitOfWork, case_id: int, actor: Principal, text: str) -> outbox
     now = utcnow()
     model = case.process_model
     link = resident_links.another(uow, case, now)
-    mail = mail_templates.designed(uow, model, "answer", mail_templates.values(
+    mail = mail_templates.designed(uow, case, "answer", mail_templates.values(
         model, case, link, tekst=clean)) or mail_text.compose(
         f"Bericht over uw aanvraag {model.name} ({case.reference})", case.resident_name,
         [(f"Wij hebben een bericht voor u over uw aanvraag '{model.name}' (zaaknummer "

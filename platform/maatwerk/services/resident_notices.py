@@ -41,7 +41,7 @@ def deviation_approved(step: Step, deviation: Deviation, due_before: datetime | 
         model, case, link, tekst=text, reden=text,
         nieuwe_datum=long_date(case.due_at) if case.due_at else "",
         oude_datum=long_date(due_before) if due_before else "")
-    mail = mail_templates.designed(step.uow, model, kind_name, values) or mail_text.compose(
+    mail = mail_templates.designed(step.uow, case, kind_name, values) or mail_text.compose(
         subject, case.resident_name, body, "Bekijk uw aanvraag op deze pagina:", link,
         questions="Heeft u vragen? Neem dan contact met ons op.")
     outbox.queue(step.uow, case, kind_name, receipts.address(model, case.data or {}), mail,

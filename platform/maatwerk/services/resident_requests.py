@@ -72,11 +72,11 @@ def _request(step: Step, task: NewTask, data: dict[str, Any], now: datetime) -> 
         TEXT_PROPERTY)
     values = mail_templates.values(model, case, link, data, taak=task.name,
                                    gevraagd=asked or "", uiterlijk=long_date(by) if by else "")
-    mail = mail_templates.designed(uow, model, "request", values) \
+    mail = mail_templates.designed(uow, case, "request", values) \
         or _mail(model, case, task.name, asked, note, by, link, reminder=False)
     outbox.queue(uow, case, "request", recipient, mail, step.actor, now, task_id=task.id)
     if recipient and by is not None and by - REMIND_BEFORE > now:
-        reminder = mail_templates.designed(uow, model, "reminder", values) \
+        reminder = mail_templates.designed(uow, case, "reminder", values) \
             or _mail(model, case, task.name, asked, note, by, link, reminder=True)
         outbox.queue(uow, case, "reminder", recipient, reminder, step.actor, now,
                      task_id=task.id, send_at=by - REMIND_BEFORE)

@@ -74,7 +74,8 @@ def list_models() -> Response:
 def start_case() -> tuple[Response, int]:
     body = _json_body()
     started = cases.start_case(uow(), str(body.get("process_key", "")), body.get("data", {}),
-                               str(body.get("channel") or "online"), me())
+                               str(body.get("channel") or "online"), me(),
+                               str(body.get("language") or "nl"))
     result = serializers.case(started.outcome)
     result["status_url"] = f"/status/{started.status_token}"
     return jsonify(result), 201

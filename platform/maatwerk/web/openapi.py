@@ -193,7 +193,10 @@ def _case_paths() -> dict[str, Any]:
             requestBody=_body({"type": "object", "required": ["process_key"], "properties": {
                 "process_key": {"type": "string"}, "data": _FORM_DATA,
                 "channel": {"type": "string",
-                            "enum": ["online", "balie", "telefoon", "post"]}}}))},
+                            "enum": ["online", "balie", "telefoon", "post"]},
+                "language": {"type": "string", "enum": ["nl", "en"], "default": "nl",
+                             "description": "what the resident reads: messages in English "
+                                            "where the process has English texts"}}}))},
         "/cases/{case_id}": {"get": _op("A case", {"200": case, "404": _json(
             _ref("Error"))}, parameters=_path_id("case_id"))},
         "/cases/{case_id}/retry": {"post": _op("Run a stuck case's failed step again", {

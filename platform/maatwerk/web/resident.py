@@ -43,7 +43,8 @@ def start(key: str) -> tuple[str, int] | Response:
     form = build_form_class(definition)()
     if form.validate_on_submit():
         try:
-            started = cases.start_case(uow(), key, form_data(form, definition), "online", None)
+            started = cases.start_case(uow(), key, form_data(form, definition), "online", None,
+                                       language=g.get("lang") or "nl")
         except InvalidInput as exc:
             _attach_errors(form, exc)
             ask_files_again(form, definition)
