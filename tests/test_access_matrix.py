@@ -266,6 +266,9 @@ MATRIX: dict[tuple[str, str], list[Call]] = {
     ("work.messages_read", "POST"): [
         Call(lambda w: f"/werk/zaken/{w.case_a['id']}/berichten/gelezen", WORK_POST,
              _form({}))],
+    ("designer.letter_preview", "GET"): [
+        Call(lambda w: "/ontwerp/bijzondere_bijstand/1/brief.pdf", DESIGN_PAGE,
+             mimetype="application/pdf")],
     ("work.counter", "GET"): [Call(lambda w: "/werk/balie", CLERK_PAGE)],
     ("work.counter_start", "GET"): [Call(lambda w: "/werk/balie/bijzondere_bijstand",
                                          CLERK_PAGE)],

@@ -22,6 +22,7 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from conftest import login
 from helpers import BIJSTAND_AANVRAAG, bearer, complete, start, upload
 from maatwerk.cli import run_worker_pass
 from maatwerk.domain.dutch_dates import long_date
@@ -30,6 +31,7 @@ from maatwerk.persistence.database import Database
 from maatwerk.persistence.models import AuditEvent, Document, utcnow
 from maatwerk.persistence.uow import UnitOfWork
 from maatwerk.services import letters
+from maatwerk.services.demo import bundle_files
 from maatwerk.services.mailer import SmtpServer
 from test_outbox import Inbox, _messages, _part, smtp  # noqa: F401 - the SMTP fixture
 
@@ -209,3 +211,63 @@ def test_amounts_read_and_write_as_dutch_readers_do() -> None:
     assert euro(as_amount(1234.5)) == "€ 1.234,50"  # type: ignore[arg-type]
     assert euro(as_amount("450,5")) == "€ 450,50"  # type: ignore[arg-type]
     assert as_amount("veel") is None and as_amount(None) is None and as_amount(True) is None
+
+
+OWN_LETTER = """<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8">
+<style>@page { size: A4; margin: 20mm } body { font-family: "DejaVu Sans" }</style></head>
+<body><p>Gemeente Voorbeeld, Team Inkomen</p>
+<p>Zaak {{ zaaknummer }}, {{ datum }}. Uw aanvraag voor: {{ gegevens.kosten_omschrijving }}</p>
+{% for p in besluit %}<p>{{ p }}</p>{% endfor %}
+{% if bedrag %}<p>Wij betalen {{ bedrag }}.</p>{% endif %}
+{% for p in redenen %}<p>{{ p }}</p>{% endfor %}
+<p>Bezwaar kan tot en met {{ bezwaar_tot }} bij {{ bezwaar_naar }}.</p></body></html>"""
+
+
+def _demo_with(*extra: tuple[str, str]) -> list[tuple[str, str | bytes]]:
+    root = Path(__file__).resolve().parents[1]
+    return [*[(f.filename, f.content) for f in bundle_files(
+        root / "workflows" / "bijzondere_bijstand.bpmn", root / "workflows", root / "forms")],
+            *extra]
+
+
+def test_a_process_brings_its_own_letter_and_the_designer_previews_it(
+        client: FlaskClient, tokens: dict[str, str], database: Database) -> None:
+    response = upload(client, tokens["ontwerper"],
+                      _demo_with(("brief-besluit.html", OWN_LETTER)))
+    assert response.status_code == 201, response.get_json()
+    version = response.get_json()["version"]
+    case = _granted(client, tokens)
+    [letter] = _letters(database, case["id"])
+    text = _text(letter.content)
+    assert "Gemeente Voorbeeld, Team Inkomen" in text
+    assert "Uw aanvraag voor: Een nieuwe wasmachine, want de oude is kapot." in text
+    assert "Wij betalen € 650,00." in text and "artikel 35 van de Participatiewet" in text
+    login(client, "ontwerper")
+    page = client.get(f"/ontwerp/bijzondere_bijstand/{version}").get_data(as_text=True)
+    assert "Dit proces heeft een eigen brief" in page
+    preview = client.get(f"/ontwerp/bijzondere_bijstand/{version}/brief.pdf")
+    assert preview.status_code == 200 and preview.mimetype == "application/pdf"
+    shown = _text(preview.data)
+    assert "Team Inkomen" in shown and "‹wat wij besloten›" in shown
+    assert "‹kosten_omschrijving›" in shown
+    default = _text(client.get("/ontwerp/bijzondere_bijstand/1/brief.pdf").data)
+    assert "Bent u het niet eens met dit besluit?" in default  # the default letter
+
+
+@pytest.mark.parametrize(("name", "text", "problem"), [
+    ("brief-besluit.html", OWN_LETTER.replace("{% for p in redenen %}", "{% for p in [] %}"),
+     "the letter must show the reasons (art. 3:46 Awb)"),
+    ("brief-besluit.html", OWN_LETTER.replace("{{ bezwaar_tot }}", ""),
+     "the letter must show the last day to object"),
+    ("brief-besluit.html", OWN_LETTER.replace("kosten_omschrijving", "onbekend"),
+     "no form of this model has a field 'onbekend'"),
+    ("brief-besluit.html", OWN_LETTER + "{{ datum.__class__ }}", "unsafe"),
+    ("brief-bijlage.html", OWN_LETTER, "a letter is named brief-besluit.html"),
+])
+def test_a_letter_that_lacks_what_the_law_asks_is_refused(
+        client: FlaskClient, tokens: dict[str, str], name: str, text: str,
+        problem: str) -> None:
+    response = upload(client, tokens["ontwerper"], _demo_with((name, text)))
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert [e["file"] for e in errors] == [name] and problem in errors[0]["message"], errors

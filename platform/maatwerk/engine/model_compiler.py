@@ -106,8 +106,8 @@ def _read_file(upload: ModelUpload, file: UploadedFile) -> None:
     lower = name.lower()
     if not lower.endswith((".bpmn", ".dmn", ".form", ".xml", ".json")):
         upload.problem(name, None, "unknown file type: upload .bpmn, .dmn and .form files "
-                       "(and GZAC's .json forms and form links, and message texts "
-                       "bericht-<occasion>.txt)")
+                       "(and GZAC's .json forms and form links, message texts "
+                       "bericht-<occasion>.txt and the letter brief-besluit.html)")
         return
     try:
         text = file.content.decode("utf-8-sig")

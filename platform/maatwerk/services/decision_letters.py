@@ -36,7 +36,8 @@ from ..domain.letter import (
 from ..engine.expressions import evaluate
 from ..engine.juel import is_juel
 from ..engine.runtime import AutomaticStep, StepRefused
-from ..persistence.models import Document
+from ..persistence.models import Document, ProcessModel, utcnow
+from ..persistence.uow import UnitOfWork
 from . import letters, mail_templates, mail_text, outbox, receipts, resident_links
 from .documents import LETTER
 from .step import Step
@@ -73,7 +74,8 @@ def _decide(step: Step, element_id: str, properties: dict[str, str], data: dict[
             now: datetime) -> None:
     case = step.case
     letter = letter_for(step, element_id, properties, data, now)
-    content = letters.decision_pdf(letter)
+    content = letters.decision_pdf(letter, data,
+                                   _template(step.uow, step.model, case.language))
     document = Document(
         id=str(uuid.uuid4()), case_id=case.id, task_id=None, field_key=element_id,
         filename=f"besluit-{case.reference}.pdf", content_type=letters.PDF,
@@ -93,6 +95,19 @@ def _decide(step: Step, element_id: str, properties: dict[str, str], data: dict[
         or _mail(letter, link)
     outbox.queue(step.uow, case, "decision", receipts.address(step.model, case.data or {}),
                  mail, step.actor, now, document_id=document.id)
+
+
+def preview(uow: UnitOfWork, model: ProcessModel, language: str = "nl") -> bytes:
+    """The process's decision letter (or the default) printed with example values."""
+    data = {key: f"‹{key}›" for key in mail_templates.form_keys(model.forms or {})}
+    return letters.decision_pdf(letters.sample_letter(utcnow()), data,
+                                _template(uow, model, language))
+
+
+def _template(uow: UnitOfWork, model: ProcessModel, language: str) -> str | None:
+    """The process's own letter, in English for a resident who applied in English."""
+    names = ["brief-besluit.en.html"] if language == "en" else []
+    return mail_templates.designer_file(uow, model, [*names, "brief-besluit.html"])
 
 
 def _mail(letter: DecisionLetter, link: str) -> outbox.Mail:

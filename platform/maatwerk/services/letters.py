@@ -3,22 +3,40 @@ sandbox, with every value escaped, so a template can't run code or change data),
 printed by WeasyPrint. The printer fetches nothing from the network or the disk: only
 `data:` URIs (an embedded logo) are allowed.
 
-The default templates are in letter_templates/; they get the letter's values as plain
-text (lists of paragraphs where a text may have several).
+A process may bring its own decision letter, `brief-besluit.html` (and
+`brief-besluit.en.html` in English), uploaded with the model; without one it gets the
+default in letter_templates/. A template gets the values of `decision_values`, in the same
+Dutch words as the message texts (mail_templates.py); the upload refuses a letter that
+leaves out what the Awb asks of it: the decision, its reasons and the objection date.
 """
 from __future__ import annotations
 
+import hashlib
+import re
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from jinja2 import StrictUndefined
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..domain.dutch_dates import long_date
-from ..domain.letter import DecisionLetter
+from ..domain.letter import DEFAULT_AUTHORITY, OBJECTION_HOW_TEXT, DecisionLetter
+from ..domain.process_model import ModelProblem
 
 PDF = "application/pdf"
+KIND = "letter"  # ModelFile.kind of a designer's letter
+_NAME = re.compile(r"^brief-besluit(\.en)?\.html$")
+#: what the upload checks a designer's letter shows (art. 3:45, 3:46 Awb)
+_REQUIRED = {"besluit": "the decision", "redenen": "the reasons (art. 3:46 Awb)",
+             "bezwaar_tot": "the last day to object (art. 3:45, 6:7 Awb)"}
+
+
+def is_letter_file(filename: str) -> bool:
+    return filename.lower().startswith("brief-") and filename.lower().endswith(".html")
 
 
 @cache
@@ -44,22 +62,78 @@ def pdf(html: str) -> bytes:
     return bytes(document.write_pdf())
 
 
-def decision_values(letter: DecisionLetter) -> dict[str, Any]:
-    """What a decision letter's template gets."""
+def decision_values(letter: DecisionLetter, data: dict[str, Any] | None = None
+                    ) -> dict[str, Any]:
+    """What a decision letter's template gets: texts, and lists of paragraphs."""
     return {
-        "reference": letter.reference, "date": long_date(letter.date),
-        "name": letter.resident_name, "subject": letter.subject,
-        "applied_on": long_date(letter.applied_on), "request": letter.request,
-        "decision": _paragraphs(letter.decision), "reasons": _paragraphs(letter.reasons),
-        "amount": letter.amount_text,
-        "conditions": _paragraphs(letter.conditions) if letter.conditions else [],
-        "signed_by": letter.signed_by, "objection_to": letter.objection_to,
-        "objection_how": letter.objection_how,
-        "objection_until": long_date(letter.objection_until)}
+        "zaaknummer": letter.reference, "datum": long_date(letter.date),
+        "naam": letter.resident_name, "proces": letter.subject,
+        "aangevraagd_op": long_date(letter.applied_on), "aanvraag": letter.request,
+        "besluit": _paragraphs(letter.decision), "redenen": _paragraphs(letter.reasons),
+        "bedrag": letter.amount_text,
+        "voorwaarden": _paragraphs(letter.conditions) if letter.conditions else [],
+        "ondertekening": letter.signed_by, "bezwaar_naar": letter.objection_to,
+        "bezwaar_hoe": letter.objection_how,
+        "bezwaar_tot": long_date(letter.objection_until), "gegevens": dict(data or {})}
 
 
-def decision_pdf(letter: DecisionLetter) -> bytes:
-    return pdf(render_html(default_template("besluit"), decision_values(letter)))
+def decision_pdf(letter: DecisionLetter, data: dict[str, Any] | None = None,
+                 template: str | None = None) -> bytes:
+    """The letter printed from the process's template, or from the default."""
+    return pdf(render_html(template or default_template("besluit"),
+                           decision_values(letter, data)))
+
+
+def sample_letter(now: datetime) -> DecisionLetter:
+    """A letter with example values, for checking and previewing a template."""
+    return DecisionLetter(
+        "2026-000123", now, "J. Jansen", "Voorbeeldproces", now - timedelta(weeks=3),
+        "‹wat de inwoner vroeg›", "‹wat wij besloten›", "‹waarom wij zo besloten›",
+        Decimal("650"), "‹wat de inwoner moet doen›", DEFAULT_AUTHORITY,
+        "het college van burgemeester en wethouders", OBJECTION_HOW_TEXT)
+
+
+def check(uploaded: Iterable[tuple[str, bytes]], form_keys: set[str], now: datetime
+          ) -> tuple[list[ModelProblem], list[tuple[str, str, str, str]]]:
+    """The problems of the uploaded letters (each filled in and printed with example
+    values), and the letters to store (name, kind, text, sha)."""
+    problems: list[ModelProblem] = []
+    stored: list[tuple[str, str, str, str]] = []
+    values = decision_values(sample_letter(now), {key: f"‹{key}›" for key in form_keys})
+    for name, content in uploaded:
+        problem = _problem(name, content, values)
+        if problem:
+            problems.append(ModelProblem(name, None, problem))
+        else:
+            stored.append((name, KIND, content.decode("utf-8-sig"),
+                           hashlib.sha256(content).hexdigest()))
+    return problems, stored
+
+
+def _problem(name: str, content: bytes, values: dict[str, Any]) -> str | None:
+    if _NAME.match(name) is None:
+        return "a letter is named brief-besluit.html (or brief-besluit.en.html in English)"
+    try:
+        html = render_html(content.decode("utf-8-sig"), values)
+    except UnicodeDecodeError:
+        return "the file is not UTF-8 text"
+    except TemplateSyntaxError as exc:
+        return f"line {exc.lineno}: {exc.message}"
+    except TemplateError as exc:
+        field = re.match(r"^'dict object' has no attribute '([^']+)'$", str(exc))
+        if field is not None:
+            return f"no form of this model has a field '{field.group(1)}'"
+        return f"{str(exc).rstrip('.')}; a letter can use: {', '.join(sorted(values))}"
+    missing = [what for key, what in _REQUIRED.items()
+               if not all(part in html for part in _texts_of(values[key]))]
+    if missing:
+        return f"the letter must show {', '.join(missing)}"
+    pdf(html)  # a template that prints
+    return None
+
+
+def _texts_of(value: Any) -> list[str]:
+    return [str(part) for part in value] if isinstance(value, list) else [str(value)]
 
 
 def _paragraphs(text: str) -> list[str]:

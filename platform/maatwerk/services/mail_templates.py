@@ -31,6 +31,7 @@ from . import mail_text
 from .outbox import Mail
 
 KIND = "message"  # ModelFile.kind
+LETTER = "letter"  # ModelFile.kind of a designer's letter (letters.py)
 COMMON = ("naam", "zaaknummer", "proces", "link", "gegevens", "beslisdatum")
 #: per occasion (the file name's part), the outbox kind it is for and what it gets
 OCCASIONS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -118,6 +119,12 @@ def designed(uow: UnitOfWork, case: Case, kind: str, values: dict[str, Any]) -> 
                                "en" if english else "nl")
 
 
+def designer_file(uow: UnitOfWork, model: ProcessModel, names: Iterable[str]) -> str | None:
+    """The first of these designer's files (texts, letters) the model has."""
+    texts = _texts(uow, model)
+    return next((texts[name] for name in names if name in texts), None)
+
+
 def previews(uow: UnitOfWork, model: ProcessModel) -> list[Preview]:
     """Each text of the process filled in with example values, for the designer."""
     keys = form_keys(model.forms or {})
@@ -192,7 +199,7 @@ def _texts(uow: UnitOfWork, model: ProcessModel) -> dict[str, str]:
         if len(_CACHE) > 500:
             _CACHE.clear()
         rows = uow.session.execute(select(ModelFile.filename, ModelFile.content).where(
-            ModelFile.process_model_id == model.id, ModelFile.kind == KIND))
+            ModelFile.process_model_id == model.id, ModelFile.kind.in_((KIND, LETTER))))
         _CACHE[key] = {row[0]: row[1] for row in rows}
     return _CACHE[key]
 

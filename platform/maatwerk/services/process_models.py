@@ -22,7 +22,7 @@ from ..forms.formjs import parse_formjs
 from ..forms.model import FormDefinition, FormDefinitionError
 from ..persistence.models import Case, ModelFile, ProcessModel, Task, utcnow
 from ..persistence.uow import UnitOfWork
-from . import mail_templates, start_clocks
+from . import letters, mail_templates, start_clocks
 from .errors import Forbidden, NotFound
 
 
@@ -91,18 +91,21 @@ def upload(uow: UnitOfWork, actor: Principal, files: list[UploadedFile],
 def _compile(files: list[UploadedFile]) -> tuple[CompiledModel, list[tuple[str, str, str, str]]]:
     """The model compiled, and the designer's message texts (mail_templates.py) checked
     against its forms; every problem of both in one refusal."""
-    texts = [f for f in files if mail_templates.is_message_file(f.filename)]
-    rest = [f for f in files if not mail_templates.is_message_file(f.filename)]
+    texts = [(f.filename, f.content) for f in files if mail_templates.is_message_file(f.filename)]
+    pages = [(f.filename, f.content) for f in files if letters.is_letter_file(f.filename)]
+    rest = [f for f in files if not mail_templates.is_message_file(f.filename)
+            and not letters.is_letter_file(f.filename)]
     try:
         compiled = compile_model(rest, FORM_PARSER)
     except ModelRefused as refused:
-        problems, _ = mail_templates.check(((f.filename, f.content) for f in texts), set())
-        raise ModelRefused([*refused.problems, *problems]) from None
-    problems, stored = mail_templates.check(((f.filename, f.content) for f in texts),
-                                            mail_templates.form_keys(compiled.forms))
-    if problems:
-        raise ModelRefused(problems)
-    return compiled, stored
+        raise ModelRefused([*refused.problems, *mail_templates.check(texts, set())[0],
+                            *letters.check(pages, set(), utcnow())[0]]) from None
+    keys = mail_templates.form_keys(compiled.forms)
+    text_problems, stored_texts = mail_templates.check(texts, keys)
+    letter_problems, stored_letters = letters.check(pages, keys, utcnow())
+    if text_problems or letter_problems:
+        raise ModelRefused([*text_problems, *letter_problems])
+    return compiled, [*stored_texts, *stored_letters]
 
 
 def _with_texts(content_hash: str, texts: list[tuple[str, str, str, str]]) -> str:

@@ -7,7 +7,7 @@ from flask_wtf.file import MultipleFileField
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..domain.process_model import ModelProblem, ModelRefused, UploadedFile
-from ..services import mail_templates, process_models, start_clocks
+from ..services import decision_letters, mail_templates, process_models, start_clocks
 from ..services.errors import NotFound
 from .assets import VENDOR
 from .context import login_required, me, uow
@@ -95,6 +95,24 @@ def diagram(key: str, version: int) -> Response:
     except NotFound:
         abort(404)
     return Response(xml, mimetype="application/xml")
+
+
+@bp.get("/<key>/<int:version>/brief.pdf")
+@login_required("designer")
+def letter_preview(key: str, version: int) -> Response:
+    """The decision letter of this version, printed with example values (?taal=en: the
+    English letter, where the process has one)."""
+    unit = uow(readonly=True)
+    try:
+        found = process_models.get_version(unit, key, version)
+    except NotFound:
+        abort(404)
+    content = decision_letters.preview(unit, found, "en" if request.args.get("taal") == "en"
+                                       else "nl")
+    response = Response(content, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="brief-{key}-{version}.pdf"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def diagram_viewer_available() -> bool:
