@@ -81,3 +81,18 @@ def test_the_resident_downloads_the_decision_letter_in_the_browser(
     path = download.value.path()
     assert path is not None and Path(path).read_bytes().startswith(b"%PDF-")
     context.close()
+
+
+def test_the_request_preview_follows_what_the_caseworker_types(
+        live_server: str, browser: Any, client: FlaskClient, tokens: dict[str, str]) -> None:
+    case = start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    sign_in(page, live_server, "consulent")
+    page.goto(f"{live_server}/werk/taken/{case['open_tasks'][0]['id']}")
+    mark = page.locator("mark[data-fill-from='ontbrekende_gegevens']")
+    assert mark.inner_text() == "(wat u hierboven invult)"
+    page.locator("[name='ontbrekende_gegevens']").fill("Uw bankafschrift van oktober.")
+    assert mark.inner_text() == "Uw bankafschrift van oktober."
+    assert _violations(page) == []
+    context.close()

@@ -4,6 +4,7 @@ a link of its own, in the step that asks; a reminder three days before that date
 withdrawn when they answer first. Sent through a real SMTP server (aiosmtpd)."""
 from __future__ import annotations
 
+import html
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from conftest import csrf_token, login
-from helpers import BIJSTAND_AANVRAAG, complete, open_task, start
+from helpers import BIJSTAND_AANVRAAG, KAP_AANVRAAG, complete, open_task, start
 from maatwerk.cli import run_worker_pass
 from maatwerk.domain.dutch_dates import long_date
 from maatwerk.persistence.database import Database
@@ -104,3 +105,27 @@ def test_the_caseworker_sees_when_the_reminder_will_go(
     login(client, "consulent")
     page = client.get(f"/werk/zaken/{case['id']}").get_data(as_text=True)
     assert f"Wordt verstuurd per e-mail op {long_date(when)}" in page
+
+
+def test_the_caseworker_sees_what_the_resident_will_receive(
+        client: FlaskClient, tokens: dict[str, str], database: Database) -> None:
+    case = start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
+    login(client, "consulent")
+    page = client.get(f"/werk/taken/{open_task(case, 'Task_Volledigheid')['id']}"
+                      ).get_data(as_text=True)
+    assert "Wat de inwoner krijgt als u om gegevens vraagt" in page
+    assert f"Wij hebben iets van u nodig: Bijzondere bijstand ({case['reference']})" in page
+    assert 'data-fill-from="ontbrekende_gegevens"' in page and "request_preview.js" in page
+    preview = re.search(r'<div class="message-text">(.*?)<mark', page, re.S)
+    assert preview is not None
+    complete(client, tokens["consulent"], case, "Task_Volledigheid", {
+        "volledig": "nee", "ontbrekende_gegevens": ASKED})
+    request = next(m for m in _messages(database) if m.kind == "request")
+    expected = html.unescape(preview.group(1))
+    assert request.body_text.startswith(expected) and expected.endswith("vragen:\n")
+    assert request.body_text[len(expected):].startswith(ASKED)
+    permit = start(client, tokens["vergunning"], "kapvergunning", KAP_AANVRAAG)
+    login(client, "vergunning")  # a form from which no request to the resident follows
+    other = client.get(f"/werk/taken/{open_task(permit, 'Task_Beoordelen')['id']}")
+    assert other.status_code == 200
+    assert "Wat de inwoner krijgt" not in other.get_data(as_text=True)

@@ -10,7 +10,9 @@ caseworker wrote what is missing). The date is the end of the task's timer bound
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,8 +20,9 @@ from ..domain.deadline import due_date
 from ..domain.dutch_dates import long_date
 from ..domain.principal import RESIDENT_GROUP
 from ..engine.expressions import evaluate
-from ..persistence.models import Case, ProcessModel
+from ..persistence.models import Case, ProcessModel, utcnow
 from ..persistence.task_rows import NewTask, TaskRow
+from ..persistence.uow import UnitOfWork
 from . import mail_templates, mail_text, outbox, receipts, resident_links
 from .step import Step
 
@@ -68,18 +71,67 @@ def _request(step: Step, task: NewTask, data: dict[str, Any], now: datetime) -> 
     by = _by(model, task.element_id, now)
     link = resident_links.another(uow, case, now)
     recipient = receipts.address(model, data)
-    note = ((model.elements.get(task.element_id) or {}).get("properties") or {}).get(
-        TEXT_PROPERTY)
-    values = mail_templates.values(model, case, link, data, taak=task.name,
-                                   gevraagd=asked or "", uiterlijk=long_date(by) if by else "")
-    mail = mail_templates.designed(uow, case, "request", values) \
-        or _mail(model, case, task.name, asked, note, by, link, reminder=False)
+    mail = _request_mail(uow, case, task.element_id, task.name, data, asked, by, link)
     outbox.queue(uow, case, "request", recipient, mail, step.actor, now, task_id=task.id)
     if recipient and by is not None and by - REMIND_BEFORE > now:
-        reminder = mail_templates.designed(uow, case, "reminder", values) \
-            or _mail(model, case, task.name, asked, note, by, link, reminder=True)
+        reminder = _request_mail(uow, case, task.element_id, task.name, data, asked, by, link,
+                                 reminder=True)
         outbox.queue(uow, case, "reminder", recipient, reminder, step.actor, now,
                      task_id=task.id, send_at=by - REMIND_BEFORE)
+
+
+def _request_mail(uow: UnitOfWork, case: Case, element_id: str, task_name: str,
+                  data: dict[str, Any], asked: str | None, by: datetime | None, link: str,
+                  reminder: bool = False) -> outbox.Mail:
+    """The process's own text for the request (or reminder), or the default."""
+    model = case.process_model
+    note = ((model.elements.get(element_id) or {}).get("properties") or {}).get(TEXT_PROPERTY)
+    values = mail_templates.values(model, case, link, data, taak=task_name,
+                                   gevraagd=asked or "", uiterlijk=long_date(by) if by else "")
+    return mail_templates.designed(uow, case, "reminder" if reminder else "request", values) \
+        or _mail(model, case, task_name, asked, note, by, link, reminder=reminder)
+
+
+@dataclass(frozen=True)
+class RequestPreview:
+    """What the resident will receive when the caseworker's answer in `field` opens the
+    resident's task: the text around what they write there."""
+
+    task_name: str
+    field: str
+    subject: str
+    before: str
+    after: str
+
+
+def previews(uow: UnitOfWork, case: Case, field_keys: set[str],
+             now: datetime | None = None) -> list[RequestPreview]:
+    """For a caseworker's form: the requests to the resident whose words (the resident
+    task's maatwerk:residentMessage, `${field}`) are a field of that form."""
+    now = now or utcnow()
+    found = []
+    for element_id, facts in sorted(case.process_model.elements.items()):
+        field = _field_of(facts)
+        if field is None or field not in field_keys \
+                or RESIDENT_GROUP not in facts.get("candidate_groups", []):
+            continue
+        by = _by(case.process_model, element_id, now)
+        mail = _request_mail(uow, case, element_id, facts.get("name") or element_id,
+                             case.data or {}, _MARK, by, "(een persoonlijke link)")
+        before, _, after = mail.text.partition(_MARK)
+        found.append(RequestPreview(facts.get("name") or element_id, field, mail.subject,
+                                    before, after))
+    return found
+
+
+_MARK = "\x00asked\x00"
+_FIELD = re.compile(r"^\s*[$#]\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\s*$")
+
+
+def _field_of(facts: dict[str, Any]) -> str | None:
+    """The form field a resident task's words are, when they are exactly one."""
+    found = _FIELD.match(((facts.get("properties") or {}).get(MESSAGE_PROPERTY)) or "")
+    return found.group(1) if found else None
 
 
 def _by(model: ProcessModel, element_id: str, now: datetime) -> datetime | None:

@@ -16,6 +16,7 @@ from ..services import (
     messages,
     process_models,
     resident_messages,
+    resident_requests,
     tasks,
 )
 from ..services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -99,6 +100,8 @@ def task(task_id: str) -> str | Response | tuple[str, int]:
         documents=documents.for_case(unit, case.id, me()),
         documentation=process_models.element(case.process_model, row.element_id)
         .get("documentation", ""),
+        request_previews=resident_requests.previews(
+            unit, case, {f.key for f in definition.input_fields()}) if definition else [],
         title=("Fout: " if status == 422 else "") + f"{row.name} — {case.reference}"), status
 
 
