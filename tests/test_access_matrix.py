@@ -29,7 +29,7 @@ from maatwerk.config import Settings
 from maatwerk.persistence.database import Database
 from maatwerk.persistence.models import Case
 from maatwerk.persistence.uow import UnitOfWork
-from maatwerk.services import demo, resident_messages
+from maatwerk.services import demo, outbox, resident_messages
 from maatwerk.web.assets import nlds_available
 
 DATA = Path(__file__).parent / "data"
@@ -78,6 +78,14 @@ class World:
                                  headers=bearer(self.tokens["consulent"]))
         assert response.status_code == 201, response.get_json()
         return int(response.get_json()["id"])
+
+    @property
+    def msg_a(self) -> int:
+        """The acknowledgement of receipt of case_a."""
+        with UnitOfWork(self.database, readonly=True) as uow:
+            found = outbox.receipt_id(uow, int(self.case_a["id"]))
+        assert found is not None
+        return found
 
     def unread(self) -> int:
         """case_a, with a message from the resident that no one has read yet."""
@@ -236,6 +244,12 @@ MATRIX: dict[tuple[str, str], list[Call]] = {
     ("resident.status", "GET"): [Call(lambda w: f"/status/{w.token_a}", PUBLIC)],
     ("resident.complete_task", "POST"): [  # an empty answer: refused at the field
         Call(lambda w: f"/status/{w.token_r}/taken/{w.task_r}", (422,) * 8, _form({}))],
+    ("documents.resident_message_pdf", "GET"): [
+        Call(lambda w: f"/status/{w.token_a}/berichten/{w.msg_a}.pdf", PUBLIC,
+             mimetype="application/pdf")],
+    ("documents.staff_message_pdf", "GET"): [
+        Call(lambda w: f"/werk/zaken/{w.case_a['id']}/berichten/{w.msg_a}.pdf", STAFF_PAGE,
+             mimetype="application/pdf")],
     ("resident.send_message", "POST"): [  # an empty message: refused at the field
         Call(lambda w: f"/status/{w.token_a}/berichten", (422,) * 8, _form({}))],
     ("documents.resident_download", "GET"): [

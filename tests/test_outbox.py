@@ -6,6 +6,7 @@ with the case as not sent."""
 from __future__ import annotations
 
 import email
+import io
 import socket
 import threading
 from collections.abc import Iterator
@@ -238,3 +239,33 @@ def test_the_caseworker_sees_that_a_resident_without_an_address_was_not_reached(
     page = client.get(f"/werk/zaken/{case['id']}").get_data(as_text=True)
     assert "Niet per e-mail verstuurd: er is geen e-mailadres bekend" in page
     assert "Neem op een andere manier contact op" in page
+
+
+def test_the_receipt_prints_as_a_letter_for_the_resident_and_for_staff(
+        client: FlaskClient, tokens: dict[str, str], database: Database) -> None:
+    case = start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
+    token = case["status_url"].rsplit("/", 1)[1]
+    [receipt] = _messages(database)
+    page = client.get(case["status_url"]).get_data(as_text=True)
+    assert f"/status/{token}/berichten/{receipt.id}.pdf" in page
+    printed = client.get(f"/status/{token}/berichten/{receipt.id}.pdf")
+    assert printed.status_code == 200 and printed.mimetype == "application/pdf"
+    text = _pdf_text(printed.data)
+    assert f"Ontvangstbevestiging Bijzondere bijstand ({case['reference']})" in text
+    assert "Een nieuwe wasmachine" in text and token in text.replace(" ", "")
+    assert client.get(f"/status/{token}/berichten/{receipt.id + 99}.pdf").status_code == 404
+    other = start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
+    theirs = _messages(database)[-1]
+    assert theirs.case_id == other["id"]  # another resident's receipt: not through this link
+    assert client.get(f"/status/{token}/berichten/{theirs.id}.pdf").status_code == 404
+    login(client, "balie")
+    staff = client.get(f"/werk/zaken/{case['id']}/berichten/{receipt.id}.pdf")
+    assert staff.status_code == 200
+    staff_text = _pdf_text(staff.data)
+    assert "/status/…" in staff_text and token not in staff_text.replace(" ", "")
+
+
+def _pdf_text(content: bytes) -> str:
+    from pypdf import PdfReader
+    text = " ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages)
+    return text.replace("-\n", "-").replace("\n", " ")

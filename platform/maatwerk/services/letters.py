@@ -84,6 +84,14 @@ def decision_pdf(letter: DecisionLetter, data: dict[str, Any] | None = None,
                            decision_values(letter, data)))
 
 
+def message_pdf(subject: str, text: str, reference: str, date: datetime,
+                language: str = "nl") -> bytes:
+    """A message to the resident printed as a letter (a receipt to keep or hand over)."""
+    return pdf(render_html(default_template("bericht"), {
+        "onderwerp": subject, "tekst": text.strip(), "zaaknummer": reference,
+        "datum": long_date(date), "taal": language}))
+
+
 def sample_letter(now: datetime) -> DecisionLetter:
     """A letter with example values, for checking and previewing a template."""
     return DecisionLetter(

@@ -144,6 +144,12 @@ def of_case(uow: UnitOfWork, case_id: int) -> list[OutboxMessage]:
         OutboxMessage.case_id == case_id).order_by(OutboxMessage.id)))
 
 
+def receipt_id(uow: UnitOfWork, case_id: int) -> int | None:
+    """The id of the case's acknowledgement of receipt, if it has one."""
+    return uow.session.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.case_id == case_id, OutboxMessage.kind == "receipt").limit(1))
+
+
 def masked(text: str) -> str:
     """The text with the resident's private link cut short, for staff to read."""
     return _STATUS_LINK.sub("/status/…", text)

@@ -11,7 +11,7 @@ from typing import Protocol
 from flask import Blueprint, Response, abort, g, request, send_file
 
 from ..domain.documents import MAX_REQUEST_BYTES
-from ..services import cases, documents
+from ..services import cases, documents, printed_messages
 from ..services.errors import NotFound
 from .context import login_required, me, uow
 
@@ -59,6 +59,29 @@ def send_document(document: Downloadable) -> Response:
 def staff_download(case_id: int, document_id: str) -> Response:
     try:
         return send_document(documents.download(uow(), case_id, document_id, me()))
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/status/<token>/berichten/<int:message_id>.pdf")
+def resident_message_pdf(token: str, message_id: int) -> Response:
+    """A message we sent the resident, as a letter to keep or print (the receipt)."""
+    g.private_page = True
+    unit = uow(readonly=True)
+    try:
+        case = cases.case_by_token(unit, token)
+        return send_document(printed_messages.for_resident(unit, case, message_id))
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/werk/zaken/<int:case_id>/berichten/<int:message_id>.pdf")
+@login_required("caseworker", "teamlead", "clerk")
+def staff_message_pdf(case_id: int, message_id: int) -> Response:
+    """A message of the case as a letter, without the resident's private link."""
+    try:
+        return send_document(printed_messages.for_staff(uow(readonly=True), case_id,
+                                                        message_id, me()))
     except NotFound:
         abort(404)
 

@@ -148,6 +148,7 @@ EN: dict[str, str] = {
     "gelezen door uw behandelaar": "read by your caseworker",
     "Meegestuurd": "Attached",
     "Stuur ons een bericht": "Send us a message",
+    "Bewaren of afdrukken (PDF)": "Save or print (PDF)",
     "Bericht versturen": "Send message",
     "Verstuurd op": "Sent on",
     "ook per e-mail gestuurd": "also sent by e-mail",

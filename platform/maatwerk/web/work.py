@@ -14,6 +14,7 @@ from ..services import (
     documents,
     external_task_failures,
     messages,
+    outbox,
     process_models,
     resident_messages,
     resident_requests,
@@ -236,6 +237,7 @@ def counter_start(key: str) -> str | tuple[str, int]:
             else:
                 return render_template("work/counter_done.html", case=started.case,
                                        token=started.status_token,
+                                       receipt=outbox.receipt_id(uow(), started.case.id),
                                        title=f"Aanvraag {started.case.reference} ingevoerd")
         if not channel_ok:
             ask_files_again(form, definition)
