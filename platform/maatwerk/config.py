@@ -9,6 +9,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INSTANCE_DIR = Path(os.environ.get("MAATWERK_INSTANCE_DIR", REPO_ROOT / "instance"))
 CHANNELS = ("online", "balie", "telefoon", "post")
+# the most instances one multi-instance task may make (its collection or loopCardinality
+# comes from case data, which a resident's form may set)
+MAX_INSTANCES = int(os.environ.get("MAATWERK_MAX_INSTANCES", "200"))
 
 
 class ConfigError(RuntimeError):

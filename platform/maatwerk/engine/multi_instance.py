@@ -11,7 +11,7 @@ variable named, which a retry runs again after the data is mended.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sized
 from typing import Any
 
 from lxml import etree
@@ -21,12 +21,14 @@ from SpiffWorkflow.camunda.specs.multiinstance_task import (
     SequentialMultiInstanceTask,
 )
 
+from .. import config
 from .model_upload import Report
 
 
 def _check_collection(spec: Any, my_task: Any) -> None:
     reference = getattr(spec, "data_input", None)
     if reference is None:
+        _check_cardinality(spec, my_task)
         return
     value = my_task.data.get(reference.bpmn_id)
     if value is None or isinstance(value, str) or not isinstance(value, Iterable):
@@ -34,6 +36,31 @@ def _check_collection(spec: Any, my_task: Any) -> None:
             f"the collection '{reference.bpmn_id}' (camunda:collection) is "
             f"{'missing' if value is None else 'not a list'} (the task repeats once for each "
             "item of a list)", task=my_task)
+    count = len(value) if isinstance(value, Sized) else None
+    if count is None or count > config.MAX_INSTANCES:
+        raise WorkflowTaskException(_too_many(f"the collection '{reference.bpmn_id}'",
+                                              count), task=my_task)
+
+
+def _check_cardinality(spec: Any, my_task: Any) -> None:
+    """loopCardinality: a whole number from 0 up to the platform's limit."""
+    if getattr(spec, "cardinality", None) is None:
+        return
+    value = my_task.workflow.script_engine.evaluate(my_task, spec.cardinality)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise WorkflowTaskException(
+            f"loopCardinality gave {value!r}: the number of times the task repeats must be "
+            "a whole number, 0 or more", task=my_task)
+    if value > config.MAX_INSTANCES:
+        raise WorkflowTaskException(_too_many("loopCardinality", value), task=my_task)
+
+
+def _too_many(what: str, count: int | None) -> str:
+    return (f"{what} asks for {count if count is not None else 'an unknown number of'} "
+            f"instances of the task; at most {config.MAX_INSTANCES} are made "
+            "(MAATWERK_MAX_INSTANCES). Correct the data, then retry the case")
 
 
 def _completed(spec: Any, my_task: Any) -> Any:
