@@ -49,10 +49,22 @@ def problems_in_expression(expression: str) -> list[str]:
     return sandbox.check_expression(python)
 
 
+_CYCLE_INTERVAL = re.compile(r"^R\d*/(?:[^/]+/)?(P[^/]*)(?:/[^/]+)?$")
+
+
+def zero_cycle(text: str) -> bool:
+    """An ISO 8601 cycle whose interval is nothing (R/PT0S): it would repeat without pause."""
+    found = _CYCLE_INTERVAL.match(text.strip())
+    return found is not None and re.search(r"[1-9]", found.group(1)) is None
+
+
 def problems_in_timer(expression: str) -> list[str]:
     text = expression.strip()
     if not text:
         return ["the timer has no value; give an ISO 8601 duration (P14D), date or cycle"]
+    if zero_cycle(text):
+        return [(f"the cycle '{text}' repeats with no time in between (it would fire without "
+                "pause); give an interval such as R/PT1H")]
     problems = problems_in_expression(text)
     if problems:
         return [(f"'{text}' is not an ISO 8601 duration (P14D, PT2H), date "

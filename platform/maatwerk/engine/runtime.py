@@ -224,11 +224,31 @@ def _result(workflow: BpmnWorkflow, steps: list[AutomaticStep],
                        t.task_spec.bpmn_id, _plain(t.data))
              for t in _ready(workflow, manual=True)]
     completed = workflow.is_completed() and failure is None
+    if failure is None and not completed:
+        failure = _stalled(workflow)
     return StepResult(
         state=serialization.dump(workflow), completed=completed,
         data=_case_data(workflow, completed), ready=ready,
         next_timer_at=_next_timer(workflow), steps=steps, failure=failure,
         messages=waiting_messages(workflow))
+
+
+def _stalled(workflow: BpmnWorkflow) -> tuple[str, str] | None:
+    """Why a case that did not finish waits for nothing, if it does: the engine stopped
+    with automatic steps still to run (it loses sight of them after some hundreds of rounds
+    of a loop of automatic steps), or nothing is open, waiting or running at all. Such a
+    case is an error case, visible and retryable, never 'open' for ever in silence."""
+    tasks = _all_tasks(workflow)
+    left = [t for t in tasks if t.state == TaskState.READY and not t.task_spec.manual]
+    if left:
+        spec = left[0].task_spec
+        return (getattr(spec, "bpmn_id", None) or spec.name,
+                ("the case went round and round through automatic steps without stopping at "
+                "a task, timer or message (an endless loop?), and was halted here"))
+    if any(t.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED) for t in tasks):
+        return None
+    return ("", ("the case stopped with nothing to wait for: no open task, timer or message, "
+                "and it did not reach an end event"))
 
 
 def _all_tasks(workflow: BpmnWorkflow) -> list[SpiffTask]:

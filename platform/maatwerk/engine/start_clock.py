@@ -24,6 +24,8 @@ from zoneinfo import ZoneInfo
 from croniter import croniter
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from .expressions import zero_cycle
+
 KINDS = ("timeDate", "timeDuration", "timeCycle")
 _LOCAL = ZoneInfo("Europe/Amsterdam")  # Camunda reads cron in the server's zone
 _QUARTZ_ONLY = re.compile(r"[LW#]")
@@ -78,6 +80,9 @@ def following(kind: str, value: str, due: Due, now: datetime) -> Due | None:
 
 def problems(kind: str, value: str) -> list[str]:
     """Why this timer can't start cases (empty when it can), for refusing at upload."""
+    if kind == "timeCycle" and zero_cycle(value):
+        return [(f"the cycle '{value.strip()}' repeats with no time in between (it would "
+                "start cases without pause); give an interval such as R/P1D")]
     try:
         if first(kind, value, datetime.now(UTC)) is None:
             return [f"'{value.strip()}' repeats no times, so it never starts a case"]
