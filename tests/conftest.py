@@ -107,7 +107,7 @@ def settings(database_url: str) -> Settings:
 def settings_without_rate_limits(database_url: str) -> Settings:
     """For test files that sign in and post hundreds of times."""
     return Settings(database_url=database_url, secret_key=TEST_SECRET, testing=True,
-                    login_limit=100_000, form_limit=100_000)
+                    login_limit=100_000, form_limit=100_000, download_limit=100_000)
 
 
 def row_counts(database: Database) -> dict[str, int]:

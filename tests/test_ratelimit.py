@@ -7,8 +7,11 @@ from contextlib import contextmanager
 from flask import Flask
 
 from conftest import TEST_SECRET, csrf_token
+from helpers import BIJSTAND_AANVRAAG, bearer
 from maatwerk import create_app
 from maatwerk.config import Settings
+from maatwerk.persistence.uow import UnitOfWork
+from maatwerk.services import accounts, outbox
 
 
 @contextmanager
@@ -56,3 +59,40 @@ def _form_posts(app: Flask) -> None:
              for _ in range(3)]
     assert codes == [422, 422, 429]  # refused at the fields, then limited
     assert client.get("/aanvragen/bijzondere_bijstand").status_code == 200  # reading is fine
+
+
+def test_downloads_through_a_status_link_are_limited(database_url: str,
+                                                     demo_loaded: list[str]) -> None:
+    with _app(database_url, download_limit=2) as app:
+        client = app.test_client()
+        token = create_token_for(app, "consulent")
+        case = client.post("/api/v1/cases", json={
+            "process_key": "bijzondere_bijstand", "data": BIJSTAND_AANVRAAG},
+            headers=bearer(token)).get_json()
+        resident = app.test_client()
+        with UnitOfWork(app.extensions["maatwerk.db"], readonly=True) as uow:
+            receipt = outbox.receipt_id(uow, case["id"])
+        url = f"{case['status_url']}/berichten/{receipt}.pdf"
+        codes = [resident.get(url).status_code for _ in range(3)]
+        assert codes == [200, 200, 429]
+        assert resident.get(case["status_url"]).status_code == 200  # the page itself is fine
+
+
+def test_messages_from_a_status_page_are_limited(database_url: str,
+                                                 demo_loaded: list[str]) -> None:
+    with _app(database_url, form_limit=2) as app:
+        client = app.test_client()
+        token = create_token_for(app, "consulent")
+        case = client.post("/api/v1/cases", json={
+            "process_key": "bijzondere_bijstand", "data": BIJSTAND_AANVRAAG},
+            headers=bearer(token)).get_json()
+        page = client.get(case["status_url"]).get_data(as_text=True)
+        codes = [client.post(f"{case['status_url']}/berichten", data={
+            "csrf_token": csrf_token(page), "bericht-bericht": "Wanneer hoor ik iets?"}
+        ).status_code for _ in range(3)]
+        assert codes == [302, 302, 429]
+
+
+def create_token_for(app: Flask, username: str) -> str:
+    with UnitOfWork(app.extensions["maatwerk.db"]) as uow:
+        return accounts.create_token(uow, username)

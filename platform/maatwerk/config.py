@@ -50,6 +50,8 @@ class Settings:
     secure_cookies: bool = os.environ.get("MAATWERK_SECURE_COOKIES", "0") == "1"
     login_limit: int = int(os.environ.get("MAATWERK_LOGIN_LIMIT", 10))  # per 5 minutes
     form_limit: int = int(os.environ.get("MAATWERK_FORM_LIMIT", 30))  # per 10 minutes
+    # downloads through a resident's private link, per address per 10 minutes
+    download_limit: int = int(os.environ.get("MAATWERK_DOWNLOAD_LIMIT", 60))
     # reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none); without
     # it, behind a proxy every client has the proxy's address and shares one rate limit
     trusted_proxies: int = int(os.environ.get("MAATWERK_TRUSTED_PROXIES", 0))

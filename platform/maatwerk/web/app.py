@@ -68,7 +68,7 @@ def build_app(settings: Settings) -> Flask:
                       documents.bp, api.bp, engine_rest.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
-    ratelimit.install(app, settings.login_limit, settings.form_limit)
+    ratelimit.install(app, settings.login_limit, settings.form_limit, settings.download_limit)
     app.teardown_request(close_units)
     app.after_request(_security_headers)
     app.before_request(_choose_language)

@@ -1,4 +1,5 @@
-"""Rate limits on signing in and on the public forms, against guessing and flooding.
+"""Rate limits on signing in, on the public forms and on downloads through a resident's
+private link, against guessing and flooding (each download is an audit event).
 
 A sliding window per key (client address, and the user name for signing in), kept in this
 process: with several gunicorn processes each keeps its own window, so the effective limit
@@ -34,16 +35,21 @@ class SlidingWindow:
             return 0
 
 
-LIMITED = {"auth.login": "login", "resident.start": "form", "resident.complete_task": "form"}
+#: endpoint -> (window, the method it limits)
+LIMITED = {"auth.login": ("login", "POST"), "resident.start": ("form", "POST"),
+           "resident.complete_task": ("form", "POST"), "resident.send_message": ("form", "POST"),
+           "documents.resident_download": ("download", "GET"),
+           "documents.resident_message_pdf": ("download", "GET")}
 
 
-def install(app: Flask, login_limit: int, form_limit: int) -> None:
-    windows = {"login": SlidingWindow(login_limit, 300), "form": SlidingWindow(form_limit, 600)}
+def install(app: Flask, login_limit: int, form_limit: int, download_limit: int) -> None:
+    windows = {"login": SlidingWindow(login_limit, 300), "form": SlidingWindow(form_limit, 600),
+               "download": SlidingWindow(download_limit, 600)}
 
     @app.before_request
     def _limit() -> tuple[Response | str, int, dict[str, str]] | None:
-        kind = LIMITED.get(request.endpoint or "")
-        if kind is None or request.method != "POST":
+        kind, method = LIMITED.get(request.endpoint or "", ("", ""))
+        if not kind or request.method != method:
             return None
         key = request.remote_addr or "?"
         if kind == "login":
