@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import keyword
+import math
 from dataclasses import dataclass
 
 from . import case_document, decision_result
@@ -54,6 +55,9 @@ _RELATION = {"<": "<", "lt": "<", ">": ">", "gt": ">", "<=": "<=", "le": "<=",
              ">=": ">=", "ge": ">="}
 _ADDITIVE = {"+": "+", "-": "-"}
 _MULTIPLY = {"*": "*", "/": "/", "div": "/", "%": "%", "mod": "%"}
+
+
+MAX_NUMBER_DIGITS = 30  # a number written in a model (a float holds about 17 digits)
 
 
 class JuelError(ValueError):
@@ -201,8 +205,12 @@ class Tokenizer:
             self.index += 2
             self._digits()
         raw = self.text[start:self.index]
-        value = repr(float(raw)) if is_float else repr(int(raw))
-        return Token("number", value, start)
+        if sum(ch.isdigit() for ch in raw) > MAX_NUMBER_DIGITS:
+            raise JuelError(f"A number may have at most {MAX_NUMBER_DIGITS} digits", start)
+        number = float(raw) if is_float else int(raw)
+        if isinstance(number, float) and not math.isfinite(number):
+            raise JuelError("The number is too large (it would be infinite)", start)
+        return Token("number", repr(number), start)
 
     def _digits(self) -> None:
         while self._peek(0).isdigit():

@@ -33,6 +33,10 @@ def _check_data(name: str, value: Any, budget: list[int], path: set[int]) -> Non
 
 
 def _scalar_cost(name: str, value: Any) -> int:
+    if isinstance(value, float) and not math.isfinite(value):
+        what = "not a number (NaN)" if math.isnan(value) else "infinite"
+        raise SandboxError(f"'{name}' is {what}; case data holds only finite numbers (JSON "
+                           "has no NaN or Infinity)")
     if value is None or isinstance(value, (bool, float)):
         return 8
     if isinstance(value, int):

@@ -10,6 +10,7 @@ sentences with their line.
 from __future__ import annotations
 
 import ast
+import math
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -210,9 +211,21 @@ def _check_formatted(node: ast.FormattedValue) -> Iterator[str]:
         yield f"Format widths above {MAX_FORMAT_WIDTH} are not allowed"
 
 
+MAX_LITERAL_DIGITS = 30  # a number written in a model (a float holds about 17 digits)
+
+
+def _check_constant(node: ast.Constant) -> Iterator[str]:
+    value = node.value
+    if isinstance(value, int) and not isinstance(value, bool) \
+            and abs(value) >= 10 ** MAX_LITERAL_DIGITS:
+        yield f"A number may have at most {MAX_LITERAL_DIGITS} digits"
+    elif isinstance(value, float) and not math.isfinite(value):
+        yield "The number is too large (it would be infinite)"
+
+
 _NODE_CHECKS: dict[type, Callable[[Any], Iterator[str]]] = {
-    ast.Name: _check_name, ast.Call: _check_call, ast.Attribute: _check_attribute,
-    ast.Subscript: _check_subscript,
+    ast.Constant: _check_constant, ast.Name: _check_name, ast.Call: _check_call,
+    ast.Attribute: _check_attribute, ast.Subscript: _check_subscript,
     ast.FunctionDef: _check_function, ast.arg: _check_arg, ast.keyword: _check_keyword,
     ast.ExceptHandler: _check_handler, ast.Try: _check_try,
     ast.FormattedValue: _check_formatted,

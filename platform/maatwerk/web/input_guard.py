@@ -3,7 +3,8 @@
 - ids in paths: the ``int`` converter only matches numbers a database id can be (a larger
   one is no route: 404, the answer for any id that does not exist);
 - NUL characters anywhere (path, query, form fields, file names, JSON strings and keys):
-  a PostgreSQL text value cannot hold them, so they would fail at the database;
+  a PostgreSQL text value cannot hold them, so they would fail at the database; nor lone
+  surrogates (`"\udc00"` in JSON), which are no Unicode text and can't be stored or sent;
 - JSON that is not JSON: ``NaN``, ``Infinity`` and numbers too large for a float (Python's
   parser takes them, no database does), and JSON nested deeper than any form or model needs.
 """
@@ -84,11 +85,11 @@ def _json_problem(body: Any) -> tuple[str, str] | None:
         if depth > MAX_JSON_DEPTH:
             return where, "depth"
         if isinstance(value, str):
-            if "\x00" in value:
+            if _unstorable(value):
                 return where, "nul"
         elif isinstance(value, dict):
             for key, item in value.items():
-                if "\x00" in key:
+                if _unstorable(key):
                     return where, "nul"
                 stack.append((item, f"{where}.{key}" if where != "body" else key, depth + 1))
         elif isinstance(value, list):
@@ -96,12 +97,24 @@ def _json_problem(body: Any) -> tuple[str, str] | None:
     return None
 
 
+def _unstorable(text: str) -> bool:
+    """A NUL character or a lone surrogate (text that is no Unicode)."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def refuse_unusable_input() -> None:
     """A ``before_request`` hook: raise :class:`RefusedInput` for input no view can store."""
     for where, text in _texts():
         if "\x00" in text:
-            raise _refuse(where, "A NUL character can't be stored",
-                          "Een NUL-teken kan niet worden opgeslagen")
+            raise _refuse(where, "A NUL character or a lone surrogate (text that is no "
+                          "Unicode) can't be stored",
+                          "Een NUL-teken of ongeldige tekst kan niet worden opgeslagen")
     if request.is_json and request.content_length != 0:
         body = request.get_json(silent=True)
         problem = _json_problem(body)
