@@ -116,7 +116,8 @@ run: venv assets ## migrate, load the demo, run the timer worker and serve on 12
 	server=$$$$
 	( while kill -0 "$$server" 2>/dev/null; do sleep 1; done
 	  kill "$$worker" 2>/dev/null || true ) &
-	exec $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - "maatwerk:create_app()"
+	exec $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - \
+	  --logger-class maatwerk.web.access_log.MaskedAccessLogger "maatwerk:create_app()"
 
 # --- test ---------------------------------------------------------------------------
 
