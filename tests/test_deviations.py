@@ -402,3 +402,30 @@ def test_a_cell_that_starts_with_a_tab_or_return_is_neutralised_too() -> None:
 def _signed_in_csv(client: FlaskClient) -> str:
     login(client, "consulent")
     return client.get("/werk/afwijkingen?format=csv").get_data(as_text=True)
+
+
+def test_a_designer_reads_the_register_without_any_residents_data(
+        client: FlaskClient, tokens: dict[str, str], refused_case: dict[str, Any]) -> None:
+    deviation = _request(client, tokens["consulent"], refused_case["id"],
+                         type="override_decision", target_element_id="Task_Draagkracht",
+                         values={"uitkomst": "toekennen"})
+    _approve(client, tokens["teamleider"], deviation["id"])
+    staff = client.get("/api/v1/deviations", headers=bearer(tokens["consulent"])).get_json()
+    [seen] = staff["deviations"]
+    assert seen["reason"] == REASON and seen["after"] == {"uitkomst": "toekennen"}
+    designer = client.get("/api/v1/deviations", headers=bearer(tokens["ontwerper"])).get_json()
+    [counted] = designer["deviations"]
+    assert designer["counts"]["element"] == {"Task_Draagkracht": 1}
+    assert counted["target_element_id"] == "Task_Draagkracht"
+    assert counted["type"] == "override_decision" and counted["legal_basis"]
+    for personal in ("case_id", "case_reference", "values", "before", "after", "reason",
+                     "resident_message", "decision_comment", "task_id"):
+        assert personal not in counted, personal
+    text = str(designer)
+    assert refused_case["reference"] not in text and "2500" not in text and REASON not in text
+    login(client, "ontwerper")
+    page = client.get("/werk/afwijkingen").get_data(as_text=True)
+    assert "Task_Draagkracht" in page and REASON not in page
+    assert refused_case["reference"] not in page
+    exported = client.get("/werk/afwijkingen?format=csv").get_data(as_text=True)
+    assert REASON not in exported and refused_case["reference"] not in exported

@@ -51,6 +51,9 @@ def resident_notes(uow: UnitOfWork, case_id: int) -> list[tuple[datetime, str]]:
 class Register:
     counts: dict[str, dict[str, int]]
     items: list[Deviation]
+    # whether the reader may see what was decided for whom (the case, its values and the
+    # reasons): people who work cases; a designer sees counts, steps and types
+    personal: bool = True
 
 
 def register(uow: UnitOfWork, actor: Principal, flt: RegisterFilter, limit: int = 1000
@@ -58,4 +61,4 @@ def register(uow: UnitOfWork, actor: Principal, flt: RegisterFilter, limit: int 
     if not (actor.works_tasks or actor.has_role("designer")):
         raise Forbidden("You may not read the deviation register.")
     counts, items = deviation_queries.register(uow.session, flt, limit)
-    return Register(counts, items)
+    return Register(counts, items, personal=actor.works_tasks or actor.has_role("admin"))

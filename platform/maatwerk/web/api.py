@@ -260,7 +260,7 @@ def register_filter(args: dict[str, str]) -> registers.RegisterFilter:
 @bp.get("/deviations")
 def deviation_register() -> Response:
     found = registers.register(uow(readonly=True), me(), register_filter(request.args))
-    items = [serializers.deviation(d) for d in found.items]
+    items = [serializers.deviation(d, found.personal) for d in found.items]
     if request.args.get("format") == "csv":
         return Response(serializers.register_csv(items), mimetype="text/csv", headers={
             "Content-Disposition": "attachment; filename=afwijkingenregister.csv"})

@@ -211,7 +211,7 @@ def register() -> str | Response:
     found = deviation_register.register(uow(readonly=True), me(),
                                         register_filter(request.args))
     if request.args.get("format") == "csv":
-        return Response(serializers.register_csv([serializers.deviation(d)
+        return Response(serializers.register_csv([serializers.deviation(d, found.personal)
                                                   for d in found.items]),
                         mimetype="text/csv", headers={
                             "Content-Disposition": "attachment; filename=afwijkingen.csv"})

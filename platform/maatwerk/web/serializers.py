@@ -75,8 +75,19 @@ def task(found: Any) -> dict[str, Any]:
             "created_at": found.created_at.isoformat()}
 
 
-def deviation(found: Any) -> dict[str, Any]:
-    """A deviation (persistence Deviation) with its case's reference and process."""
+#: what only people who work cases read of a deviation: whose case, what it changed and why
+PERSONAL = ("case_id", "case_reference", "task_id", "values", "before", "after", "reason",
+            "resident_message", "decision_comment")
+
+
+def deviation(found: Any, personal: bool = True) -> dict[str, Any]:
+    """A deviation (persistence Deviation) with its case's reference and process; without
+    `personal`, only what a designer analysing the process needs (no resident's data)."""
+    shown = _deviation(found)
+    return shown if personal else {k: v for k, v in shown.items() if k not in PERSONAL}
+
+
+def _deviation(found: Any) -> dict[str, Any]:
     owner = found.case
     return {
         "id": found.id, "case_id": found.case_id,
