@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -46,6 +47,16 @@ def complete(client: FlaskClient, token: str, case: dict[str, Any], element_id: 
     assert response.status_code == 200, response.get_json()
     body: dict[str, Any] = response.get_json()
     return body
+
+
+def bijstand_with(*extra: tuple[str, str]) -> list[tuple[str, str | bytes]]:
+    """The demo's bijzondere-bijstand model (BPMN, DMN, forms), with these files added."""
+    from maatwerk.services.demo import bundle_files
+
+    root = Path(__file__).resolve().parents[1]
+    files = bundle_files(root / "workflows" / "bijzondere_bijstand.bpmn", root / "workflows",
+                         root / "forms")
+    return [*[(f.filename, f.content) for f in files], *extra]
 
 
 def upload(client: FlaskClient, token: str, files: list[tuple[str, str | bytes]]) -> Any:

@@ -23,7 +23,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from conftest import login
-from helpers import BIJSTAND_AANVRAAG, bearer, complete, start, upload
+from helpers import BIJSTAND_AANVRAAG, bearer, bijstand_with, complete, start, upload
 from maatwerk.cli import run_worker_pass
 from maatwerk.domain.dutch_dates import long_date
 from maatwerk.domain.letter import as_amount, euro
@@ -31,7 +31,6 @@ from maatwerk.persistence.database import Database
 from maatwerk.persistence.models import AuditEvent, Document, utcnow
 from maatwerk.persistence.uow import UnitOfWork
 from maatwerk.services import letters
-from maatwerk.services.demo import bundle_files
 from maatwerk.services.mailer import SmtpServer
 from test_outbox import Inbox, _messages, _part, smtp  # noqa: F401 - the SMTP fixture
 
@@ -223,17 +222,10 @@ OWN_LETTER = """<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8">
 <p>Bezwaar kan tot en met {{ bezwaar_tot }} bij {{ bezwaar_naar }}.</p></body></html>"""
 
 
-def _demo_with(*extra: tuple[str, str]) -> list[tuple[str, str | bytes]]:
-    root = Path(__file__).resolve().parents[1]
-    return [*[(f.filename, f.content) for f in bundle_files(
-        root / "workflows" / "bijzondere_bijstand.bpmn", root / "workflows", root / "forms")],
-            *extra]
-
-
 def test_a_process_brings_its_own_letter_and_the_designer_previews_it(
         client: FlaskClient, tokens: dict[str, str], database: Database) -> None:
     response = upload(client, tokens["ontwerper"],
-                      _demo_with(("brief-besluit.html", OWN_LETTER)))
+                      bijstand_with(("brief-besluit.html", OWN_LETTER)))
     assert response.status_code == 201, response.get_json()
     version = response.get_json()["version"]
     case = _granted(client, tokens)
@@ -267,7 +259,7 @@ def test_a_process_brings_its_own_letter_and_the_designer_previews_it(
 def test_a_letter_that_lacks_what_the_law_asks_is_refused(
         client: FlaskClient, tokens: dict[str, str], name: str, text: str,
         problem: str) -> None:
-    response = upload(client, tokens["ontwerper"], _demo_with((name, text)))
+    response = upload(client, tokens["ontwerper"], bijstand_with((name, text)))
     assert response.status_code == 422
     errors = response.get_json()["errors"]
     assert [e["file"] for e in errors] == [name] and problem in errors[0]["message"], errors

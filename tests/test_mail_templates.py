@@ -9,10 +9,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from conftest import csrf_token, login
-from helpers import BIJSTAND_AANVRAAG, bearer, complete, start, upload
+from helpers import BIJSTAND_AANVRAAG, bearer, bijstand_with, complete, start, upload
 from maatwerk.cli import run_worker_pass
 from maatwerk.persistence.database import Database
-from maatwerk.services.demo import bundle_files
 from maatwerk.services.mailer import SmtpServer
 from test_access_matrix import FORM
 from test_outbox import Inbox, _messages, _part, smtp  # noqa: F401 - the SMTP fixture
@@ -41,19 +40,11 @@ Stuur het uiterlijk op {{ uiterlijk }}.
 """
 
 
-def _model(*texts: tuple[str, str]) -> list[tuple[str, str | bytes]]:
-    files: list[tuple[str, str | bytes]] = [
-        (f.filename, f.content) for f in bundle_files(
-            ROOT / "workflows" / "bijzondere_bijstand.bpmn", ROOT / "workflows",
-            ROOT / "forms")]
-    return [*files, *texts]
-
-
 def test_the_designers_texts_are_sent_and_previewed(
         client: FlaskClient, tokens: dict[str, str], database: Database,
         smtp: tuple[Inbox, SmtpServer]) -> None:  # noqa: F811
     inbox, server = smtp
-    response = upload(client, tokens["ontwerper"], _model(
+    response = upload(client, tokens["ontwerper"], bijstand_with(
         ("bericht-ontvangstbevestiging.txt", RECEIPT), ("bericht-verzoek.txt", REQUEST)))
     assert response.status_code == 201, response.get_json()
     version = response.get_json()["version"]
@@ -99,7 +90,7 @@ def test_the_designers_texts_are_sent_and_previewed(
 def test_a_text_that_cannot_be_used_is_refused_with_its_reason(
         client: FlaskClient, tokens: dict[str, str], name: str, text: str,
         problem: str) -> None:
-    response = upload(client, tokens["ontwerper"], _model((name, text)))
+    response = upload(client, tokens["ontwerper"], bijstand_with((name, text)))
     assert response.status_code == 422
     errors = response.get_json()["errors"]
     assert [e["file"] for e in errors] == [name], errors
@@ -119,7 +110,7 @@ def test_a_resident_who_applied_in_english_gets_the_english_text(
         client: FlaskClient, tokens: dict[str, str], database: Database,
         smtp: tuple[Inbox, SmtpServer]) -> None:  # noqa: F811
     inbox, server = smtp
-    response = upload(client, tokens["ontwerper"], _model(
+    response = upload(client, tokens["ontwerper"], bijstand_with(
         ("bericht-ontvangstbevestiging.txt", RECEIPT),
         ("bericht-ontvangstbevestiging.en.txt", RECEIPT_EN)))
     assert response.status_code == 201, response.get_json()

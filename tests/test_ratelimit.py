@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from flask import Flask
 
 from conftest import TEST_SECRET, csrf_token
-from helpers import BIJSTAND_AANVRAAG, bearer
+from helpers import BIJSTAND_AANVRAAG, start
 from maatwerk import create_app
 from maatwerk.config import Settings
 from maatwerk.persistence.uow import UnitOfWork
@@ -66,9 +66,7 @@ def test_downloads_through_a_status_link_are_limited(database_url: str,
     with _app(database_url, download_limit=2) as app:
         client = app.test_client()
         token = create_token_for(app, "consulent")
-        case = client.post("/api/v1/cases", json={
-            "process_key": "bijzondere_bijstand", "data": BIJSTAND_AANVRAAG},
-            headers=bearer(token)).get_json()
+        case = start(client, token, "bijzondere_bijstand", BIJSTAND_AANVRAAG)
         resident = app.test_client()
         with UnitOfWork(app.extensions["maatwerk.db"], readonly=True) as uow:
             receipt = outbox.receipt_id(uow, case["id"])
@@ -83,9 +81,7 @@ def test_messages_from_a_status_page_are_limited(database_url: str,
     with _app(database_url, form_limit=2) as app:
         client = app.test_client()
         token = create_token_for(app, "consulent")
-        case = client.post("/api/v1/cases", json={
-            "process_key": "bijzondere_bijstand", "data": BIJSTAND_AANVRAAG},
-            headers=bearer(token)).get_json()
+        case = start(client, token, "bijzondere_bijstand", BIJSTAND_AANVRAAG)
         page = client.get(case["status_url"]).get_data(as_text=True)
         codes = [client.post(f"{case['status_url']}/berichten", data={
             "csrf_token": csrf_token(page), "bericht-bericht": "Wanneer hoor ik iets?"}

@@ -31,6 +31,7 @@ import math
 from dataclasses import dataclass
 
 from . import case_document, decision_result
+from .sandbox_limits import MAX_LITERAL_DIGITS
 
 _OPERATORS = ("==", "!=", "<=", ">=", "&&", "||", "<", ">", "!", "+", "-", "*", "/", "%",
               "(", ")", "[", "]", ".", "?", ":", ",")
@@ -55,9 +56,6 @@ _RELATION = {"<": "<", "lt": "<", ">": ">", "gt": ">", "<=": "<=", "le": "<=",
              ">=": ">=", "ge": ">="}
 _ADDITIVE = {"+": "+", "-": "-"}
 _MULTIPLY = {"*": "*", "/": "/", "div": "/", "%": "%", "mod": "%"}
-
-
-MAX_NUMBER_DIGITS = 30  # a number written in a model (a float holds about 17 digits)
 
 
 class JuelError(ValueError):
@@ -205,8 +203,8 @@ class Tokenizer:
             self.index += 2
             self._digits()
         raw = self.text[start:self.index]
-        if sum(ch.isdigit() for ch in raw) > MAX_NUMBER_DIGITS:
-            raise JuelError(f"A number may have at most {MAX_NUMBER_DIGITS} digits", start)
+        if sum(ch.isdigit() for ch in raw) > MAX_LITERAL_DIGITS:
+            raise JuelError(f"A number may have at most {MAX_LITERAL_DIGITS} digits", start)
         number = float(raw) if is_float else int(raw)
         if isinstance(number, float) and not math.isfinite(number):
             raise JuelError("The number is too large (it would be infinite)", start)

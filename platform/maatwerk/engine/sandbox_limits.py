@@ -11,6 +11,7 @@ import math
 TIME_LIMIT = 1.0                  # seconds of wall time per evaluation or script
 MAX_SEQUENCE_LENGTH = 1_000_000   # elements of a list/tuple, characters of a text
 MAX_INT_DIGITS = 10_000           # size of intermediate integers
+MAX_LITERAL_DIGITS = 30           # a number written in a model (a float holds ~17 digits)
 MAX_INT_BITS = math.ceil(MAX_INT_DIGITS * math.log2(10))
 MAX_FORMAT_WIDTH = 10_000         # widths in f-strings and `%` formatting
 MAX_ROUND_DIGITS = 1_000

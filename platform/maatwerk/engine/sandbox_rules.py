@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .sandbox_limits import MAX_FORMAT_WIDTH
+from .sandbox_limits import MAX_FORMAT_WIDTH, MAX_LITERAL_DIGITS
 
 # Refused wherever they appear (they are never sensible data names).
 DENIED_NAMES: frozenset[str] = frozenset({
@@ -209,9 +209,6 @@ def _check_formatted(node: ast.FormattedValue) -> Iterator[str]:
     text = "".join(str(part.value) for part in parts if isinstance(part, ast.Constant))
     if any(int(number) > MAX_FORMAT_WIDTH for number in re.findall(r"\d+", text)):
         yield f"Format widths above {MAX_FORMAT_WIDTH} are not allowed"
-
-
-MAX_LITERAL_DIGITS = 30  # a number written in a model (a float holds about 17 digits)
 
 
 def _check_constant(node: ast.Constant) -> Iterator[str]:

@@ -16,16 +16,15 @@ import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import TemplateError
 
 from ..domain.dutch_dates import long_date
 from ..domain.letter import DEFAULT_AUTHORITY, OBJECTION_HOW_TEXT, DecisionLetter
 from ..domain.process_model import ModelProblem
+from . import sandboxed_templates
 
 PDF = "application/pdf"
 KIND = "letter"  # ModelFile.kind of a designer's letter
@@ -39,18 +38,13 @@ def is_letter_file(filename: str) -> bool:
     return filename.lower().startswith("brief-") and filename.lower().endswith(".html")
 
 
-@cache
-def _environment() -> ImmutableSandboxedEnvironment:
-    return ImmutableSandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
-
-
 def default_template(name: str) -> str:
     return files("maatwerk.services").joinpath(f"letter_templates/{name}.html").read_text(
         encoding="utf-8")
 
 
 def render_html(template: str, values: dict[str, Any]) -> str:
-    return _environment().from_string(template).render(values)
+    return sandboxed_templates.environment(html=True).from_string(template).render(values)
 
 
 def pdf(html: str) -> bytes:
@@ -125,13 +119,8 @@ def _problem(name: str, content: bytes, values: dict[str, Any]) -> str | None:
         html = render_html(content.decode("utf-8-sig"), values)
     except UnicodeDecodeError:
         return "the file is not UTF-8 text"
-    except TemplateSyntaxError as exc:
-        return f"line {exc.lineno}: {exc.message}"
     except TemplateError as exc:
-        field = re.match(r"^'dict object' has no attribute '([^']+)'$", str(exc))
-        if field is not None:
-            return f"no form of this model has a field '{field.group(1)}'"
-        return f"{str(exc).rstrip('.')}; a letter can use: {', '.join(sorted(values))}"
+        return sandboxed_templates.problem(exc, values, "letter")
     missing = [what for key, what in _REQUIRED.items()
                if not all(part in html for part in _texts_of(values[key]))]
     if missing:

@@ -15,11 +15,9 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-from jinja2 import ChainableUndefined, StrictUndefined, TemplateError, TemplateSyntaxError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import TemplateError
 from sqlalchemy import select
 
 from ..domain.dutch_dates import long_date
@@ -27,7 +25,7 @@ from ..domain.process_model import ModelProblem
 from ..forms.model import FormDefinition
 from ..persistence.models import Case, ModelFile, ProcessModel
 from ..persistence.uow import UnitOfWork
-from . import mail_text
+from . import mail_text, sandboxed_templates
 from .outbox import Mail
 
 KIND = "message"  # ModelFile.kind
@@ -48,7 +46,6 @@ _NAME = re.compile(r"^bericht-([a-z]+)(\.en)?\.txt$")
 _SUBJECT = re.compile(r"^(Onderwerp|Subject):[ \t]*(.+?)\s*$")
 SAMPLE_LINK = "https://gemeente.example/status/voorbeeld"
 _MAX_SUBJECT = 300
-_NO_FIELD = re.compile(r"^'dict object' has no attribute '([^']+)'$")
 
 
 def is_message_file(filename: str) -> bool:
@@ -155,27 +152,13 @@ def sample(occasion: str, form_keys: set[str]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if key in allowed}
 
 
-@cache
-def _environment(strict: bool) -> ImmutableSandboxedEnvironment:
-    return ImmutableSandboxedEnvironment(
-        autoescape=False, undefined=StrictUndefined if strict else ChainableUndefined,
-        keep_trailing_newline=True)
-
-
 def _fill(text: str, values: dict[str, Any], strict: bool) -> tuple[str, str]:
     """The subject and the message of a text filled in; TemplateProblem when it can't be."""
     try:
-        filled = _environment(strict).from_string(text).render(values)
-    except TemplateSyntaxError as exc:
-        raise TemplateProblem(f"line {exc.lineno}: {exc.message}") from None
+        filled = sandboxed_templates.environment(html=False, strict=strict).from_string(
+            text).render(values)
     except TemplateError as exc:
-        field = _NO_FIELD.match(str(exc))
-        if field is not None:
-            raise TemplateProblem(f"no form of this model has a field '{field.group(1)}' "
-                                  "(gegevens.<field> reads the case's data)") from None
-        known = ", ".join(sorted(values))
-        raise TemplateProblem(f"{str(exc).rstrip('.')}; a text here can use: {known}"
-                              ) from None
+        raise TemplateProblem(sandboxed_templates.problem(exc, values, "text")) from None
     head, _, body = filled.lstrip("\ufeff").partition("\n")
     found = _SUBJECT.match(head)
     if found is None:

@@ -28,20 +28,24 @@ class Printed:
 
 def for_resident(uow: UnitOfWork, case: Case, message_id: int) -> Printed:
     """One of the messages the resident can read on their page, with their link."""
-    found = [m for m in outbox.of_case(uow, case.id) if m.id == message_id
-             and m.id in {view.id for view in outbox.for_resident(uow, case)}]
-    if not found:
+    if message_id not in {view.id for view in outbox.for_resident(uow, case)}:
         raise NotFound("There is no such message.")
-    return _printed(case, found[0], found[0].body_text)
+    message = _message(uow, case.id, message_id)
+    return _printed(case, message, message.body_text)
 
 
 def for_staff(uow: UnitOfWork, case_id: int, message_id: int, actor: Principal) -> Printed:
     """A message of the case for whoever may see it, with the private link cut short."""
     case = get_case(uow, case_id, actor)
-    found = [m for m in outbox.of_case(uow, case.id) if m.id == message_id]
-    if not found:
+    message = _message(uow, case.id, message_id)
+    return _printed(case, message, outbox.masked(message.body_text))
+
+
+def _message(uow: UnitOfWork, case_id: int, message_id: int) -> OutboxMessage:
+    message = uow.session.get(OutboxMessage, message_id)
+    if message is None or message.case_id != case_id:
         raise NotFound("There is no such message.")
-    return _printed(case, found[0], outbox.masked(found[0].body_text))
+    return message
 
 
 def _printed(case: Case, message: OutboxMessage, text: str) -> Printed:
