@@ -132,6 +132,9 @@ lint: venv ## ruff and mypy (configured in pyproject.toml); the layer rules are 
 test: venv assets clients ## lint, then the whole suite on SQLite and on a throw-away PostgreSQL (DB=sqlite|postgresql for one)
 	@case "$(DB)" in all|sqlite|postgresql) ;; *) echo "DB must be all, sqlite or postgresql (got '$(DB)')" >&2; exit 2 ;; esac
 	scripts/ensure-chromium
+	# Ctrl-C or a TERM ends the run (a suite that stops early must not start the next)
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
 	status=0
 	$(MAKE) --no-print-directory lint || status=$$?
 	if [ "$(DB)" != postgresql ]; then
@@ -139,17 +142,9 @@ test: venv assets clients ## lint, then the whole suite on SQLite and on a throw
 	  env -u MAATWERK_TEST_DATABASE_URL $(BIN)/pytest -q $(PYTEST_ARGS) || status=$$?
 	fi
 	if [ "$(DB)" != sqlite ]; then
-	  # The server is stopped (and its data removed) however this recipe ends.
-	  trap 'scripts/test-postgres stop || true' EXIT
-	  trap 'exit 130' INT
-	  trap 'exit 143' TERM
-	  if url=$$(scripts/test-postgres start); then
-	    echo "== test suite on PostgreSQL ($$url)"
-	    MAATWERK_TEST_DATABASE_URL="$$url" $(BIN)/pytest -q $(PYTEST_ARGS) || status=$$?
-	  else
-	    echo "!! could not start the throw-away PostgreSQL" >&2
-	    status=1
-	  fi
+	  # The server is stopped (and its data removed) however the run ends, Ctrl-C too.
+	  echo "== test suite on PostgreSQL"
+	  scripts/with-test-postgres MAATWERK_TEST_DATABASE_URL $(BIN)/pytest -q $(PYTEST_ARGS) || status=$$?
 	fi
 	if [ "$$status" -ne 0 ]; then echo "!! make test failed (exit $$status)" >&2; fi
 	exit $$status
@@ -157,11 +152,7 @@ test: venv assets clients ## lint, then the whole suite on SQLite and on a throw
 # --- benchmark ----------------------------------------------------------------------
 
 bench: venv assets ## the benchmark, on SQLite and on a throw-away PostgreSQL
-	@trap 'scripts/test-postgres stop || true' EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
-	url=$$(scripts/test-postgres start)
-	MAATWERK_BENCH_POSTGRES_URL="$$url" $(BIN)/python -m maatwerk.bench $(BENCH_ARGS)
+	@scripts/with-test-postgres MAATWERK_BENCH_POSTGRES_URL $(BIN)/python -m maatwerk.bench $(BENCH_ARGS)
 
 # --- housekeeping -------------------------------------------------------------------
 
