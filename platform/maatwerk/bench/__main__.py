@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine import baseline
-from . import external_tasks, http_runs, inbox, long_running, round_trips, setup
+from . import external_tasks, http_runs, inbox, long_running, round_trips, setup, writer_lock
 
 MODEL = Path(__file__).with_name("ten_tasks.bpmn")
 
@@ -83,6 +83,9 @@ def bench_database(name: str, url: str, args: argparse.Namespace) -> dict[str, A
         print(f"{name}: long-running case ...", file=sys.stderr)
         result["long_running"] = long_running.run(url)
     result["inbox"] = inbox.run(url, env, tasks=args.inbox_tasks, groups=20)
+    if name == "sqlite":
+        print(f"{name}: bounded and unbounded writer lock ...", file=sys.stderr)
+        result["writer_lock"] = writer_lock.run(url, env, args.cases)
     return result
 
 
@@ -155,6 +158,9 @@ def report(results: dict[str, Any]) -> str:
                     f"{r['median_ms']:.2f} ms / {r['cases_per_second']:.1f} cases/s / "
                     f"x{r['median_ms'] / r['raw_ms_per_task']:.1f}" for r in row["runs"]))
     lines += external_lines(results)
+    for db in results["databases"]:
+        if "writer_lock" in db:
+            lines += writer_lock.report_lines(db["writer_lock"])
     lines += ["", "statements per HTTP task completion (each a round trip on PostgreSQL):"]
     for db in results["databases"]:
         trips = db["round_trips"]
