@@ -400,7 +400,7 @@ def test_phone_validation_type_and_custom() -> None:
         ({"type": "textfield", "key": "naam", "label": "=voornaam + achternaam"}, "FEEL"),
         (
             {"type": "textfield", "key": "naam", "label": "Naam", "validate": {"pattern": "[a-z"}},
-            "invalid pattern",
+            "can't be used",
         ),
         (
             {

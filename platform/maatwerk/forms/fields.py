@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from maatwerk.forms import patterns
 from maatwerk.forms.model import RESERVED_KEYS, FormField, Option
 
 __all__ = [
@@ -92,10 +93,10 @@ def check_key(key: str, report: FieldProblems) -> bool:
 
 
 def compile_pattern(pattern: str, report: FieldProblems) -> str | None:
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        report.add(f"{report.subject} has an invalid pattern {pattern!r}: {exc}.")
+    """The pattern, when it can be matched in bounded time (forms/patterns.py)."""
+    why = patterns.problem(pattern)
+    if why is not None:
+        report.add(f"{report.subject} has a pattern {pattern!r} that can't be used: {why}.")
         return None
     return pattern
 

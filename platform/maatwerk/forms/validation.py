@@ -65,6 +65,7 @@ from maatwerk.domain.documents import (
     size_text,
     too_large,
 )
+from maatwerk.forms import patterns
 from maatwerk.forms.model import FormDefinition, FormField
 
 __all__ = [
@@ -323,7 +324,7 @@ def _clean_text(field: FormField, value: Any) -> tuple[Any, str | None]:
             return None, MESSAGES["email"]
     elif field.validation_type == "phone" and not PHONE_PATTERN.fullmatch(text):
         return None, MESSAGES["phone"]
-    if field.pattern and not re.fullmatch(field.pattern, text):
+    if field.pattern and not patterns.full_match(field.pattern, text):
         return None, MESSAGES["pattern"]
     return text, None
 
