@@ -153,6 +153,44 @@ def test_designer_forbids_skipping_the_four_eyes_check(
     assert allowed["status"] == "requested"
 
 
+CONTACT = {"gesprek_datum": "2026-11-20", "gesprek_vorm": "telefoon",
+           "gesprek_verslag": "Besproken dat het inkomen boven de norm ligt."}
+
+
+def test_a_jump_may_not_pass_over_or_land_on_a_step_that_forbids_it(
+        client: FlaskClient, tokens: dict[str, str], refused_case: dict[str, Any]) -> None:
+    task = open_task(refused_case, "Task_ContactAfwijzing")
+    past = _request(client, tokens["consulent"], refused_case["id"], expect=422,
+                    type="jump_to", task_id=task["id"], target_element_id="Task_Herbeoordeling")
+    assert "Task_Vierogen" in past["error"] and "pass or land on" in past["error"], past
+    assert "Task_Vierogen" in past["errors"]["target_element_id"]
+    onto = _request(client, tokens["consulent"], refused_case["id"], expect=422,
+                    type="jump_to", task_id=task["id"], target_element_id="Task_Vierogen")
+    assert "Task_Vierogen" in onto["error"], onto
+    register = client.get("/api/v1/deviations", headers=bearer(tokens["teamleider"]))
+    assert [d for d in register.get_json()["deviations"]
+            if d["case_id"] == refused_case["id"]] == [], "nothing was requested"
+
+
+def test_a_return_may_not_go_back_over_a_step_that_forbids_it(
+        client: FlaskClient, tokens: dict[str, str], refused_case: dict[str, Any]) -> None:
+    case = complete(client, tokens["consulent"], refused_case, "Task_ContactAfwijzing", CONTACT)
+    case = complete(client, tokens["teamleider"], case, "Task_Vierogen", {
+        "akkoord": False, "vierogen_toelichting": "Het gesprek moet opnieuw, met tolk."})
+    open_task(case, "Task_Herbeoordeling")
+    back = _request(client, tokens["consulent"], case["id"], expect=422, type="return_to",
+                    target_element_id="Task_ContactAfwijzing")
+    assert "Task_Vierogen" in back["error"], back
+    # a return that stays before the four-eyes check is still possible
+    earlier = start(client, tokens["consulent"], "bijzondere_bijstand",
+                    dict(BIJSTAND_AANVRAAG, netto_inkomen=2500))
+    earlier = complete(client, tokens["consulent"], earlier, "Task_Volledigheid",
+                       {"volledig": "ja"})
+    allowed = _request(client, tokens["consulent"], earlier["id"], type="return_to",
+                       target_element_id="Task_Volledigheid")
+    assert allowed["status"] == "requested"
+
+
 def test_stale_approval_changes_nothing(client: FlaskClient, tokens: dict[str, str]) -> None:
     case = start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
     task = open_task(case, "Task_Volledigheid")
@@ -279,10 +317,10 @@ def test_jump_forward_past_steps_that_do_not_apply(client: FlaskClient,
     case = start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
     task = open_task(case, "Task_Volledigheid")
     jump = _request(client, tokens["consulent"], case["id"], type="jump_to",
-                    task_id=task["id"], target_element_id="Task_Vierogen",
+                    task_id=task["id"], target_element_id="Task_ContactAfwijzing",
                     reason="De aanvraag is vorige week al volledig beoordeeld bij de Wmo-melding.")
     case = _approve(client, tokens["teamleider"], jump["id"])["case"]
-    assert [t["element_id"] for t in case["open_tasks"]] == ["Task_Vierogen"]
+    assert [t["element_id"] for t in case["open_tasks"]] == ["Task_ContactAfwijzing"]
     assert "task_cancelled" in actions(client, tokens["consulent"], case["id"])
 
 

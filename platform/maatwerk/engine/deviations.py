@@ -84,6 +84,7 @@ from .deviation_lookup import (
     DeviationNotApplicable,
     all_tasks,
     bpmn_kind,
+    downstream_specs,
     element_of,
     find_spec,
     given_values,
@@ -96,8 +97,8 @@ from .deviation_reopen import reopen, return_target
 from .runtime import StepResult
 
 __all__ = ["DeviationNotApplicable", "completed_elements", "correct_data", "data_values",
-           "decision_values", "element_kind", "jump_to", "override_decision",
-           "reachable_elements", "return_to", "skip_task"]
+           "decision_values", "element_kind", "jump_crosses", "jump_to", "override_decision",
+           "reachable_elements", "return_crosses", "return_to", "skip_task"]
 
 Change = Callable[[BpmnWorkflow], None]
 
@@ -142,6 +143,33 @@ def reachable_elements(workflow: BpmnWorkflow) -> list[str]:
             if is_task(spec) and spec.bpmn_id not in open_ids and spec.bpmn_id not in found:
                 found.append(spec.bpmn_id)
     return found
+
+
+def jump_crosses(workflow: BpmnWorkflow, element_id: str,
+                 from_task_id: str | None = None) -> list[str]:
+    """The elements a jump to `element_id` touches: the open task it leaves, every step and
+    gateway it passes over, and the task it lands on (only that, when it cannot jump)."""
+    try:
+        start, path = jump_plan(workflow, element_id, from_task_id)
+    except DeviationNotApplicable:
+        return [element_id]
+    passed = [spec.bpmn_id for spec in path if getattr(spec, "bpmn_id", None)]
+    return list(dict.fromkeys([element_of(start), *passed, element_id]))
+
+
+def return_crosses(workflow: BpmnWorkflow, element_id: str) -> list[str]:
+    """The elements a return to `element_id` touches: the task it lands on and every step
+    after it that is done or under way and would be gone over again."""
+    try:
+        target = return_target(workflow, element_id)
+    except DeviationNotApplicable:
+        return [element_id]
+    ahead = downstream_specs(target.task_spec)
+    again = [element_of(t) for t in sorted(all_tasks(workflow), key=lambda t: t.last_state_change)
+             if t.task_spec in ahead and t.last_state_change >= target.last_state_change
+             and t.state & (TaskState.COMPLETED | UNDER_WAY)
+             and getattr(t.task_spec, "bpmn_id", None)]
+    return list(dict.fromkeys([element_id, *again]))
 
 
 def decision_values(workflow: BpmnWorkflow, element_id: str) -> dict[str, Any]:

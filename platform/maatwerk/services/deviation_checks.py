@@ -14,6 +14,7 @@ from ..domain.deviation import (
     allowed_by_element,
     reason_problem,
 )
+from ..engine import deviations as engine_deviations
 from ..persistence import deviation_queries, task_rows
 from ..persistence.models import Case, ProcessModel
 from ..persistence.uow import UnitOfWork
@@ -178,14 +179,31 @@ def extension_days(values: dict[str, Any]) -> int | None:
     return int(days)
 
 
-def check_allowed(model: ProcessModel, element_id: str | None, kind: DeviationType) -> None:
-    """Refuse a deviation the process designer does not allow on this element."""
+def check_allowed(model: ProcessModel, element_id: str | None, kind: DeviationType,
+                  on_the_way: bool = False) -> None:
+    """Refuse a deviation the process designer does not allow on this element (with
+    `on_the_way`: one that a jump or return would pass over or land on)."""
     if element_id is None:
         return
     properties = model.elements.get(element_id, {}).get("properties", {})
-    if not allowed_by_element(properties.get(DEVIATIONS_PROPERTY), kind):
-        raise InvalidInput(
-            f"The process designer does not allow '{kind.value}' on '{element_id}' "
-            f"({DEVIATIONS_PROPERTY} = {properties.get(DEVIATIONS_PROPERTY)!r}).",
-            {"target_element_id" if element_id else "task_id":
-             f"'{kind.value}' is not allowed on this step."})
+    if allowed_by_element(properties.get(DEVIATIONS_PROPERTY), kind):
+        return
+    where = f"'{element_id}', which this {kind.value} would pass or land on" if on_the_way \
+        else f"'{element_id}'"
+    raise InvalidInput(
+        f"The process designer does not allow '{kind.value}' on {where} "
+        f"({DEVIATIONS_PROPERTY} = {properties.get(DEVIATIONS_PROPERTY)!r}).",
+        {"target_element_id": f"'{kind.value}' is not allowed on step '{element_id}'."})
+
+
+def check_the_way(workflow: Any, model: ProcessModel, kind: DeviationType, target: str,
+                  from_engine_task: str | None) -> None:
+    """A jump or return may not pass over or land on a step whose designer forbade it."""
+    if kind is DeviationType.JUMP_TO:
+        crossed = engine_deviations.jump_crosses(workflow, target, from_engine_task)
+    elif kind is DeviationType.RETURN_TO:
+        crossed = engine_deviations.return_crosses(workflow, target)
+    else:
+        return
+    for element_id in crossed:
+        check_allowed(model, element_id, kind, on_the_way=True)

@@ -12,7 +12,7 @@ from ..engine import StepResult
 from ..engine import deviations as engine_deviations
 from ..persistence.models import Deviation, Task, TaskCandidate
 from . import deadlines
-from .deviation_checks import extension_days
+from .deviation_checks import check_the_way, extension_days
 from .steps import SYSTEM_ACTOR, Step
 
 Effect = tuple[dict[str, Any], dict[str, Any], StepResult | None]  # before, after, result
@@ -45,11 +45,13 @@ def _in_engine(step: Step, deviation: Deviation, kind: DeviationType) -> Effect:
         result = engine_deviations.skip_task(workflow, task.engine_task_id or "")
         step.close(task.id, "skipped", step.actor)
     elif kind is DeviationType.RETURN_TO:
+        check_the_way(workflow, step.case.process_model, kind, target, None)
         result = engine_deviations.return_to(workflow, target)
     elif kind is DeviationType.JUMP_TO:
         start = _open_task(step, deviation) if deviation.task_id else None
-        result = engine_deviations.jump_to(workflow, target,
-                                           start.engine_task_id if start else None)
+        from_task = start.engine_task_id if start else None
+        check_the_way(workflow, step.case.process_model, kind, target, from_task)
+        result = engine_deviations.jump_to(workflow, target, from_task)
     elif kind is DeviationType.OVERRIDE_DECISION:
         before = engine_deviations.decision_values(workflow, target)
         result = engine_deviations.override_decision(workflow, target, deviation.values)

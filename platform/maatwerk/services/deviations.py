@@ -22,6 +22,7 @@ from .deviation_checks import (
     TASK_TYPES,
     DeviationRequest,
     check_allowed,
+    check_the_way,
     extension_days,
     validate_request,
 )
@@ -60,6 +61,10 @@ def request(uow: UnitOfWork, case_id: int, actor: Principal, req: DeviationReque
         raise InvalidInput("The deviation request is not complete.", {"type": "Choose a type."})
     element_id = _acting_element(uow, case, kind, req)
     check_allowed(case.process_model, element_id, kind)
+    if kind in (DeviationType.JUMP_TO, DeviationType.RETURN_TO):
+        start = uow.session.get(Task, req.task_id) if req.task_id else None
+        check_the_way(_workflow(uow, case), case.process_model, kind,
+                      req.target_element_id or "", start.engine_task_id if start else None)
     before = _before(uow, case, kind, req)
     deviation = Deviation(
         case_id=case.id, process_model_id=case.process_model_id, type=kind.value,

@@ -60,6 +60,8 @@ _DUTCH_TEXTS: tuple[tuple[str, str | Callable[..., str]], ...] = (
     (r"^The case has moved on since the request: (.+)\. Nothing was changed",
      ("De zaak is sinds het verzoek verder gegaan ({0}). Er is niets gewijzigd; vraag zo "
      "nodig een nieuwe afwijking aan.")),
+    (r"^The process designer does not allow '\w+' on '([^']+)'",
+     "De procesontwerper staat deze afwijking niet toe bij stap {0}; er is niets gewijzigd."),
     (r"^This case is not stuck", ("Deze zaak is niet vastgelopen; er is niets opnieuw te "
                                  "proberen.")),
     (r"^Only the person who claimed the task", ("Alleen wie de taak oppakte (of een "
