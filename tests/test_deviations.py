@@ -70,8 +70,12 @@ def test_refusal_overridden_to_a_grant_on_art_18_pw(client: FlaskClient, tokens:
     case = approved["case"]
     assert case["data"]["uitkomst"] == "toekennen"
     assert case["next_timer_at"] == refused_case["next_timer_at"]  # the 8 weeks run on
-    case = complete(client, tokens["teamleider"], case, "Task_Vierogen",
-                    {"akkoord": True, "vierogen_toelichting": "Maatwerk is terecht."})
+    vierogen = {"akkoord": True, "vierogen_toelichting": "Maatwerk is terecht."}
+    own = client.post(f"/api/v1/tasks/{open_task(case, 'Task_Vierogen')['id']}/complete",
+                      json={"data": vierogen}, headers=bearer(tokens["teamleider"]))
+    assert own.status_code == 403, "who approved the override may not check it"
+    assert "the deviation on Task_Draagkracht" in own.get_json()["error"]
+    case = complete(client, tokens["teamleider2"], case, "Task_Vierogen", vierogen)
     assert case["status"] == "completed" and "betaalkenmerk" in case["data"]
     history = actions(client, tokens["consulent"], case_id)
     assert {"deviation_requested", "deviation_approved"} <= set(history)

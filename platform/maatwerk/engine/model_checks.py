@@ -14,6 +14,7 @@ from . import (
     letter_checks,
     reserved_ids,
     sandbox,
+    separation_checks,
     service_calls,
     start_checks,
     vendors,
@@ -199,6 +200,7 @@ def _check_flow_node(upload: ModelUpload, filename: str, process_id: str, elemen
     if local != "callActivity":
         _check_passings_elsewhere(upload, filename, element)
     letter_checks.check_decision(upload, filename, element_id, local, facts.properties)
+    separation_checks.check(upload, filename, element_id, local, facts.properties, all_ids)
     for condition in element.iterfind("bpmn:conditionalEventDefinition/bpmn:condition", NS):
         for message in problems_in_expression(condition.text or ""):
             upload.problem(filename, element_id, f"condition: {message}")

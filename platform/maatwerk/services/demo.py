@@ -21,6 +21,7 @@ DEMO_USERS = [
     ("consulent", "Chris Consulent", ["caseworker"], ["consulenten"]),
     ("consulent2", "Kim Konings", ["caseworker"], ["consulenten"]),
     ("teamleider", "Tara Teamleider", ["teamlead"], ["teamleiders", "consulenten"]),
+    ("teamleider2", "Tom Terpstra", ["teamlead"], ["teamleiders"]),
     ("vergunning", "Vera Vergunning", ["caseworker"], ["vergunningverleners"]),
     ("balie", "Bart Balie", ["clerk"], []),
 ]

@@ -16,8 +16,9 @@ from ..domain.deviation import (
 )
 from ..engine import deviations as engine_deviations
 from ..persistence import deviation_queries, task_rows
-from ..persistence.models import Case, ProcessModel
+from ..persistence.models import Case, ProcessModel, Task
 from ..persistence.uow import UnitOfWork
+from . import four_eyes
 from .errors import InvalidInput
 
 DEVIATIONS_PROPERTY = "maatwerk:deviations"
@@ -156,6 +157,13 @@ def _reassign(checked: Checked, errors: dict[str, str]) -> None:
         errors["values"] = "Give either an assignee or a candidate group."
     elif assignee and not deviation_queries.active_user_exists(checked.uow.session, assignee):
         errors["values.assignee"] = f"There is no active user '{assignee}'."
+    elif assignee and (task := checked.uow.session.get(Task, checked.req.task_id or "")):
+        done = four_eyes.steps_in_the_way(checked.uow.session, checked.model, checked.case.id,
+                                          task.element_id, assignee)
+        if done:
+            errors["values.assignee"] = (f"{assignee} did {', '.join(done.values())} in this "
+                                         f"case; {four_eyes.SEPARATE_FROM} on {task.element_id}"
+                                         " asks for someone else.")
 
 
 _VALUE_CHECKS: dict[DeviationType, Callable[[Checked, dict[str, str]], None]] = {

@@ -16,7 +16,7 @@ from ..persistence.inbox_queries import InboxFilter, InboxPage
 from ..persistence.models import Case, Task, TaskCandidate, utcnow
 from ..persistence.task_rows import TaskRow
 from ..persistence.uow import UnitOfWork
-from . import documents, process_models
+from . import documents, four_eyes, process_models
 from .errors import Conflict, Forbidden, NotFound
 from .steps import NO_TASK, Step, StepOutcome, case_of_task, run_step
 from .submissions import submitted_data
@@ -69,6 +69,10 @@ def _may_see(actor: Principal, task: Task) -> bool:
 def claim(uow: UnitOfWork, task_id: str, actor: Principal) -> Task:
     task = get_task(uow, task_id, actor)
     _ensure_open(task)
+    case = uow.session.get(Case, task.case_id)
+    if case is not None:
+        four_eyes.check(uow.session, case.process_model, case.id, task.element_id,
+                        actor.username)
     changed: CursorResult[Any] = uow.session.execute(  # type: ignore[assignment]
         update(Task).where(Task.id == task_id, Task.state == "open",
                            (Task.assignee.is_(None)) | (Task.assignee == actor.username))
@@ -152,6 +156,9 @@ def _completable(step: Step, actor: Principal) -> TaskRow:
     if task.assignee and task.assignee != actor.username and actor is not RESIDENT:
         raise Forbidden(f"This task is claimed by {task.assignee}; ask them or a team lead "
                         "to release it first.")
+    if actor is not RESIDENT:
+        four_eyes.check(step.uow.session, step.model, step.case.id, task.element_id,
+                        actor.username)
     blocking = [t for t in step.open_rows if t.kind == "adhoc" and t.blocks_task_id == task.id]
     if blocking:
         raise Conflict("First complete the step that was added before this one: "

@@ -62,6 +62,8 @@ _DUTCH_TEXTS: tuple[tuple[str, str | Callable[..., str]], ...] = (
      "nodig een nieuwe afwijking aan.")),
     (r"^The process designer does not allow '\w+' on '([^']+)'",
      "De procesontwerper staat deze afwijking niet toe bij stap {0}; er is niets gewijzigd."),
+    (r"^Four eyes: you did (.+) in this case",
+     "Vier ogen: u deed {0} in deze zaak. Iemand anders moet deze stap doen."),
     (r"^This case is not stuck", ("Deze zaak is niet vastgelopen; er is niets opnieuw te "
                                  "proberen.")),
     (r"^Only the person who claimed the task", ("Alleen wie de taak oppakte (of een "
