@@ -3,14 +3,15 @@
 #   docker build -t maatwerk .
 #   docker run -p 8000:8000 \
 #     -e MAATWERK_DATABASE_URL=postgresql+psycopg://user:password@db-host:5432/maatwerk \
-#     -e MAATWERK_SECRET_KEY=... maatwerk
+#     -e MAATWERK_SECRET_KEY=... -e MAATWERK_AUDIT_KEY=... maatwerk
 #   docker run ... maatwerk worker        # the timer worker, same image and settings
 #
 # MAATWERK_DATABASE_URL: use PostgreSQL (postgresql+psycopg://...) for anything real.
 # Unset, the app falls back to SQLite in /app/instance: one container only, and the data
 # is lost with the container unless /app/instance is a volume.
-# Set MAATWERK_SECRET_KEY (shared by all containers), and MAATWERK_SECURE_COOKIES=1
-# behind HTTPS. PORT (8000) and WEB_CONCURRENCY (2 gunicorn workers) are read at start.
+# Set MAATWERK_SECRET_KEY and MAATWERK_AUDIT_KEY (the audit chain's key, never in the
+# database; or MAATWERK_AUDIT_KEY_FILE, e.g. a mounted secret), both shared by all
+# containers, and MAATWERK_SECURE_COOKIES=1 behind HTTPS. PORT (8000) and WEB_CONCURRENCY (2 gunicorn workers) are read at start.
 
 # --- front-end packages served by the app (NL Design System CSS, bpmn-js) -------------
 FROM node:20-slim AS assets

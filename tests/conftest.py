@@ -33,6 +33,8 @@ from maatwerk.services import accounts, demo
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_SECRET = "test-secret-key-that-is-long-enough"
+# the audit chain's key for this test run: the suite's own processes and the ones it starts
+TEST_AUDIT_KEY = os.environ.setdefault("MAATWERK_AUDIT_KEY", "test-audit-key-" + "k" * 32)
 REFERENCE_TABLES = {"legal_bases"}  # seeded by the migrations; kept between tests
 accounts.PASSWORD_METHOD = "pbkdf2:sha256:1000"  # cheap hashes: tests create many accounts
 

@@ -27,6 +27,7 @@ def process_env(database_url: str, instance_dir: Path) -> dict[str, str]:
     """The environment a production process gets: only MAATWERK_* settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAATWERK_")}
     env.update(MAATWERK_DATABASE_URL=database_url, MAATWERK_SECRET_KEY=SECRET,
+               MAATWERK_AUDIT_KEY=os.environ["MAATWERK_AUDIT_KEY"],
                MAATWERK_INSTANCE_DIR=str(instance_dir), PYTHONUNBUFFERED="1",
                # these tests hold locks on purpose while they line processes up
                MAATWERK_DB_BUSY_TIMEOUT="240", MAATWERK_DB_STATEMENT_TIMEOUT="300",

@@ -84,15 +84,38 @@ def cmd_legal_bases_list(_args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_audit_verify(_args: argparse.Namespace) -> int:
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    anchors: list[audit.Anchor] = []
+    if args.anchors:
+        try:
+            anchors = audit.read_anchors(Path(args.anchors).read_text(), args.anchors)
+        except (OSError, ValueError) as exc:
+            print(f"error: the anchors cannot be read: {exc}", file=sys.stderr)
+            return 2
     with UnitOfWork(_database(), readonly=True) as uow:
-        result = audit.verify(uow)
+        result = audit.verify(uow, anchors=anchors)
     if result.ok:
-        print(f"ok: {result.checked} events checked, the chain is intact")
+        against = f", and matches {len(anchors)} anchor(s)" if anchors else ""
+        print(f"ok: {result.checked} events checked, the chain is intact{against}")
         return 0
     print(f"BROKEN at event {result.first_broken}: {result.reason} "
           f"({result.checked} events checked before it)")
     return 1
+
+
+def cmd_audit_anchor(args: argparse.Namespace) -> int:
+    with UnitOfWork(_database(), readonly=True) as uow:
+        head = audit.anchor(uow)
+    if head is None:
+        print("error: the audit record has no events yet; nothing to anchor", file=sys.stderr)
+        return 1
+    if args.out:
+        with open(args.out, "a", encoding="utf-8") as out:
+            out.write(head.to_json() + "\n")
+        print(f"anchored event {head.event_id} in {args.out}")
+    else:
+        print(head.to_json())
+    return 0
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -209,8 +232,14 @@ def build_parser() -> argparse.ArgumentParser:
     bases.add_parser("list", help="the legal bases").set_defaults(func=cmd_legal_bases_list)
     audit_p = sub.add_parser("audit", help="audit record").add_subparsers(dest="audit_command",
                                                                           required=True)
-    audit_p.add_parser("verify", help="recompute the hash chain").set_defaults(
-        func=cmd_audit_verify)
+    check = audit_p.add_parser("verify", help="recompute the keyed hash chain")
+    check.add_argument("--anchors", metavar="FILE",
+                       help="anchor lines from 'maatwerk audit anchor' the record must match")
+    check.set_defaults(func=cmd_audit_verify)
+    pin = audit_p.add_parser("anchor", help="print the chain's signed head, for a second "
+                             "system to keep")
+    pin.add_argument("--out", metavar="FILE", help="append the anchor line to FILE instead")
+    pin.set_defaults(func=cmd_audit_anchor)
     worker = sub.add_parser("worker", help="fire timers in the background")
     worker.add_argument("--once", action="store_true", help="one pass, then exit")
     worker.add_argument("--interval", type=float, default=5.0, help="seconds between passes")

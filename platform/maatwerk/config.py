@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,50 @@ def _secret_key() -> str:
     return key
 
 
+MIN_AUDIT_KEY = 32  # characters
+
+
+def audit_key() -> bytes:
+    """The key of the audit chain's HMAC, never kept in the database: MAATWERK_AUDIT_KEY, or
+    the file MAATWERK_AUDIT_KEY_FILE names, else one made once in the instance folder (fine
+    for one machine; several hosts must share it through one of the two settings)."""
+    if key := os.environ.get("MAATWERK_AUDIT_KEY"):
+        source = "MAATWERK_AUDIT_KEY"
+    elif name := os.environ.get("MAATWERK_AUDIT_KEY_FILE"):
+        source = f"MAATWERK_AUDIT_KEY_FILE ({name})"
+        try:
+            key = Path(name).read_text().strip()
+        except OSError as exc:
+            raise ConfigError(f"{source} cannot be read: {exc.strerror}") from None
+    else:
+        path = INSTANCE_DIR / "audit_key"
+        source = str(path)
+        key = _made_once(path)
+    if len(key) < MIN_AUDIT_KEY:
+        raise ConfigError(f"the audit key from {source} must be at least {MIN_AUDIT_KEY} "
+                          "characters")
+    return key.encode()
+
+
+def _made_once(path: Path) -> str:
+    """A random key kept in `path`, made by whichever process comes first."""
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(48))
+    for _ in range(100):  # another process may be writing it this moment
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.01)
+    return ""
+
+
 def public_url() -> str:
     """Where residents reach the platform (MAATWERK_PUBLIC_URL), without a trailing /."""
     return os.environ.get("MAATWERK_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
@@ -46,6 +91,7 @@ class Settings:
     database_url: str = field(default_factory=lambda: os.environ.get(
         "MAATWERK_DATABASE_URL", default_database_url()))
     secret_key: str = field(default_factory=_secret_key)
+    audit_key: bytes = field(default_factory=audit_key, repr=False)
     max_upload_bytes: int = int(os.environ.get("MAATWERK_MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
     secure_cookies: bool = os.environ.get("MAATWERK_SECURE_COOKIES", "0") == "1"
     login_limit: int = int(os.environ.get("MAATWERK_LOGIN_LIMIT", 10))  # per 5 minutes

@@ -1,7 +1,9 @@
-"""Writing and verifying the audit chain."""
+"""Writing and verifying the audit chain: keyed (an HMAC under a key outside the database),
+with contiguous event ids and a head row; anchors taken outside it fix a past head."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,7 +11,7 @@ from sqlalchemy import Connection, String, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ..domain.audit import GENESIS_HASH, AuditEntry, canonical_content, chain_hash
+from ..domain.audit import GENESIS_HASH, Anchor, AuditEntry, canonical_content, chain_hash
 from . import bulk
 from .models import AuditEvent, Base, table_of, utcnow
 
@@ -30,7 +32,7 @@ def _content_of(event: AuditEvent) -> str:
         channel=event.channel, details=event.details)
 
 
-def append(session: Session, entries: list[AuditEntry]) -> int:
+def append(session: Session, entries: list[AuditEntry], key: bytes) -> int:
     """Chain and insert entries; call last in a transaction to hold the head lock briefly.
 
     The rest of the unit of work is flushed first (events refer to its cases and tasks);
@@ -50,7 +52,7 @@ def append(session: Session, entries: list[AuditEntry]) -> int:
                "action": entry.action, "case_id": entry.case_id, "task_id": entry.task_id,
                "result": entry.result, "channel": entry.channel,
                "details": _jsonable(entry.details), "prev_hash": prev}
-        row["hash"] = prev = chain_hash(prev, canonical_content(
+        row["hash"] = prev = chain_hash(key, prev, canonical_content(
             occurred_at=row["occurred_at"], actor=row["actor"], action=row["action"],
             case_id=row["case_id"], task_id=row["task_id"], result=row["result"],
             channel=row["channel"], details=row["details"]))
@@ -106,11 +108,12 @@ class Verification:
     reason: str | None = None
 
 
-def verify(session: Session, batch: int = 2000) -> Verification:
-    """Recompute the chain from the first event; name the first event that does not fit."""
-    prev = GENESIS_HASH
-    checked = 0
-    last_id = 0
+def verify(session: Session, key: bytes, anchors: Iterable[Anchor] = (),
+           batch: int = 2000) -> Verification:
+    """Recompute the chain from the first event; name the first event that does not fit.
+    Ids run 1, 2, 3, ... without a gap; every anchor must be ours and match its event."""
+    pinned = {a.event_id: a for a in anchors}
+    prev, checked, last_id = GENESIS_HASH, 0, 0
     while True:
         rows = session.execute(
             select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id)
@@ -118,21 +121,48 @@ def verify(session: Session, batch: int = 2000) -> Verification:
         if not rows:
             break
         for event in rows:
-            if event.prev_hash != prev:
-                return Verification(False, checked, event.id,
-                                    "previous hash does not match: an event before it was "
-                                    "removed, changed or moved")
-            if chain_hash(prev, _content_of(event)) != event.hash:
-                return Verification(False, checked, event.id, "content does not match its hash")
-            prev = event.hash
-            checked += 1
-            last_id = event.id
+            reason = _misfit(event, key, prev, last_id, pinned.get(event.id))
+            if reason is not None:
+                return Verification(False, checked, event.id, reason)
+            prev, checked, last_id = event.hash, checked + 1, event.id
         session.expunge_all()
     head = session.get(AuditHead, 1)
     if head is not None and (head.last_event_id != last_id or head.last_hash != prev):
         return Verification(False, checked, head.last_event_id or None,
                             "the chain's last event is missing or changed")
+    beyond = sorted(i for i in pinned if i > last_id)
+    if beyond:
+        return Verification(False, checked, beyond[0], "an anchored event is missing: the "
+                            "record ends before it")
     return Verification(True, checked, None)
+
+
+def _misfit(event: AuditEvent, key: bytes, prev: str, last_id: int,
+            anchor: Anchor | None) -> str | None:
+    """Why this event does not fit the chain after `prev` (None when it does)."""
+    if event.id != last_id + 1:
+        return (f"event ids jump from {last_id} to {event.id}: events "
+                f"{last_id + 1}-{event.id - 1} were removed")
+    if event.prev_hash != prev:
+        return ("previous hash does not match: an event before it was removed, changed or "
+                "moved")
+    if chain_hash(key, prev, _content_of(event)) != event.hash:
+        return "content does not match its hash (or the record was made with another key)"
+    if anchor is not None and not anchor.signed_by(key):
+        return "the anchor for this event was not signed with this record's key"
+    if anchor is not None and anchor.hash != event.hash:
+        return (f"the event does not match the anchor taken at {anchor.at}: the record up "
+                "to it was rewritten")
+    return None
+
+
+def anchor(session: Session, key: bytes) -> Anchor | None:
+    """The head now, signed (None while the record is empty)."""
+    head = session.get(AuditHead, 1)
+    if head is None or head.last_event_id == 0:
+        return None
+    return Anchor.sign(key, head.last_event_id, head.last_hash,
+                       utcnow().isoformat(timespec="seconds"))
 
 
 def events_of_case(session: Session, case_id: int) -> list[AuditEvent]:

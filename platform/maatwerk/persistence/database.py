@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 
+from .. import config
 from .waits import DatabaseBusy, Timeouts, busy_error, caller_of_the_write
 
 __all__ = ["Database", "DatabaseBusy", "Timeouts", "make_engine"]
@@ -208,8 +209,10 @@ def _release_writer_lock(info: dict[str, Any]) -> None:
 class Database:
     """Owns the engine and hands out sessions for reading and for writing."""
 
-    def __init__(self, url: str, timeouts: Timeouts | None = None) -> None:
+    def __init__(self, url: str, timeouts: Timeouts | None = None,
+                 audit_key: bytes | None = None) -> None:
         self.url = url
+        self._audit_key = audit_key
         self.timeouts = timeouts or Timeouts()
         self.engine = make_engine(url, self.timeouts)
         self.is_sqlite = url.startswith("sqlite")
@@ -217,6 +220,13 @@ class Database:
             else self.engine
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(writer, expire_on_commit=False)
+
+    @property
+    def audit_key(self) -> bytes:
+        """The audit chain's key (config.audit_key when none was given)."""
+        if self._audit_key is None:
+            self._audit_key = config.audit_key()
+        return self._audit_key
 
     def reader(self) -> Session:
         return self._read()

@@ -48,7 +48,7 @@ class UnitOfWork:
     def commit(self) -> None:
         if self.readonly:
             raise RuntimeError("a read-only unit of work cannot commit")
-        audit_log.append(self.session, self._audit)
+        audit_log.append(self.session, self._audit, self.database.audit_key)
         self._audit = []
         self.session.commit()
 

@@ -18,7 +18,8 @@ def open_database(settings: Settings) -> Database:
     made when first needed. Under test, a busy error names where the holder began."""
     return Database(settings.database_url, Timeouts(
         busy=settings.db_busy_timeout, statement=settings.db_statement_timeout,
-        idle_in_transaction=settings.db_idle_timeout, name_holder=settings.testing))
+        idle_in_transaction=settings.db_idle_timeout, name_holder=settings.testing),
+        audit_key=settings.audit_key)
 
 
 def begin(database: Database, *, readonly: bool = False) -> UnitOfWork:
