@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 
 from maatwerk import create_app
 from maatwerk.config import Settings
-from maatwerk.persistence import metadata
+from maatwerk.persistence import audit_state, metadata
 from maatwerk.persistence.database import Database, Timeouts
 from maatwerk.persistence.migrate import recreate
 from maatwerk.persistence.models import (
@@ -68,8 +68,12 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     if "database" not in request.fixturenames:
         return
     db: Database = request.getfixturevalue("database")
-    # whatever the test did, the inbox entries still carry their task's values
+    # whatever the test did, the inbox entries still carry their task's values, and the
+    # state tables say what the audit record says
     assert_entries_match_tasks(db)
+    if request.node.get_closest_marker("tampers") is None:
+        with UnitOfWork(db, readonly=True) as unit:
+            assert audit_state.problems(unit.session) == []
     tables = [t.name for t in reversed(metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
     with db.engine.begin() as conn:
         if db.is_sqlite:

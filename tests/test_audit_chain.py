@@ -4,11 +4,14 @@ database); ids must run without a gap; an anchor kept outside fixes a past head,
 rewrite with the key, or a cut-off tail, is found. Real SQL on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -24,6 +27,8 @@ from maatwerk.persistence.migrate import alembic_config
 from maatwerk.persistence.models import AuditEvent, utcnow
 from maatwerk.persistence.uow import UnitOfWork
 from maatwerk.services import audit
+
+pytestmark = pytest.mark.tampers
 
 
 @pytest.fixture
@@ -60,7 +65,7 @@ def test_edited_row_is_named(client: FlaskClient, tokens: dict[str, str], databa
     result = _verify(client, tokens["teamleider"])
     assert result == {"ok": False, "checked": 5, "first_broken": target,
                       "reason": "content does not match its hash (or the record was made with "
-                                "another key)"}
+                                "another key)", "state_problems": []}
 
 
 def test_deleted_row_is_detected(client: FlaskClient, tokens: dict[str, str],
@@ -236,3 +241,66 @@ def test_the_upgrade_signs_a_plain_record_again_and_refuses_a_broken_one(
         keyed = uow.session.execute(text("SELECT hash FROM audit_events ORDER BY id")).all()
     assert result.ok and result.checked == 5, result
     assert keyed != plain
+
+
+PDF = b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
+
+
+@pytest.fixture
+def case_with_records(client: FlaskClient, tokens: dict[str, str]) -> dict[str, Any]:
+    """A case with a document sent along and a deviation asked for."""
+    data = dict(BIJSTAND_AANVRAAG, bewijsstukken=[{
+        "filename": "offerte.pdf", "content_base64": base64.b64encode(PDF).decode()}])
+    case = start(client, tokens["consulent"], "bijzondere_bijstand", data)
+    task = next(t for t in case["open_tasks"] if t["element_id"] == "Task_Volledigheid")
+    response = client.post(f"/api/v1/cases/{case['id']}/deviations", headers=bearer(
+        tokens["consulent"]), json={
+        "type": "skip_task", "task_id": task["id"], "legal_basis": "art. 4:84 Awb",
+        "reason": "De aanvraag is vorige week al volledig bekeken bij de Wmo-melding."})
+    assert response.status_code == 201, response.get_json()
+    return {"case": case, "deviation": response.get_json()["id"],
+            "document": case["data"]["bewijsstukken"][0]["document_id"]}
+
+
+@pytest.mark.parametrize(("change", "named"), [
+    (("UPDATE deviations SET reason = 'Een andere reden die beter uitkomt achteraf.' "
+     "WHERE id = :deviation"), "deviation {deviation}: reason differ(s) from event"),
+    (("UPDATE deviations SET legal_basis = 'hardheidsclausule', status = 'approved' "
+     "WHERE id = :deviation"), "deviation {deviation}: status, legal_basis differ(s)"),
+    ("DELETE FROM deviations WHERE id = :deviation", "deviation {deviation} is gone"),
+    ("DELETE FROM documents WHERE id = :document", "document {document} is gone"),
+    ("UPDATE documents SET content = :other WHERE id = :document",
+     "document {document}: its content was changed"),
+    ("UPDATE documents SET filename = 'iets-anders.pdf' WHERE id = :document",
+     "document {document}: its name or hash differs"),
+])
+def test_state_changed_behind_the_record_is_found(
+        client: FlaskClient, tokens: dict[str, str], database: Database,
+        case_with_records: dict[str, Any], database_url: str, change: str, named: str) -> None:
+    assert _verify(client, tokens["teamleider"])["ok"] is True
+    with database.engine.begin() as conn:
+        conn.execute(text(change), {"deviation": case_with_records["deviation"],
+                                    "document": case_with_records["document"],
+                                    "other": b"%PDF-1.4 iets anders"})
+    result = _verify(client, tokens["teamleider"])
+    expected = named.format(**case_with_records)
+    assert result["ok"] is False and result["first_broken"] is None, result
+    assert any(p.startswith(expected) for p in result["state_problems"]), result
+    cli = _cli(database_url, "verify")
+    assert cli.returncode == 1 and expected in cli.stdout, cli.stdout
+
+
+def test_a_row_added_outside_the_platform_is_found(
+        client: FlaskClient, tokens: dict[str, str], database: Database,
+        case_with_records: dict[str, Any]) -> None:
+    with database.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO documents (id, case_id, field_key, filename, content_type, size, "
+            "sha256, content, submitted_by, kind, created_at) VALUES ('00000000-0000-0000-"
+            "0000-000000000001', :case, 'bewijsstukken', 'nep.pdf', 'application/pdf', 3, "
+            ":sha, :content, 'inwoner', 'submitted', :now)"), {
+            "case": case_with_records["case"]["id"], "content": b"abc", "now": utcnow(),
+            "sha": hashlib.sha256(b"abc").hexdigest()})
+    problems = _verify(client, tokens["teamleider"])["state_problems"]
+    assert problems == [("document 00000000-0000-0000-0000-000000000001 is not in the audit "
+                        "record: added outside the platform")]

@@ -98,8 +98,13 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         against = f", and matches {len(anchors)} anchor(s)" if anchors else ""
         print(f"ok: {result.checked} events checked, the chain is intact{against}")
         return 0
-    print(f"BROKEN at event {result.first_broken}: {result.reason} "
-          f"({result.checked} events checked before it)")
+    if result.first_broken is not None:
+        print(f"BROKEN at event {result.first_broken}: {result.reason} "
+              f"({result.checked} events checked before it)")
+    else:
+        print(f"BROKEN: {result.reason}")
+    for problem in result.state_problems:
+        print(f"  {problem}")
     return 1
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, String, bindparam, insert, select, update
@@ -106,6 +106,8 @@ class Verification:
     checked: int
     first_broken: int | None
     reason: str | None = None
+    # where the state tables no longer say what the record says (audit_state.py)
+    state_problems: list[str] = field(default_factory=list)
 
 
 def verify(session: Session, key: bytes, anchors: Iterable[Anchor] = (),

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from ..domain.audit import Anchor
 from ..domain.principal import Principal
-from ..persistence import audit_log
+from ..persistence import audit_log, audit_state
 from ..persistence.audit_log import Verification
 from ..persistence.models import AuditEvent
 from ..persistence.uow import UnitOfWork
@@ -18,7 +18,12 @@ def verify(uow: UnitOfWork, actor: Principal | None = None,
            anchors: Iterable[Anchor] = ()) -> Verification:
     if actor is not None and not actor.has_role("teamlead", "admin"):
         raise Forbidden("Only team leads and administrators may verify the audit record.")
-    return audit_log.verify(uow.session, uow.database.audit_key, anchors)
+    result = audit_log.verify(uow.session, uow.database.audit_key, anchors)
+    result.state_problems = audit_state.problems(uow.session)
+    if result.state_problems and result.ok:
+        result.ok = False
+        result.reason = "the chain is intact, but rows it records were changed outside it"
+    return result
 
 
 def anchor(uow: UnitOfWork) -> Anchor | None:

@@ -174,7 +174,8 @@ def complete_task(task_id: str) -> Response:
 def verify_audit() -> Response:
     result = audit.verify(uow(readonly=True), me())
     return jsonify({"ok": result.ok, "checked": result.checked,
-                    "first_broken": result.first_broken, "reason": result.reason})
+                    "first_broken": result.first_broken, "reason": result.reason,
+                    "state_problems": result.state_problems})
 
 
 

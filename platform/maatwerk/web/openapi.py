@@ -318,7 +318,10 @@ def _audit_paths() -> dict[str, Any]:
             "type": "object", "properties": {"ok": {"type": "boolean"},
                                              "checked": {"type": "integer"},
                                              "first_broken": {"type": ["integer",
-                                                                       "null"]}}})})},
+                                                                       "null"]},
+                                             "reason": {"type": ["string", "null"]},
+                                             "state_problems": {"type": "array", "items": {
+                                                 "type": "string"}}}})})},
         "/openapi.json": {"get": {"summary": "This document", "security": [],
                                   "responses": {"200": {"description": "OK"}}}},
     }
