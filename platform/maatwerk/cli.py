@@ -14,6 +14,7 @@ from types import FrameType
 from .config import REPO_ROOT, Settings
 from .persistence.database import Database
 from .persistence.migrate import upgrade
+from .persistence.models import utcnow
 from .persistence.uow import UnitOfWork
 from .services import (
     accounts,
@@ -64,9 +65,29 @@ def cmd_users_create(args: argparse.Namespace) -> int:
 
 def cmd_tokens_create(args: argparse.Namespace) -> int:
     with UnitOfWork(_database()) as uow:
-        token = accounts.create_token(uow, args.name)
+        token = accounts.create_token(uow, args.name, days=args.days)
     print(f"API token for {args.name} (shown once):")
     print(token)
+    return 0
+
+
+def cmd_tokens_list(args: argparse.Namespace) -> int:
+    now = utcnow()
+    with UnitOfWork(_database(), readonly=True) as uow:
+        found = accounts.list_tokens(uow, args.name)
+    print(f"{'id':>6}  {'user':<20} {'created':<17} {'expires':<17} state")
+    for token in found:
+        expires = token.expires_at.strftime("%Y-%m-%d %H:%M") if token.expires_at else "-"
+        print(f"{token.id:>6}  {token.username:<20} "
+              f"{token.created_at.strftime('%Y-%m-%d %H:%M'):<17} {expires:<17} "
+              f"{token.state(now)}")
+    return 0
+
+
+def cmd_tokens_revoke(args: argparse.Namespace) -> int:
+    with UnitOfWork(_database()) as uow:
+        token = accounts.revoke_token(uow, args.id)
+    print(f"token {token.id} of {token.username} is revoked; it no longer works anywhere")
     return 0
 
 
@@ -159,7 +180,6 @@ def run_worker_pass(database: Database, limit: int = 100,
     """Start the cases whose timer start events are due and fire every due timer once,
     each in its own transaction; then do the waiting http-connector tasks (when the
     operator allows the connector any URL) and send the outbox (with a mail server)."""
-    from .persistence.models import utcnow
     with UnitOfWork(database, readonly=True) as uow:
         clocks = start_clocks.due(uow, utcnow(), limit)
         due = timers.due_cases(uow, utcnow(), limit)
@@ -227,7 +247,15 @@ def build_parser() -> argparse.ArgumentParser:
                                                                         required=True)
     token = tokens.add_parser("create", help="create an API token; printed as the last line")
     token.add_argument("name")
+    token.add_argument("--days", type=int, default=None,
+                       help="valid this many days (default MAATWERK_TOKEN_DAYS, 90)")
     token.set_defaults(func=cmd_tokens_create)
+    listing = tokens.add_parser("list", help="the tokens (not their secrets) and their state")
+    listing.add_argument("name", nargs="?", help="only this user's")
+    listing.set_defaults(func=cmd_tokens_list)
+    revoke = tokens.add_parser("revoke", help="revoke a token at once (its id from 'list')")
+    revoke.add_argument("id", type=int)
+    revoke.set_defaults(func=cmd_tokens_revoke)
     bases = sub.add_parser("legal-bases", help="legal bases for deviations").add_subparsers(
         dest="bases_command", required=True)
     add = bases.add_parser("add", help="add a legal basis caseworkers may cite")

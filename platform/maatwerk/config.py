@@ -77,6 +77,18 @@ def _made_once(path: Path) -> str:
     return ""
 
 
+MAX_TOKEN_DAYS = 366
+
+
+def token_days() -> int:
+    """How long a new API token is valid: MAATWERK_TOKEN_DAYS (default 90, at most 366)."""
+    text = os.environ.get("MAATWERK_TOKEN_DAYS", "90")
+    if not text.isdigit() or not 1 <= int(text) <= MAX_TOKEN_DAYS:
+        raise ConfigError(f"MAATWERK_TOKEN_DAYS must be a whole number of days, 1 to "
+                          f"{MAX_TOKEN_DAYS}")
+    return int(text)
+
+
 def public_url() -> str:
     """Where residents reach the platform (MAATWERK_PUBLIC_URL), without a trailing /."""
     return os.environ.get("MAATWERK_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")

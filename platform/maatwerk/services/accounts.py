@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import config
 from ..domain.audit import AuditEntry
 from ..domain.principal import ROLES, Principal
-from ..persistence.models import ApiToken, User, UserGroup
+from ..persistence.models import ApiToken, User, UserGroup, utcnow
 from ..persistence.uow import UnitOfWork
 from .errors import InvalidInput, NotFound
 
@@ -77,21 +80,70 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(uow: UnitOfWork, username: str, actor: str = "systeem") -> str:
+def create_token(uow: UnitOfWork, username: str, actor: str = "systeem",
+                 days: int | None = None) -> str:
+    """A new API token for the user, valid for `days` (MAATWERK_TOKEN_DAYS when not given);
+    only its hash is kept, so it is shown once."""
+    days = config.token_days() if days is None else days
+    if not 1 <= days <= config.MAX_TOKEN_DAYS:
+        raise InvalidInput("A token is valid for 1 to 366 days.", {"days": "1 to 366"})
     user = uow.session.scalar(select(User).where(User.username == username))
     if user is None:
         raise NotFound(f"No user '{username}'.")
     token = "mw_" + secrets.token_urlsafe(32)
-    uow.session.add(ApiToken(user_id=user.id, token_hash=_token_digest(token)))
-    uow.record(AuditEntry(actor, "token_created", details={"username": username}))
+    expires = utcnow() + timedelta(days=days)
+    row = ApiToken(user_id=user.id, token_hash=_token_digest(token), expires_at=expires)
+    uow.session.add(row)
+    uow.session.flush()
+    uow.record(AuditEntry(actor, "token_created", details={
+        "username": username, "token_id": row.id, "expires_at": expires.isoformat()}))
     uow.commit()
     return token
 
 
 def principal_by_token(uow: UnitOfWork, token: str) -> Principal | None:
+    """The token's user, while the token is neither expired nor revoked and the user active
+    (read on every request: a revocation holds at once in every app process)."""
     row = uow.session.execute(
         select(User).join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == _token_digest(token))).unique().scalar_one_or_none()
+        .where(ApiToken.token_hash == _token_digest(token), ApiToken.revoked_at.is_(None),
+               ApiToken.expires_at > utcnow())).unique().scalar_one_or_none()
     return principal_of(row) if row is not None and row.active else None
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: int
+    username: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+    def state(self, now: datetime) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at is None or self.expires_at <= now else "valid"
+
+
+def list_tokens(uow: UnitOfWork, username: str | None = None) -> list[TokenInfo]:
+    query = select(ApiToken.id, User.username, ApiToken.created_at, ApiToken.expires_at,
+                   ApiToken.revoked_at).join(User, User.id == ApiToken.user_id) \
+        .order_by(ApiToken.id)
+    if username:
+        query = query.where(User.username == username)
+    return [TokenInfo(*row) for row in uow.session.execute(query)]
+
+
+def revoke_token(uow: UnitOfWork, token_id: int, actor: str = "systeem") -> TokenInfo:
+    row = uow.session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(f"No token {token_id}.")
+    if row.revoked_at is None:
+        row.revoked_at, row.revoked_by = utcnow(), actor
+        user = uow.session.get(User, row.user_id)
+        uow.record(AuditEntry(actor, "token_revoked", details={
+            "token_id": token_id, "username": user.username if user else None}))
+        uow.commit()
+    return next(t for t in list_tokens(uow) if t.id == token_id)
 
 

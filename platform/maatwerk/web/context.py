@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import base64
-import threading
-import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -44,28 +42,10 @@ def close_units(_exc: BaseException | None = None) -> None:
         unit_of_work.end(unit)
 
 
-# API tokens seen recently, so a busy client costs no lookup per request. A revoked token or
-# changed account is noticed within TOKEN_CACHE_SECONDS (per process).
-TOKEN_CACHE_SECONDS = 30.0
-_token_cache: dict[str, tuple[float, Principal]] = {}
-_token_lock = threading.Lock()
-
-
 def _principal_for_token(token: str) -> Principal | None:
-    now = time.monotonic()
-    with _token_lock:
-        hit = _token_cache.get(token)
-    if hit is not None and now - hit[0] < TOKEN_CACHE_SECONDS:
-        return hit[1]
-    principal = accounts.principal_by_token(uow(readonly=True), token)
-    with _token_lock:
-        if principal is None:
-            _token_cache.pop(token, None)
-        else:
-            if len(_token_cache) > 10_000:
-                _token_cache.clear()
-            _token_cache[token] = (now, principal)
-    return principal
+    """Looked up on every request (no cache per process): a revoked or expired token, or a
+    deactivated account, stops working at once in every app process."""
+    return accounts.principal_by_token(uow(readonly=True), token)
 
 
 def _principal_for_basic(encoded: str) -> Principal | None:
