@@ -107,6 +107,10 @@ class Settings:
     max_upload_bytes: int = int(os.environ.get("MAATWERK_MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
     secure_cookies: bool = os.environ.get("MAATWERK_SECURE_COOKIES", "0") == "1"
     login_limit: int = int(os.environ.get("MAATWERK_LOGIN_LIMIT", 10))  # per 5 minutes
+    # a staff session ends after this many minutes without a request, and this many hours
+    # after signing in, whatever happens
+    session_idle_minutes: int = int(os.environ.get("MAATWERK_SESSION_IDLE_MINUTES", 30))
+    session_hours: int = int(os.environ.get("MAATWERK_SESSION_HOURS", 10))
     form_limit: int = int(os.environ.get("MAATWERK_FORM_LIMIT", 30))  # per 10 minutes
     # downloads through a resident's private link, per address per 10 minutes
     download_limit: int = int(os.environ.get("MAATWERK_DOWNLOAD_LIMIT", 60))
@@ -160,5 +164,11 @@ class Settings:
         if not 0 < self.http_connector_timeout <= 300:
             raise ConfigError("MAATWERK_HTTP_CONNECTOR_TIMEOUT must be more than 0 and at "
                               "most 300 seconds")
+        if not 1 <= self.session_idle_minutes <= 24 * 60:
+            raise ConfigError("MAATWERK_SESSION_IDLE_MINUTES must be 1 to 1440")
+        if not 1 <= self.session_hours <= 24 or self.session_idle_minutes > 60 * \
+                self.session_hours:
+            raise ConfigError("MAATWERK_SESSION_HOURS must be 1 to 24, and at least "
+                              "MAATWERK_SESSION_IDLE_MINUTES")
         if self.max_upload_bytes < 1024:
             raise ConfigError("MAATWERK_MAX_UPLOAD_BYTES is too small")

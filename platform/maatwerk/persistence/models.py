@@ -91,6 +91,18 @@ class ApiToken(Base):
     revoked_by: Mapped[str | None] = mapped_column(String(80))
 
 
+class StaffSession(Base):
+    """A signed-in staff member's session, kept here so that signing out (or a lifetime
+    running out) ends it in every app process; the cookie holds the secret, this its hash."""
+
+    __tablename__ = "staff_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the secret
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+
 class ProcessModel(Base):
     """One uploaded version of a process: its files, forms and element facts."""
 

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..services import accounts
+from ..services import accounts, staff_sessions
 from .context import current_principal, uow
 
 bp = Blueprint("auth", __name__)
@@ -57,7 +57,7 @@ def login() -> ResponseReturnValue:
                                           form.password.data or "", request.remote_addr)
         if principal is not None:
             session.clear()
-            session["username"] = principal.username
+            session["sid"] = staff_sessions.begin(uow(), principal.username)
             g.pop("principal", None)
             session.permanent = True
             return redirect(safe_next(request.args.get("next")) or landing_for_current())
@@ -68,5 +68,7 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/uitloggen")
 def logout() -> Response:
+    if secret := session.get("sid"):
+        staff_sessions.end(uow(), secret)
     session.clear()
     return redirect(url_for("resident.services"))

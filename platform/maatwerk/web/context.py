@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 
 from ..domain.principal import Principal
-from ..services import accounts, unit_of_work
+from ..services import accounts, staff_sessions, unit_of_work
 from ..services.unit_of_work import Database, UnitOfWork
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -59,6 +60,20 @@ def _principal_for_basic(encoded: str) -> Principal | None:
     return principal if principal is not None and principal.username == username else None
 
 
+def _principal_for_session(secret: str) -> Principal | None:
+    """The session's user while it lives (server side: staff_sessions), noting the visit
+    at most once a minute."""
+    settings = current_app.extensions["maatwerk.settings"]
+    found = staff_sessions.current(uow(readonly=True), secret, staff_sessions.Lifetimes(
+        timedelta(minutes=settings.session_idle_minutes), timedelta(hours=settings.session_hours)))
+    if found is None:
+        session.clear()  # ended or expired: the cookie is of no more use
+        return None
+    if found.stale:
+        staff_sessions.touch(uow(), secret)
+    return found.principal
+
+
 def current_principal() -> Principal | None:
     if "principal" in g:
         found: Principal | None = g.principal
@@ -70,9 +85,8 @@ def current_principal() -> Principal | None:
     elif header.startswith("Basic ") and request.blueprint == "engine_rest":
         principal = _principal_for_basic(header[6:].strip())
     # the API has no CSRF check, so a browser's session cookie is no key to it
-    elif request.blueprint not in ("api", "engine_rest") and \
-            (username := session.get("username")):
-        principal = accounts.principal_by_username(uow(readonly=True), username)
+    elif request.blueprint not in ("api", "engine_rest") and (secret := session.get("sid")):
+        principal = _principal_for_session(secret)
     g.principal = principal
     return principal
 
