@@ -3,13 +3,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 from flask import Flask
+from sqlalchemy import select, text
 
 from conftest import TEST_SECRET, csrf_token
 from helpers import BIJSTAND_AANVRAAG, start
 from maatwerk import create_app
 from maatwerk.config import Settings
+from maatwerk.persistence.database import Database
+from maatwerk.persistence.models import User, utcnow
 from maatwerk.persistence.uow import UnitOfWork
 from maatwerk.services import accounts, outbox
 
@@ -92,3 +96,37 @@ def test_messages_from_a_status_page_are_limited(database_url: str,
 def create_token_for(app: Flask, username: str) -> str:
     with UnitOfWork(app.extensions["maatwerk.db"]) as uow:
         return accounts.create_token(uow, username)
+
+
+def _attempt(app: Flask, address: str, username: str, password: str) -> int:
+    """One sign-in from its own address (a new client: its own cookie and CSRF token)."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    token = csrf_token(client.get("/inloggen").get_data(as_text=True))
+    return client.post("/inloggen", data={"csrf_token": token, "username": username,
+                                          "password": password}).status_code
+
+
+def test_login_attempts_are_limited_per_account_across_addresses_and_processes(
+        database_url: str, demo_loaded: list[str], database: Database) -> None:
+    with _app(database_url, login_limit=3) as first, _app(database_url, login_limit=3) as second:
+        for n, app in enumerate((first, second, first)):
+            assert _attempt(app, f"10.0.0.{n}", "consulent", "geraden") == 401
+        # from a fifth address, in the other process, even the right password waits
+        assert _attempt(second, "10.0.0.9", "consulent", "maatwerk-demo") == 429
+        assert _attempt(second, "10.0.0.9", "teamleider", "maatwerk-demo") == 302
+        with database.engine.begin() as conn:  # the window has passed
+            conn.execute(text("UPDATE users SET failed_since = :then WHERE username = "
+                              "'consulent'"), {"then": utcnow() - timedelta(minutes=6)})
+        assert _attempt(second, "10.0.0.10", "consulent", "maatwerk-demo") == 302
+    with UnitOfWork(database, readonly=True) as unit:
+        user = unit.session.scalars(select(User).where(User.username == "consulent")).unique() \
+            .one()
+        assert (user.failed_logins, user.failed_since) == (0, None), "a success starts afresh"
+
+
+def test_one_unknown_name_from_many_addresses_is_limited_too(
+        database_url: str, demo_loaded: list[str]) -> None:
+    with _app(database_url, login_limit=3) as app:
+        codes = [_attempt(app, f"10.1.0.{n}", "bestaat-niet", "x") for n in range(4)]
+    assert codes == [401, 401, 401, 429]

@@ -68,6 +68,9 @@ class User(Base):
     roles: Mapped[str] = mapped_column(String(200))  # comma separated
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # wrong passwords since `failed_since` (from any address, counted in every app process)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failed_since: Mapped[datetime | None]
     groups: Mapped[list[UserGroup]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="joined")
 

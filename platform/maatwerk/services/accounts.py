@@ -14,7 +14,7 @@ from ..domain.audit import AuditEntry
 from ..domain.principal import ROLES, Principal
 from ..persistence.models import ApiToken, User, UserGroup, utcnow
 from ..persistence.uow import UnitOfWork
-from .errors import InvalidInput, NotFound
+from .errors import InvalidInput, NotFound, TooManyAttempts
 
 # werkzeug's default (scrypt); the test suite lowers the cost to stay fast
 PASSWORD_METHOD = "scrypt"  # noqa: S105 - a hash method, not a password
@@ -56,15 +56,34 @@ def create_user(uow: UnitOfWork, username: str, roles: list[str], groups: list[s
     return user
 
 
-def authenticate(uow: UnitOfWork, username: str, password: str,
-                 origin: str | None = None) -> Principal | None:
-    """The principal for a right password; a failure is recorded (and committed) either way."""
+LOGIN_WINDOW = timedelta(minutes=5)
+
+
+def authenticate(uow: UnitOfWork, username: str, password: str, origin: str | None = None,
+                 limit: int = 10) -> Principal | None:
+    """The principal for a right password; a failure is recorded (and committed) either way.
+    After `limit` wrong passwords for one account within LOGIN_WINDOW, from whatever
+    addresses, even the right one is refused (TooManyAttempts) until the window has passed."""
     user = uow.session.scalar(select(User).where(User.username == username))
+    now = utcnow()
+    if user is not None and user.failed_since is not None and \
+            now - user.failed_since >= LOGIN_WINDOW:
+        user.failed_logins, user.failed_since = 0, None
+    if user is not None and user.failed_logins >= limit and user.failed_since is not None:
+        uow.record(AuditEntry(username[:80], "login_failed", result="refused", details={
+            "origin": origin, "why": "too many wrong passwords for this account"}))
+        uow.commit()
+        wait = LOGIN_WINDOW - (now - user.failed_since)
+        raise TooManyAttempts("Too many wrong passwords for this account; try again later.",
+                              int(wait.total_seconds()) + 1)
     if user is None or not user.active:
         check_password_hash(_DUMMY_HASH, password)
         ok = False
     else:
         ok = check_password_hash(user.password_hash, password)
+    if user is not None:
+        user.failed_logins = 0 if ok else user.failed_logins + 1
+        user.failed_since = None if ok else (user.failed_since or now)
     uow.record(AuditEntry(username[:80] or "?", "login" if ok else "login_failed",
                           result="ok" if ok else "refused", details={"origin": origin}))
     uow.commit()

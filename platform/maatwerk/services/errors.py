@@ -29,3 +29,12 @@ class InvalidInput(ServiceError):
     def __init__(self, message: str, errors: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.errors = errors or {}
+
+
+class TooManyAttempts(ServiceError):
+    """Refused for now (e.g. too many wrong passwords for one account); try again after
+    `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -3,7 +3,16 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -11,6 +20,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..services import accounts, staff_sessions
+from ..services.errors import TooManyAttempts
 from .context import current_principal, uow
 
 bp = Blueprint("auth", __name__)
@@ -53,8 +63,16 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     failed = False
     if form.validate_on_submit():
-        principal = accounts.authenticate(uow(), form.username.data or "",
-                                          form.password.data or "", request.remote_addr)
+        try:
+            principal = accounts.authenticate(
+                uow(), form.username.data or "", form.password.data or "",
+                request.remote_addr, current_app.extensions["maatwerk.settings"].login_limit)
+        except TooManyAttempts as exc:
+            return render_template(
+                "error.html", status=429, title="Te veel pogingen",
+                message="Te veel pogingen om in te loggen met dit account. Probeer het over "
+                        f"{exc.retry_after // 60 + 1} minuten opnieuw."), 429, {
+                "Retry-After": str(exc.retry_after)}
         if principal is not None:
             session.clear()
             session["sid"] = staff_sessions.begin(uow(), principal.username)

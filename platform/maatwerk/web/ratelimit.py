@@ -44,7 +44,10 @@ LIMITED = {"auth.login": ("login", "POST"), "resident.start": ("form", "POST"),
 
 def install(app: Flask, login_limit: int, form_limit: int, download_limit: int) -> None:
     windows = {"login": SlidingWindow(login_limit, 300), "form": SlidingWindow(form_limit, 600),
-               "download": SlidingWindow(download_limit, 600)}
+               "download": SlidingWindow(download_limit, 600),
+               # one user name from many addresses (an account that exists is also limited
+               # in the database, in every process: accounts.authenticate)
+               "account": SlidingWindow(login_limit, 300)}
 
     @app.before_request
     def _limit() -> tuple[Response | str, int, dict[str, str]] | None:
@@ -52,9 +55,12 @@ def install(app: Flask, login_limit: int, form_limit: int, download_limit: int) 
         if not kind or request.method != method:
             return None
         key = request.remote_addr or "?"
+        wait = 0
         if kind == "login":
-            key += "|" + (request.form.get("username") or "")[:80].lower()
-        wait = windows[kind].retry_after(key)
+            name = (request.form.get("username") or "")[:80].lower()
+            key += "|" + name
+            wait = windows["account"].retry_after(name)
+        wait = wait or windows[kind].retry_after(key)
         if not wait:
             return None
         headers = {"Retry-After": str(wait)}
