@@ -112,6 +112,9 @@ def _status_of(exc: ServiceError) -> int:
 
 def _answer(status: int, message: str, errors: object = None,
             dutch_text: str | None = None) -> tuple[Response | str, int]:
+    if request.path.startswith("/engine-rest/"):  # Camunda's error body, as its clients read
+        kind = "InvalidRequestException" if status == 400 else "RestException"
+        return jsonify({"type": kind, "message": message}), status
     if _wants_json():
         body: dict[str, object] = {"error": message}
         if errors:

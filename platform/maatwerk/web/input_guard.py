@@ -60,7 +60,7 @@ class RefusedInput(BadRequest):
 
 
 def _refuse(where: str, english: str, dutch: str) -> RefusedInput:
-    if request.path.startswith("/api/"):
+    if request.path.startswith(("/api/", "/engine-rest/")):
         return RefusedInput(f"{english} (in {where}).")
     return RefusedInput(f"{dutch} (in ‘{where}’). Pas de invoer aan en probeer het opnieuw.")
 
