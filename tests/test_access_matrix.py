@@ -229,7 +229,12 @@ DESIGN_PAGE = (LOGIN, 200, 200, 403, 403, 403, 403, 403)
 LEAD_PAGE = (LOGIN, 200, 403, 403, 403, 200, 403, 403)
 CLERK_PAGE = (LOGIN, 200, 403, 403, 403, 403, 403, 200)
 PUBLIC = (200,) * 8
-CASE_API = (401, 200, 404, 200, 200, 200, 200, 200)  # staff see every case; not a designer
+# a bijstand case: team leads, clerks and the caseworkers of its process see it; not the
+# caseworker of another process (vergunning), not a designer
+CASE_API = (401, 200, 404, 200, 200, 200, 404, 200)
+CASE_PAGE = (LOGIN, 200, 403, 200, 200, 200, 404, 200)
+CASE_WORK_PAGE = (LOGIN, 200, 403, 200, 200, 200, 404, 403)
+CASE_WORK_POST = (LOGIN, 302, 403, 302, 302, 302, 404, 403)
 TASK_API = (401, 200, 404, 200, 200, 200, 404, 404)  # a consulenten task
 WORKER_API = (401, 200, 403, 200, 200, 200, 200, 403)
 NOT_EXTERNAL = (401, 404, 404, 404, 404, 404, 404, 404)  # a person's task, asked of /engine-rest
@@ -248,7 +253,7 @@ MATRIX: dict[tuple[str, str], list[Call]] = {
         Call(lambda w: f"/status/{w.token_a}/berichten/{w.msg_a}.pdf", PUBLIC,
              mimetype="application/pdf")],
     ("documents.staff_message_pdf", "GET"): [
-        Call(lambda w: f"/werk/zaken/{w.case_a['id']}/berichten/{w.msg_a}.pdf", STAFF_PAGE,
+        Call(lambda w: f"/werk/zaken/{w.case_a['id']}/berichten/{w.msg_a}.pdf", CASE_PAGE,
              mimetype="application/pdf")],
     ("resident.send_message", "POST"): [  # an empty message: refused at the field
         Call(lambda w: f"/status/{w.token_a}/berichten", (422,) * 8, _form({}))],
@@ -272,13 +277,14 @@ MATRIX: dict[tuple[str, str], list[Call]] = {
     ("work.unclaim", "POST"): [Call(lambda w: f"/werk/taken/{w.fresh_task()}/teruglegen",
                                     (LOGIN, 302, 403, 302, 302, 302, 404, 403), _form({}))],
     ("work.cases", "GET"): [Call(lambda w: "/werk/zaken?q=Anna", STAFF_PAGE)],
-    ("work.case", "GET"): [Call(lambda w: f"/werk/zaken/{w.case_a['id']}", STAFF_PAGE)],
+    ("work.case", "GET"): [Call(lambda w: f"/werk/zaken/{w.case_a['id']}", CASE_PAGE)],
     ("work.retry_case", "POST"): [Call(lambda w: f"/werk/zaken/{w.case_a['id']}/opnieuw",
                                        WORK_POST, _form({}))],
     ("work.answer_resident", "POST"): [  # an empty message: a warning on the case page
-        Call(lambda w: f"/werk/zaken/{w.case_a['id']}/berichten", WORK_POST, _form({}))],
+        Call(lambda w: f"/werk/zaken/{w.case_a['id']}/berichten", CASE_WORK_POST,
+             _form({}))],
     ("work.messages_read", "POST"): [
-        Call(lambda w: f"/werk/zaken/{w.case_a['id']}/berichten/gelezen", WORK_POST,
+        Call(lambda w: f"/werk/zaken/{w.case_a['id']}/berichten/gelezen", CASE_WORK_POST,
              _form({}))],
     ("designer.letter_preview", "GET"): [
         Call(lambda w: "/ontwerp/bijzondere_bijstand/1/brief.pdf", DESIGN_PAGE,
@@ -290,14 +296,14 @@ MATRIX: dict[tuple[str, str], list[Call]] = {
                                           (LOGIN, 422, 403, 403, 403, 403, 403, 422),
                                           _form({"kanaal": "balie"}))],
     ("documents.staff_download", "GET"): [
-        Call(lambda w: f"/werk/zaken/{w.case_a['id']}/documenten/{w.doc_a}", STAFF_PAGE,
+        Call(lambda w: f"/werk/zaken/{w.case_a['id']}/documenten/{w.doc_a}", CASE_PAGE,
              mimetype="application/pdf")],
     # -- deviations --
     ("deviations.request_deviation", "GET"): [
-        Call(lambda w: f"/werk/zaken/{w.case_a['id']}/afwijking", WORK_PAGE)],
+        Call(lambda w: f"/werk/zaken/{w.case_a['id']}/afwijking", CASE_WORK_PAGE)],
     ("deviations.request_deviation", "POST"): [
         Call(lambda w: f"/werk/zaken/{w.case_a['id']}/afwijking",
-             (LOGIN, 422, 403, 422, 422, 422, 422, 403), _form({}))],
+             (LOGIN, 422, 403, 422, 422, 422, 404, 403), _form({}))],
     ("deviations.decide", "POST"): [  # no decision chosen: a warning, nothing decided
         Call(lambda w: f"/werk/afwijkingen/{w.deviation}/besluit",
              (LOGIN, 302, 403, 403, 403, 302, 403, 403), _form({}))],
@@ -328,7 +334,7 @@ MATRIX: dict[tuple[str, str], list[Call]] = {
         {"process_key": "bijzondere_bijstand", "data": BIJSTAND_AANVRAAG}))],
     ("api.get_case", "GET"): [Call(lambda w: f"/api/v1/cases/{w.case_a['id']}", CASE_API)],
     ("api.retry_case", "POST"): [Call(lambda w: f"/api/v1/cases/{w.case_a['id']}/retry",
-                                      (401, 409, 404, 409, 409, 409, 409, 403))],
+                                      (401, 409, 404, 409, 409, 409, 404, 403))],
     ("api.case_audit", "GET"): [Call(lambda w: f"/api/v1/cases/{w.case_a['id']}/audit",
                                      CASE_API)],
     ("api.case_documents", "GET"): [
@@ -337,12 +343,12 @@ MATRIX: dict[tuple[str, str], list[Call]] = {
         Call(lambda w: f"/api/v1/cases/{w.case_a['id']}/messages", CASE_API)],
     ("api.send_case_message", "POST"): [  # an empty message: refused at the field
         Call(lambda w: f"/api/v1/cases/{w.case_a['id']}/messages",
-             (401, 422, 404, 422, 422, 422, 422, 403), _json({}))],
+             (401, 422, 404, 422, 422, 422, 404, 403), _json({}))],
     ("api.case_document", "GET"): [
         Call(lambda w: f"/api/v1/cases/{w.case_a['id']}/documents/{w.doc_a}", CASE_API)],
     ("api.request_deviation", "POST"): [  # an empty request: refused at the fields
         Call(lambda w: f"/api/v1/cases/{w.case_a['id']}/deviations",
-             (401, 422, 403, 422, 422, 422, 422, 403), _json({}))],
+             (401, 422, 403, 422, 422, 422, 404, 403), _json({}))],
     ("api.deviation_register", "GET"): [
         Call(lambda w: "/api/v1/deviations", (401, 200, 200, 200, 200, 200, 200, 403)),
         Call(lambda w: "/api/v1/deviations?format=csv",

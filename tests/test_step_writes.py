@@ -82,7 +82,8 @@ def test_a_completion_on_postgresql_is_five_statements(
         client: FlaskClient, tokens: dict[str, str], database: Database) -> None:
     """Lock the case; read its rows (after the lock: see step_reads); write the step's
     rows; lock the audit head; write the events with the head. Each is a round trip to the
-    server (BEGIN and COMMIT aside)."""
+    server (BEGIN and COMMIT aside). Before them the request reads its API token (on every
+    request, so that a revoked token stops at once)."""
     if database.is_sqlite:
         pytest.skip("round trips are a PostgreSQL matter; SQLite runs in-process")
     case = start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
@@ -94,6 +95,8 @@ def test_a_completion_on_postgresql_is_five_statements(
     finally:
         event.remove(Engine, "before_cursor_execute", note)
     assert response.status_code == 200, response.get_json()
+    token_read, *seen = seen
+    assert token_read.startswith("SELECT users.") and "api_tokens" in token_read
     assert len(seen) == 5, seen
     assert "FOR UPDATE" in seen[0] and seen[0].startswith("SELECT cases.")
     assert seen[1].startswith("SELECT tasks.") and "FOR UPDATE" not in seen[1]

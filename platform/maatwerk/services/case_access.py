@@ -1,19 +1,58 @@
-"""Who may see a case: the one rule for its page, its documents and the API."""
+"""Who may see a case: the one rule for its page, its documents and the API.
+
+Team leads, administrators and clerks see every case; a caseworker sees the cases of the
+processes their groups work on (domain/case_access.py), and any case they have or had a
+task in, or started themselves."""
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import ColumnElement, Exists, or_, select
+
+from ..domain.case_access import working_groups
 from ..domain.principal import Principal
-from ..persistence.models import Case
+from ..persistence.models import Case, ProcessModel, Task, TaskCandidate
 from ..persistence.uow import UnitOfWork
 from .errors import NotFound
 
 
 def get_case(uow: UnitOfWork, case_id: int, actor: Principal) -> Case:
     case = uow.session.get(Case, case_id)
-    if case is None or not may_see_case(case, actor):
+    if case is None or not may_see_case(uow, case, actor):
         raise NotFound("There is no such case, or you may not see it.")
     return case
 
 
-def may_see_case(case: Case, actor: Principal) -> bool:
-    """Staff who work cases see all cases (a municipality's team works the whole queue)."""
-    return actor.works_tasks or actor.has_role("clerk") or actor.username == case.started_by
+def sees_everything(actor: Principal) -> bool:
+    return actor.has_role("teamlead", "clerk")  # admin included
+
+
+def may_see_case(uow: UnitOfWork, case: Case, actor: Principal) -> bool:
+    if sees_everything(actor) or actor.username == case.started_by:
+        return True
+    if not actor.works_tasks:
+        return False
+    groups = working_groups(case.process_model.elements, case.process_model.properties)
+    if groups is None or groups & actor.groups:
+        return True
+    return bool(uow.session.scalar(select(_worked_on(actor, case.id))))
+
+
+def _worked_on(actor: Principal, case_id: Any) -> Exists:
+    """The case has (or had) a task this person held, did or could pick up."""
+    mine = select(Task.id).where(Task.case_id == case_id, or_(
+        Task.assignee == actor.username, Task.completed_by == actor.username,
+        Task.id.in_(select(TaskCandidate.task_id).where(
+            TaskCandidate.principal.in_(actor.task_principals())))))
+    return mine.exists()
+
+
+def visible_filter(uow: UnitOfWork, actor: Principal) -> ColumnElement[bool] | None:
+    """A WHERE clause on cases for a list (None: no limit for this person)."""
+    if sees_everything(actor):
+        return None
+    models = [model_id for model_id, elements, properties in uow.session.execute(
+        select(ProcessModel.id, ProcessModel.elements, ProcessModel.properties))
+        if (groups := working_groups(elements, properties)) is None or groups & actor.groups]
+    return or_(Case.process_model_id.in_(models), Case.started_by == actor.username,
+               _worked_on(actor, Case.id))

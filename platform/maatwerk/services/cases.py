@@ -27,7 +27,7 @@ from . import (
     resident_links,
     start_clocks,
 )
-from .case_access import get_case, may_see_case
+from .case_access import get_case, may_see_case, visible_filter
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .resident_links import token_digest
 from .steps import SYSTEM_ACTOR, Step, StepOutcome, case_by_id, new_case, run_step
@@ -192,6 +192,8 @@ def find_cases(uow: UnitOfWork, actor: Principal, query: str = "", status: str =
     if not (actor.works_tasks or actor.has_role("clerk")):
         raise Forbidden("You may not list cases.")
     q = select(Case).order_by(Case.id.desc()).limit(limit)
+    if (visible := visible_filter(uow, actor)) is not None:
+        q = q.where(visible)
     if status:
         q = q.where(Case.status == status)
     if query:

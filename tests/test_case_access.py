@@ -1,0 +1,86 @@
+"""Access follows the work: a caseworker sees the cases of the processes their groups work
+on (the candidate groups of the model's user tasks, or the process property
+maatwerk:caseGroups), and any case they have a task in; other cases answer as cases that do
+not exist, on the pages, the API, the documents and the audit trail, and are not listed.
+Team leads and clerks see every case."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from conftest import login
+from helpers import BIJSTAND_AANVRAAG, KAP_AANVRAAG, bearer, open_task, start
+from maatwerk.domain.case_access import working_groups
+
+
+@pytest.fixture
+def two_cases(client: FlaskClient, tokens: dict[str, str]) -> dict[str, dict[str, Any]]:
+    return {"bijstand": start(client, tokens["consulent"], "bijzondere_bijstand",
+                              BIJSTAND_AANVRAAG),
+            "kap": start(client, tokens["vergunning"], "kapvergunning", KAP_AANVRAAG)}
+
+
+def _sees(client: FlaskClient, token: str, case_id: int) -> bool:
+    answers = {client.get(url, headers=bearer(token)).status_code for url in (
+        f"/api/v1/cases/{case_id}", f"/api/v1/cases/{case_id}/audit")}
+    assert answers in ({200}, {404}), answers
+    return answers == {200}
+
+
+def test_caseworkers_see_the_cases_of_their_processes(
+        client: FlaskClient, tokens: dict[str, str],
+        two_cases: dict[str, dict[str, Any]]) -> None:
+    bijstand, kap = two_cases["bijstand"]["id"], two_cases["kap"]["id"]
+    assert _sees(client, tokens["consulent"], bijstand)
+    assert not _sees(client, tokens["consulent"], kap)
+    assert _sees(client, tokens["vergunning"], kap)
+    assert not _sees(client, tokens["vergunning"], bijstand)
+    for everyone in ("teamleider", "balie", "beheer"):
+        assert _sees(client, tokens[everyone], bijstand) and \
+            _sees(client, tokens[everyone], kap), everyone
+    refused = client.get(f"/api/v1/cases/{bijstand}", headers=bearer(tokens["vergunning"]))
+    missing = client.get("/api/v1/cases/999999", headers=bearer(tokens["vergunning"]))
+    assert refused.get_json() == missing.get_json()
+
+
+def test_the_pages_and_the_list_follow_the_same_rule(
+        client: FlaskClient, two_cases: dict[str, dict[str, Any]]) -> None:
+    login(client, "vergunning")
+    assert client.get(f"/werk/zaken/{two_cases['bijstand']['id']}").status_code == 404
+    assert client.get(f"/werk/zaken/{two_cases['kap']['id']}").status_code == 200
+    listed = client.get("/werk/zaken").get_data(as_text=True)
+    assert two_cases["kap"]["reference"] in listed
+    assert two_cases["bijstand"]["reference"] not in listed
+
+
+def test_a_task_handed_to_someone_else_opens_its_case_to_them(
+        client: FlaskClient, tokens: dict[str, str],
+        two_cases: dict[str, dict[str, Any]]) -> None:
+    case = two_cases["bijstand"]
+    task = open_task(case, "Task_Volledigheid")
+    asked = client.post(f"/api/v1/cases/{case['id']}/deviations", headers=bearer(
+        tokens["consulent"]), json={
+        "type": "reassign", "task_id": task["id"], "values": {"assignee": "vergunning"},
+        "reason": "Vera kent de aanvrager al van de kapvergunning en belt haar toch.",
+        "legal_basis": "art. 4:84 Awb"})
+    assert asked.status_code == 201, asked.get_json()
+    approved = client.post(f"/api/v1/deviations/{asked.get_json()['id']}/approve",
+                           headers=bearer(tokens["teamleider"]), json={"comment": "Prima."})
+    assert approved.status_code == 200, approved.get_json()
+    assert _sees(client, tokens["vergunning"], case["id"])
+
+
+def test_the_groups_of_a_process() -> None:
+    def task(**facts: Any) -> dict[str, Any]:
+        return {"type": "userTask", **facts}
+    assert working_groups({"a": task(candidate_groups=["consulenten", "inwoner"]),
+                           "b": task(candidate_groups=["${team}"], candidate_users=[]),
+                           "c": {"type": "scriptTask"}}, {}) == {"consulenten"}
+    assert working_groups({"a": task(candidate_groups=["consulenten"]), "b": task()}, {}) \
+        is None, "a task for anyone: every caseworker works the process"
+    assert working_groups({"a": {"type": "serviceTask"}}, {}) is None, "fully automatic"
+    assert working_groups({"a": task(candidate_groups=["consulenten"])},
+                          {"maatwerk:caseGroups": "wijkteam; schuldhulp"}) == {
+        "wijkteam", "schuldhulp"}
