@@ -21,16 +21,7 @@ class ConfigError(RuntimeError):
 
 def _secret_key() -> str:
     """The secret key from the environment, else one kept in the instance folder."""
-    if key := os.environ.get("MAATWERK_SECRET_KEY"):
-        return key
-    path = INSTANCE_DIR / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    path.write_text(key)
-    path.chmod(0o600)
-    return key
+    return os.environ.get("MAATWERK_SECRET_KEY") or _made_once(INSTANCE_DIR / "secret_key")
 
 
 MIN_AUDIT_KEY = 32  # characters
