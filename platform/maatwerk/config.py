@@ -80,6 +80,33 @@ def token_days() -> int:
     return int(text)
 
 
+SANDBOX_MODES = ("processes", "inline")
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    """Where designer code runs: `processes` (default), a pool of separate processes that
+    the operating system bounds (memory, CPU, no new processes, no files), killed and
+    replaced when they overrun; or `inline`, in the calling process (only for measuring
+    what the processes cost: it cannot stop one long C call)."""
+    mode: str
+    memory_mb: int
+
+
+def sandbox_settings() -> SandboxSettings:
+    """MAATWERK_SANDBOX (processes or inline) and MAATWERK_SANDBOX_MEMORY_MB (default 512:
+    the address space one sandbox process may use, its Python included)."""
+    mode = os.environ.get("MAATWERK_SANDBOX", "processes")
+    if mode not in SANDBOX_MODES:
+        raise ConfigError(f"MAATWERK_SANDBOX must be one of {', '.join(SANDBOX_MODES)}, "
+                          f"not '{mode}'")
+    memory = os.environ.get("MAATWERK_SANDBOX_MEMORY_MB", "512")
+    if not memory.isdigit() or not 128 <= int(memory) <= 65536:
+        raise ConfigError("MAATWERK_SANDBOX_MEMORY_MB must be a whole number of MiB, 128 to "
+                          "65536")
+    return SandboxSettings(mode, int(memory))
+
+
 def public_url() -> str:
     """Where residents reach the platform (MAATWERK_PUBLIC_URL), without a trailing /."""
     return os.environ.get("MAATWERK_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")

@@ -1,4 +1,5 @@
-"""The sandbox for untrusted expressions and scripts from uploaded models."""
+"""The sandbox for untrusted expressions and scripts from uploaded models: every test runs
+in a sandbox process (the default) and in this process (layers 1-3 alone)."""
 from __future__ import annotations
 
 import sys
@@ -19,6 +20,12 @@ DATA: dict[str, Any] = {
     "aanvraag": {"naam": "Jansen", "kinderen": [3, 7]},
     "items": [4, 1, 3],
 }
+
+
+@pytest.fixture(autouse=True, params=["processes", "inline"])
+def sandbox_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("MAATWERK_SANDBOX", request.param)
+    return str(request.param)
 
 
 def refused(call: Any, *args: Any, **kwargs: Any) -> str:
@@ -246,8 +253,8 @@ def test_previous_trace_function_is_restored() -> None:
     previous = sys.gettrace()
     sys.settrace(tracer)
     try:
-        evaluate("1 + 1", {})
-        refused(evaluate, "1 / 0", {})
+        sandbox.evaluate_inline("1 + 1", {})
+        refused(sandbox.evaluate_inline, "1 / 0", {})
         assert sys.gettrace() is tracer
     finally:
         sys.settrace(previous)
@@ -370,9 +377,9 @@ def test_scripts_may_raise_and_catch_ordinary_errors() -> None:
 
 
 def test_compiled_code_is_cached() -> None:
-    evaluate("bedrag + 12345", DATA)
+    sandbox.evaluate_inline("bedrag + 12345", DATA)
     hits = sandbox._analyse.cache_info().hits
-    evaluate("bedrag + 12345", DATA)
+    sandbox.evaluate_inline("bedrag + 12345", DATA)
     assert sandbox._analyse.cache_info().hits == hits + 1
 
 

@@ -25,10 +25,12 @@ Decisions: `def` and `lambda` are allowed (no decorators, no annotations); `try`
 is allowed with named exception classes only; `raise` is allowed with the few exception
 classes offered in `SAFE_BUILTINS`; `print` is a no-op.
 
-Known residual risk: one C-level operation on a deeply aliased structure (for example
-comparing two towers of lists that each repeat a reference a thousand times per level)
-can still run long, and a loop can allocate memory quickly until the time budget ends.
-Run the engine in a worker process with OS limits (memory, CPU) for full isolation.
+4. The code runs in a separate process that the operating system bounds (sandbox_pool.py,
+   sandbox_process.py): memory, CPU time, no new processes or files; killed and replaced
+   when it overruns. One C-level operation the watch of layer 3 cannot interrupt (hashing
+   a deeply shared tuple, a huge `%` format) ends there as an error of that case, while
+   the web and timer workers go on. `evaluate_inline`/`execute_inline` are layers 1-3
+   alone; the sandbox process runs them.
 """
 from __future__ import annotations
 
@@ -42,6 +44,8 @@ from collections.abc import Iterator, Mapping
 from types import CodeType, FrameType, ModuleType
 from typing import Any, NamedTuple
 
+from .. import config
+from . import sandbox_pool
 from .sandbox_builtins import RUNTIME_BUILTINS, SAFE_BUILTINS
 from .sandbox_errors import SandboxError, SandboxViolation, failure
 from .sandbox_limits import MAX_CALL_DEPTH, MAX_SOURCE_LENGTH, SANDBOX_FILENAME, TIME_LIMIT
@@ -69,12 +73,12 @@ def check_script(source: str) -> list[str]:
 
 def evaluate(expression: str, variables: Mapping[str, Any], *,
              time_limit: float | None = None) -> Any:
-    """Evaluate an untrusted expression against `variables` (which it cannot rebind)."""
-    code = _compiled(expression, "eval")
-    result = _execute_code(code, _namespace(variables), time_limit, "eval")
-    if callable(result) or isinstance(result, Iterator):
-        raise SandboxError("The expression gives a function or iterator instead of a value")
-    return result
+    """Evaluate an untrusted expression against `variables` (which it cannot rebind), in a
+    sandbox process (sandbox_pool.py) unless MAATWERK_SANDBOX=inline."""
+    limit = TIME_LIMIT if time_limit is None else time_limit
+    if _inline():
+        return evaluate_inline(expression, variables, time_limit=limit)
+    return sandbox_pool.run("eval", expression, _visible(variables), limit)
 
 
 def execute(script: str, variables: dict[str, Any], *,
@@ -84,15 +88,40 @@ def execute(script: str, variables: dict[str, Any], *,
     Nothing changes in `variables` when the script fails. Names bound to functions are
     dropped; everything else left behind must be JSON-like data of bounded size.
     """
+    limit = TIME_LIMIT if time_limit is None else time_limit
+    if _inline():
+        results = execute_inline(script, variables, time_limit=limit)
+    else:
+        results = sandbox_pool.run("exec", script, _visible(variables), limit)
+    for name in [name for name in _visible(variables) if name not in results]:
+        del variables[name]
+    variables.update(results)
+
+
+def _inline() -> bool:
+    return config.sandbox_settings().mode == "inline"
+
+
+def evaluate_inline(expression: str, variables: Mapping[str, Any], *,
+                    time_limit: float | None = None) -> Any:
+    """`evaluate` in this process: the language rules, guards and time watch, no OS bounds."""
+    code = _compiled(expression, "eval")
+    result = _execute_code(code, _namespace(variables), time_limit, "eval")
+    if callable(result) or isinstance(result, Iterator):
+        raise SandboxError("The expression gives a function or iterator instead of a value")
+    return result
+
+
+def execute_inline(script: str, variables: Mapping[str, Any], *,
+                   time_limit: float | None = None) -> dict[str, Any]:
+    """Run a script in this process on a copy of `variables`; the variables it leaves."""
     code = _compiled(script, "exec")
     namespace = _namespace(copy.deepcopy(_visible(variables)))
     _execute_code(code, namespace, time_limit, "exec")
     results = {name: value for name, value in namespace.items()
                if not name.startswith("_") and not _is_code(value)}
     check_results(results)
-    for name in [name for name in _visible(variables) if name not in results]:
-        del variables[name]
-    variables.update(results)
+    return results
 
 
 def _visible(variables: Mapping[str, Any]) -> dict[str, Any]:
