@@ -162,6 +162,7 @@ class Settings:
             self.database_url = "postgresql+psycopg://" + self.database_url[len("postgresql://"):]
         if len(self.secret_key) < 16:
             raise ConfigError("MAATWERK_SECRET_KEY must be at least 16 characters")
+        sandbox_settings()  # checked at start, not at the first script
         if not 0 <= self.trusted_proxies <= 5:
             raise ConfigError("MAATWERK_TRUSTED_PROXIES must be 0 (no proxy) up to 5")
         if not 0 < self.db_busy_timeout < self.db_statement_timeout <= 24 * 3600:

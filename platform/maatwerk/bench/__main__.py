@@ -18,7 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from ..engine import baseline
-from . import external_tasks, http_runs, inbox, long_running, round_trips, setup, writer_lock
+from . import (
+    external_tasks,
+    http_runs,
+    inbox,
+    long_running,
+    round_trips,
+    sandbox_calls,
+    setup,
+    writer_lock,
+)
 
 MODEL = Path(__file__).with_name("ten_tasks.bpmn")
 
@@ -104,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
                                            "date": time.strftime("%Y-%m-%d %H:%M")}}
     print("raw engine ...", file=sys.stderr)
     results["raw_engine"] = bench_raw(args.raw_instances)
+    print("designer code: sandbox processes and inline ...", file=sys.stderr)
+    results["sandbox"] = sandbox_calls.run()
     databases = [("sqlite", f"sqlite:///{tempfile.mkdtemp(prefix='mw-bench-')}/bench.db")]
     if os.environ.get("MAATWERK_BENCH_POSTGRES_URL"):
         databases.append(("postgresql", os.environ["MAATWERK_BENCH_POSTGRES_URL"]))
@@ -158,6 +169,8 @@ def report(results: dict[str, Any]) -> str:
                     f"{r['median_ms']:.2f} ms / {r['cases_per_second']:.1f} cases/s / "
                     f"x{r['median_ms'] / r['raw_ms_per_task']:.1f}" for r in row["runs"]))
     lines += external_lines(results)
+    if "sandbox" in results:
+        lines += sandbox_calls.report_lines(results["sandbox"])
     for db in results["databases"]:
         if "writer_lock" in db:
             lines += writer_lock.report_lines(db["writer_lock"])

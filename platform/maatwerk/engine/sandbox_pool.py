@@ -160,7 +160,9 @@ class SandboxPool:
         try:
             answer = process.ask(request, limit)
         except (_Gone, pickle.UnpicklingError, EOFError, ValueError) as exc:
-            raise _overrun(process, mode, limit, exc) from None
+            error = _overrun(process, mode, limit, exc)
+            self.start()  # its replacement starts now, not when the next call comes
+            raise error from None
         except BaseException:
             process.kill()  # interrupted while it ran: its state is unknown
             raise
