@@ -72,6 +72,35 @@ def test_a_task_handed_to_someone_else_opens_its_case_to_them(
     assert _sees(client, tokens["vergunning"], case["id"])
 
 
+def test_the_deviation_register_lists_only_the_cases_one_may_see(
+        client: FlaskClient, tokens: dict[str, str],
+        two_cases: dict[str, dict[str, Any]]) -> None:
+    """What was decided for whom stays with the cases' own people; the counts (which name
+    no one) stay whole for everyone who reads the register."""
+    case = two_cases["bijstand"]
+    reason = "De aanvrager heeft het formulier aan de balie ingevuld en belt nog over de bon."
+    asked = client.post(f"/api/v1/cases/{case['id']}/deviations", headers=bearer(
+        tokens["consulent"]), json={
+        "type": "skip_task", "task_id": open_task(case, "Task_Volledigheid")["id"],
+        "reason": reason, "legal_basis": "art. 4:84 Awb"})
+    assert asked.status_code == 201, asked.get_json()
+
+    def register(who: str) -> Any:
+        answer = client.get("/api/v1/deviations", headers=bearer(tokens[who]))
+        assert answer.status_code == 200
+        return answer.get_json()
+
+    assert [d["case_id"] for d in register("consulent")["deviations"]] == [case["id"]]
+    assert [d["case_id"] for d in register("teamleider")["deviations"]] == [case["id"]]
+    other = register("vergunning")
+    assert other["deviations"] == [] and other["counts"]["type"] == {"skip_task": 1}
+    login(client, "vergunning")
+    page = client.get("/werk/afwijkingen").get_data(as_text=True)
+    exported = client.get("/werk/afwijkingen?format=csv").get_data(as_text=True)
+    for text in (page, exported):
+        assert reason not in text and case["reference"] not in text
+
+
 def test_the_groups_of_a_process() -> None:
     def task(**facts: Any) -> dict[str, Any]:
         return {"type": "userTask", **facts}

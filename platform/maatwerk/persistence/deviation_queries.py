@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from ..domain.deviation import DeviationStatus
-from .models import Deviation, LegalBasisRow, ProcessModel, User
+from .models import Case, Deviation, LegalBasisRow, ProcessModel, User
 
 REQUESTED = DeviationStatus.REQUESTED.value
 
@@ -72,10 +72,12 @@ class RegisterFilter:
         return found
 
 
-def register(session: Session, flt: RegisterFilter, limit: int
+def register(session: Session, flt: RegisterFilter, limit: int,
+             visible_cases: ColumnElement[bool] | None = None,
              ) -> tuple[dict[str, dict[str, int]], list[Deviation]]:
-    """The deviations that fit the filter, newest first, and how many there are per process,
-    element, type, legal basis and status."""
+    """The deviations that fit the filter, newest first (only of the cases that
+    `visible_cases` lets through, when given), and how many there are per process,
+    element, type, legal basis and status (of all cases: counts name no one)."""
     query = select(Deviation).join(ProcessModel, ProcessModel.id == Deviation.process_model_id) \
         .where(*flt.conditions())
     filtered = query.subquery()
@@ -86,6 +88,8 @@ def register(session: Session, flt: RegisterFilter, limit: int
         "legal_basis": _count(session, filtered, filtered.c.legal_basis),
         "status": _count(session, filtered, filtered.c.status),
     }
+    if visible_cases is not None:
+        query = query.where(Deviation.case_id.in_(select(Case.id).where(visible_cases)))
     items = list(session.scalars(query.order_by(Deviation.requested_at.desc()).limit(limit)))
     return counts, items
 

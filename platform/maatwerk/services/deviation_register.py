@@ -11,6 +11,7 @@ from ..persistence import deviation_queries
 from ..persistence.deviation_queries import RegisterFilter
 from ..persistence.models import Deviation
 from ..persistence.uow import UnitOfWork
+from .case_access import visible_filter
 from .errors import Forbidden
 
 __all__ = ["Register", "RegisterFilter", "for_case", "pending_cases", "pending_for",
@@ -60,5 +61,7 @@ def register(uow: UnitOfWork, actor: Principal, flt: RegisterFilter, limit: int 
              ) -> Register:
     if not (actor.works_tasks or actor.has_role("designer")):
         raise Forbidden("You may not read the deviation register.")
-    counts, items = deviation_queries.register(uow.session, flt, limit)
+    # a caseworker reads the deviations of the cases they may see, as on the cases' pages
+    visible = visible_filter(uow, actor) if actor.works_tasks else None
+    counts, items = deviation_queries.register(uow.session, flt, limit, visible)
     return Register(counts, items, personal=actor.works_tasks or actor.has_role("admin"))
