@@ -234,6 +234,8 @@ PUBLIC = (200,) * 8
 CASE_API = (401, 200, 404, 200, 200, 200, 404, 200)
 CASE_PAGE = (LOGIN, 200, 403, 200, 200, 200, 404, 200)
 CASE_WORK_PAGE = (LOGIN, 200, 403, 200, 200, 200, 404, 403)
+# what the case holds (data, documents, letters, history): not for the counter clerk
+CASE_CONTENTS_API = (401, 200, 404, 200, 200, 200, 404, 403)
 CASE_WORK_POST = (LOGIN, 302, 403, 302, 302, 302, 404, 403)
 TASK_API = (401, 200, 404, 200, 200, 200, 404, 404)  # a consulenten task
 WORKER_API = (401, 200, 403, 200, 200, 200, 200, 403)
@@ -253,8 +255,8 @@ MATRIX: dict[tuple[str, str], list[Call]] = {
         Call(lambda w: f"/status/{w.token_a}/berichten/{w.msg_a}.pdf", PUBLIC,
              mimetype="application/pdf")],
     ("documents.staff_message_pdf", "GET"): [
-        Call(lambda w: f"/werk/zaken/{w.case_a['id']}/berichten/{w.msg_a}.pdf", CASE_PAGE,
-             mimetype="application/pdf")],
+        Call(lambda w: f"/werk/zaken/{w.case_a['id']}/berichten/{w.msg_a}.pdf",
+             CASE_WORK_PAGE, mimetype="application/pdf")],
     ("resident.send_message", "POST"): [  # an empty message: refused at the field
         Call(lambda w: f"/status/{w.token_a}/berichten", (422,) * 8, _form({}))],
     ("documents.resident_download", "GET"): [
@@ -278,6 +280,8 @@ MATRIX: dict[tuple[str, str], list[Call]] = {
                                     (LOGIN, 302, 403, 302, 302, 302, 404, 403), _form({}))],
     ("work.cases", "GET"): [Call(lambda w: "/werk/zaken?q=Anna", STAFF_PAGE)],
     ("work.case", "GET"): [Call(lambda w: f"/werk/zaken/{w.case_a['id']}", CASE_PAGE)],
+    ("work.new_link", "POST"): [Call(lambda w: f"/werk/zaken/{w.case_a['id']}/nieuwe-link",
+                                     CASE_PAGE, _form({}))],
     ("work.retry_case", "POST"): [Call(lambda w: f"/werk/zaken/{w.case_a['id']}/opnieuw",
                                        WORK_POST, _form({}))],
     ("work.answer_resident", "POST"): [  # an empty message: a warning on the case page
@@ -296,7 +300,7 @@ MATRIX: dict[tuple[str, str], list[Call]] = {
                                           (LOGIN, 422, 403, 403, 403, 403, 403, 422),
                                           _form({"kanaal": "balie"}))],
     ("documents.staff_download", "GET"): [
-        Call(lambda w: f"/werk/zaken/{w.case_a['id']}/documenten/{w.doc_a}", CASE_PAGE,
+        Call(lambda w: f"/werk/zaken/{w.case_a['id']}/documenten/{w.doc_a}", CASE_WORK_PAGE,
              mimetype="application/pdf")],
     # -- deviations --
     ("deviations.request_deviation", "GET"): [
@@ -336,16 +340,17 @@ MATRIX: dict[tuple[str, str], list[Call]] = {
     ("api.retry_case", "POST"): [Call(lambda w: f"/api/v1/cases/{w.case_a['id']}/retry",
                                       (401, 409, 404, 409, 409, 409, 404, 403))],
     ("api.case_audit", "GET"): [Call(lambda w: f"/api/v1/cases/{w.case_a['id']}/audit",
-                                     CASE_API)],
+                                     CASE_CONTENTS_API)],
     ("api.case_documents", "GET"): [
-        Call(lambda w: f"/api/v1/cases/{w.case_a['id']}/documents", CASE_API)],
+        Call(lambda w: f"/api/v1/cases/{w.case_a['id']}/documents", CASE_CONTENTS_API)],
     ("api.case_messages", "GET"): [
-        Call(lambda w: f"/api/v1/cases/{w.case_a['id']}/messages", CASE_API)],
+        Call(lambda w: f"/api/v1/cases/{w.case_a['id']}/messages", CASE_CONTENTS_API)],
     ("api.send_case_message", "POST"): [  # an empty message: refused at the field
         Call(lambda w: f"/api/v1/cases/{w.case_a['id']}/messages",
              (401, 422, 404, 422, 422, 422, 404, 403), _json({}))],
     ("api.case_document", "GET"): [
-        Call(lambda w: f"/api/v1/cases/{w.case_a['id']}/documents/{w.doc_a}", CASE_API)],
+        Call(lambda w: f"/api/v1/cases/{w.case_a['id']}/documents/{w.doc_a}",
+             CASE_CONTENTS_API)],
     ("api.request_deviation", "POST"): [  # an empty request: refused at the fields
         Call(lambda w: f"/api/v1/cases/{w.case_a['id']}/deviations",
              (401, 422, 403, 422, 422, 422, 404, 403), _json({}))],
@@ -354,16 +359,16 @@ MATRIX: dict[tuple[str, str], list[Call]] = {
         Call(lambda w: "/api/v1/deviations?format=csv",
              (401, 200, 200, 200, 200, 200, 200, 403), mimetype="text/csv")],
     ("api.get_deviation", "GET"): [Call(lambda w: f"/api/v1/deviations/{w.deviation}",
-                                        (401, 200, 404, 200, 200, 200, 200, 404))],
+                                        (401, 200, 404, 200, 200, 200, 404, 404))],
     ("api.approve_deviation", "POST"): [
         Call(lambda w: f"/api/v1/deviations/{w.fresh_deviation()}/approve",
-             (401, 200, 404, 403, 403, 200, 403, 404), _json({"comment": "Akkoord."}))],
+             (401, 200, 404, 403, 403, 200, 404, 404), _json({"comment": "Akkoord."}))],
     ("api.reject_deviation", "POST"): [  # without a reason: refused after the access check
         Call(lambda w: f"/api/v1/deviations/{w.deviation}/reject",
-             (401, 422, 404, 403, 403, 422, 403, 404), _json({}))],
+             (401, 422, 404, 403, 403, 422, 404, 404), _json({}))],
     ("api.withdraw_deviation", "POST"): [
         Call(lambda w: f"/api/v1/deviations/{w.fresh_deviation()}/withdraw",
-             (401, 403, 404, 200, 403, 403, 403, 404))],
+             (401, 403, 404, 200, 403, 403, 404, 404))],
     ("api.list_tasks", "GET"): [Call(lambda w: "/api/v1/tasks", WORKER_API)],
     ("api.get_task", "GET"): [Call(lambda w: f"/api/v1/tasks/{w.task_a}", TASK_API)],
     ("api.claim_task", "POST"): [Call(lambda w: f"/api/v1/tasks/{w.fresh_task()}/claim",
@@ -692,6 +697,8 @@ CSRF_FORMS: dict[str, FormPost] = {
     "work.answer_resident": FormPost(
         "consulent", lambda w: f"/werk/zaken/{w.case_a['id']}/berichten",
         lambda w: {"text": "U hoort binnen twee weken van ons."}, 302),
+    "work.new_link": FormPost("balie", lambda w: f"/werk/zaken/{w.case_a['id']}/nieuwe-link",
+                              lambda w: {}, 200),
     "work.messages_read": FormPost(
         "consulent", lambda w: f"/werk/zaken/{w.unread()}/berichten/gelezen",
         lambda w: {}, 302),

@@ -2,15 +2,19 @@
 on (the candidate groups of the model's user tasks, or the process property
 maatwerk:caseGroups), and any case they have a task in; other cases answer as cases that do
 not exist, on the pages, the API, the documents and the audit trail, and are not listed.
-Team leads and clerks see every case."""
+Team leads see every case; clerks find every case and see how it stands, not what it
+holds (data, documents, letters, history), and can give the resident a new link."""
 from __future__ import annotations
 
+import html
+import re
+import urllib.parse
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-from conftest import login
+from conftest import csrf_token, login
 from helpers import BIJSTAND_AANVRAAG, KAP_AANVRAAG, bearer, open_task, start
 from maatwerk.domain.case_access import working_groups
 
@@ -37,9 +41,12 @@ def test_caseworkers_see_the_cases_of_their_processes(
     assert not _sees(client, tokens["consulent"], kap)
     assert _sees(client, tokens["vergunning"], kap)
     assert not _sees(client, tokens["vergunning"], bijstand)
-    for everyone in ("teamleider", "balie", "beheer"):
+    for everyone in ("teamleider", "beheer"):
         assert _sees(client, tokens[everyone], bijstand) and \
             _sees(client, tokens[everyone], kap), everyone
+    for case_id in (bijstand, kap):  # the counter finds every case, but not what it holds
+        assert client.get(f"/api/v1/cases/{case_id}",
+                          headers=bearer(tokens["balie"])).status_code == 200
     refused = client.get(f"/api/v1/cases/{bijstand}", headers=bearer(tokens["vergunning"]))
     missing = client.get("/api/v1/cases/999999", headers=bearer(tokens["vergunning"]))
     assert refused.get_json() == missing.get_json()
@@ -99,6 +106,51 @@ def test_the_deviation_register_lists_only_the_cases_one_may_see(
     exported = client.get("/werk/afwijkingen?format=csv").get_data(as_text=True)
     for text in (page, exported):
         assert reason not in text and case["reference"] not in text
+
+
+def test_the_counter_sees_how_a_case_stands_not_what_it_holds(
+        client: FlaskClient, tokens: dict[str, str],
+        two_cases: dict[str, dict[str, Any]]) -> None:
+    case = two_cases["bijstand"]
+    clerk = bearer(tokens["balie"])
+    found = client.get(f"/api/v1/cases/{case['id']}", headers=clerk).get_json()
+    assert found["reference"] == case["reference"] and found["status"] == "open"
+    assert "Task_Volledigheid" in [t["element_id"] for t in found["open_tasks"]]
+    assert "data" not in found and "1200" not in str(found)  # netto_inkomen
+    for path in ("/audit", "/documents", "/messages"):
+        refused = client.get(f"/api/v1/cases/{case['id']}{path}", headers=clerk)
+        assert refused.status_code == 403, path
+        assert "counter clerk" in refused.get_json()["error"]
+    login(client, "balie")
+    page = client.get(f"/werk/zaken/{case['id']}").get_data(as_text=True)
+    assert case["reference"] in page and "Volledigheid controleren" in page
+    assert "Als baliemedewerker ziet u hoe de zaak ervoor staat" in page
+    for hidden in ("1200", "wasmachine", "Ingediende documenten", "Geschiedenis",
+                   "Bericht aan de inwoner"):
+        assert hidden not in page, hidden
+
+
+def test_the_counter_gives_a_resident_who_lost_the_link_a_new_one(
+        client: FlaskClient, tokens: dict[str, str],
+        two_cases: dict[str, dict[str, Any]]) -> None:
+    case = two_cases["bijstand"]
+    login(client, "balie")
+    page = client.get(f"/werk/zaken/{case['id']}").get_data(as_text=True)
+    made = client.post(f"/werk/zaken/{case['id']}/nieuwe-link",
+                       data={"csrf_token": csrf_token(page)})
+    assert made.status_code == 200
+    shown = made.get_data(as_text=True)
+    link = re.search(r'href="(https?://[^"]+/status/[^"]+)"', shown)
+    assert link is not None, shown
+    path = urllib.parse.urlsplit(html.unescape(link.group(1))).path
+    resident = client.application.test_client()
+    assert resident.get(path).status_code == 200  # the new link opens the status page
+    assert resident.get(case["status_url"]).status_code == 200  # and the old one still does
+    trail = client.get(f"/api/v1/cases/{case['id']}/audit",
+                       headers=bearer(tokens["teamleider"])).get_json()["events"]
+    issued = [e for e in trail if e["action"] == "resident_link_issued"]
+    assert [e["actor"] for e in issued] == ["balie"]
+    assert path.split("/")[-1] not in str(trail)  # the token itself is never on record
 
 
 def test_the_groups_of_a_process() -> None:

@@ -263,8 +263,13 @@ def test_the_counter_takes_files_for_a_resident(client: FlaskClient, database: D
     assert [(e.actor, e.channel, e.details["sha256"]) for e in events] == \
         [("balie", "balie", hashlib.sha256(PNG).hexdigest())]
 
-    # the clerk sees it on the case page; the resident's link lists it as theirs
+    # the clerk took it in but does not see it on the case page (what a case holds is for
+    # its caseworkers); the caseworker does; the resident's link lists it as theirs
     case_page = client.get(f"/werk/zaken/{stored.case_id}").get_data(as_text=True)
+    assert "de boom.png" not in case_page
+    caseworker = client.application.test_client()
+    login(caseworker, "vergunning")
+    case_page = caseworker.get(f"/werk/zaken/{stored.case_id}").get_data(as_text=True)
     assert "Ingediende documenten" in case_page and "de boom.png" in case_page
     status_url = re.search(r'href="(/status/[^"]+)"', html).group(1)  # type: ignore[union-attr]
     client.get("/uitloggen")

@@ -258,7 +258,9 @@ def test_the_receipt_prints_as_a_letter_for_the_resident_and_for_staff(
     theirs = _messages(database)[-1]
     assert theirs.case_id == other["id"]  # another resident's receipt: not through this link
     assert client.get(f"/status/{token}/berichten/{theirs.id}.pdf").status_code == 404
-    login(client, "balie")
+    login(client, "balie")  # it holds what the resident wrote: not for the counter
+    assert client.get(f"/werk/zaken/{case['id']}/berichten/{receipt.id}.pdf").status_code == 403
+    login(client, "consulent")
     staff = client.get(f"/werk/zaken/{case['id']}/berichten/{receipt.id}.pdf")
     assert staff.status_code == 200
     staff_text = _pdf_text(staff.data)

@@ -82,7 +82,7 @@ def test_counter_clerk_records_the_channel(client: FlaskClient, demo_loaded: lis
     assert response.status_code == 200 and "Aanvraag ingevoerd" in html
     case_url = re.search(r'href="(/werk/zaken/\d+)"', html).group(1)  # type: ignore[union-attr]
     case_page = client.get(case_url).get_data(as_text=True)
-    assert "Telefonisch" in case_page and "Zaak gestart" in case_page
+    assert "Telefonisch" in case_page and "Volledigheid controleren" in case_page
 
 
 def test_login_failures_are_refused_and_recorded(client: FlaskClient, demo_loaded: list[str],

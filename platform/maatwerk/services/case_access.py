@@ -2,7 +2,8 @@
 
 Team leads, administrators and clerks see every case; a caseworker sees the cases of the
 processes their groups work on (domain/case_access.py), and any case they have or had a
-task in, or started themselves."""
+task in, or started themselves. What a case holds is for the people who work cases, not
+for the counter (`sees_contents`)."""
 from __future__ import annotations
 
 from typing import Any
@@ -13,13 +14,30 @@ from ..domain.case_access import working_groups
 from ..domain.principal import Principal
 from ..persistence.models import Case, ProcessModel, Task, TaskCandidate
 from ..persistence.uow import UnitOfWork
-from .errors import NotFound
+from .errors import Forbidden, NotFound
 
 
 def get_case(uow: UnitOfWork, case_id: int, actor: Principal) -> Case:
     case = uow.session.get(Case, case_id)
     if case is None or not may_see_case(uow, case, actor):
         raise NotFound("There is no such case, or you may not see it.")
+    return case
+
+
+def sees_contents(actor: Principal) -> bool:
+    """Whether this person reads what a case holds: its data, documents, messages,
+    deviations and history. The people who work cases do. A counter clerk finds any case
+    and sees how it stands (status, steps, dates), and can give the resident a new link,
+    but not the resident's income, documents or letters."""
+    return actor.works_tasks
+
+
+def get_case_contents(uow: UnitOfWork, case_id: int, actor: Principal) -> Case:
+    """The case, for reading what it holds (see `sees_contents`)."""
+    case = get_case(uow, case_id, actor)
+    if not sees_contents(actor):
+        raise Forbidden("A counter clerk sees how a case stands, not its data, documents, "
+                        "messages or history.")
     return case
 
 

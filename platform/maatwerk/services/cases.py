@@ -27,7 +27,7 @@ from . import (
     resident_links,
     start_clocks,
 )
-from .case_access import get_case, may_see_case, visible_filter
+from .case_access import get_case, get_case_contents, may_see_case, sees_contents, visible_filter
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .resident_links import token_digest
 from .steps import SYSTEM_ACTOR, Step, StepOutcome, case_by_id, new_case, run_step
@@ -35,7 +35,8 @@ from .submissions import submitted_data
 
 LANGUAGES = ("nl", "en")  # what a resident may read their messages in
 
-__all__ = ["StartedCase", "get_case", "may_see_case", "open_task_rows", "retry", "start_case"]
+__all__ = ["StartedCase", "get_case", "get_case_contents", "may_see_case", "open_task_rows",
+           "retry", "sees_contents", "start_case"]
 
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 

@@ -16,7 +16,7 @@ from ..persistence import deviation_queries, task_rows
 from ..persistence.models import Case, Deviation, LegalBasisRow, Task, utcnow
 from ..persistence.uow import UnitOfWork
 from . import deviation_effects, resident_notices
-from .case_access import get_case
+from .case_access import get_case, may_see_case
 from .deviation_checks import (
     DECISION_TYPES,
     TASK_TYPES,
@@ -124,7 +124,8 @@ def _workflow(uow: UnitOfWork, case: Case) -> Any:
 
 def get(uow: UnitOfWork, deviation_id: int, actor: Principal) -> Deviation:
     deviation = uow.session.get(Deviation, deviation_id)
-    if deviation is None or not actor.works_tasks:
+    if deviation is None or not actor.works_tasks or \
+            not may_see_case(uow, deviation.case, actor):
         raise NotFound("There is no such deviation, or you may not see it.")
     return deviation
 

@@ -24,7 +24,7 @@ from ..forms.model import FormDefinition
 from ..forms.validation import files_of
 from ..persistence.models import Case, Document, Task
 from ..persistence.uow import UnitOfWork
-from .case_access import get_case
+from .case_access import get_case_contents
 from .errors import NotFound
 
 START_STEP = "Aanvraag"  # what the list says for files sent with the start form
@@ -155,7 +155,7 @@ def _step(kind: str, field_key: str) -> str:
 
 def for_case(uow: UnitOfWork, case_id: int, actor: Principal) -> list[DocumentInfo]:
     """The documents of a case, for whoever may see the case (the same rule as its page)."""
-    get_case(uow, case_id, actor)
+    get_case_contents(uow, case_id, actor)
     return _infos(uow, case_id)
 
 
@@ -163,7 +163,7 @@ def download(uow: UnitOfWork, case_id: int, document_id: str, actor: Principal,
              channel: str | None = None) -> Document:
     """One document with its content, for whoever may see the case; who looked at it is on
     record (personal data: the resident may ask who saw their documents)."""
-    get_case(uow, case_id, actor)
+    get_case_contents(uow, case_id, actor)
     document = _document(uow, case_id, document_id)
     _record_view(uow, document, actor.username, channel)
     return document

@@ -22,7 +22,7 @@ from ..domain.dutch_dates import long_date
 from ..domain.principal import Principal
 from ..persistence.models import Case, Document, OutboxMessage, utcnow
 from ..persistence.uow import UnitOfWork
-from .case_access import get_case
+from .case_access import get_case_contents
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=2)
@@ -194,7 +194,7 @@ class MessageView:
 
 def for_case(uow: UnitOfWork, case_id: int, actor: Principal) -> list[MessageView]:
     """What the case sent (or is sending) to its resident, for staff who may see it."""
-    get_case(uow, case_id, actor)
+    get_case_contents(uow, case_id, actor)
     return [view(message) for message in of_case(uow, case_id)]
 
 

@@ -11,7 +11,7 @@ from ..domain.principal import Principal
 from ..persistence.models import Case, OutboxMessage
 from ..persistence.uow import UnitOfWork
 from . import letters, outbox
-from .case_access import get_case
+from .case_access import get_case_contents
 from .errors import NotFound
 
 
@@ -36,7 +36,7 @@ def for_resident(uow: UnitOfWork, case: Case, message_id: int) -> Printed:
 
 def for_staff(uow: UnitOfWork, case_id: int, message_id: int, actor: Principal) -> Printed:
     """A message of the case for whoever may see it, with the private link cut short."""
-    case = get_case(uow, case_id, actor)
+    case = get_case_contents(uow, case_id, actor)
     message = _message(uow, case.id, message_id)
     return _printed(case, message, outbox.masked(message.body_text))
 

@@ -10,8 +10,12 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ..config import public_url
-from ..persistence.models import Case, ResidentLink
+from ..domain.audit import AuditEntry
+from ..domain.principal import Principal
+from ..persistence.models import Case, ResidentLink, utcnow
 from ..persistence.uow import UnitOfWork
+from .case_access import get_case
+from .errors import Forbidden
 
 
 def new_token() -> str:
@@ -32,6 +36,19 @@ def another(uow: UnitOfWork, case: Case, now: datetime) -> str:
     uow.session.add(ResidentLink(case_id=case.id, token_hash=token_digest(token),
                                  created_at=now))
     return url(token)
+
+
+def reissue(uow: UnitOfWork, case_id: int, actor: Principal) -> str:
+    """A new private link for a resident who lost theirs and asks at the counter or by
+    phone: its URL, to be shown once. The links they had keep working (letters carry
+    them). On record, with who gave it."""
+    if not (actor.works_tasks or actor.has_role("clerk")):
+        raise Forbidden("Only clerks, caseworkers and team leads give a resident a new link.")
+    case = get_case(uow, case_id, actor)
+    link = another(uow, case, utcnow())
+    uow.record(AuditEntry(actor.username, "resident_link_issued", case_id=case.id))
+    uow.commit()
+    return link
 
 
 def case_of(uow: UnitOfWork, token: str) -> Case | None:

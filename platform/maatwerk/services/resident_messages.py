@@ -18,7 +18,7 @@ from ..domain.principal import RESIDENT, Principal
 from ..persistence.models import Case, Document, ResidentMessage, utcnow
 from ..persistence.uow import UnitOfWork
 from . import mail_templates, mail_text, outbox, receipts, resident_links
-from .case_access import get_case
+from .case_access import get_case_contents
 from .documents import MESSAGE_FIELD, PendingDocument, store
 from .errors import Forbidden, InvalidInput
 
@@ -101,7 +101,7 @@ def mark_read(uow: UnitOfWork, case_id: int, actor: Principal) -> int:
 
 
 def for_case(uow: UnitOfWork, case_id: int, actor: Principal) -> list[IncomingView]:
-    get_case(uow, case_id, actor)
+    get_case_contents(uow, case_id, actor)
     return _views(uow, case_id)
 
 
@@ -129,7 +129,7 @@ def unread_by_case(uow: UnitOfWork, case_ids: set[int]) -> dict[int, int]:
 
 
 def _case_to_act_on(uow: UnitOfWork, case_id: int, actor: Principal) -> Case:
-    case = get_case(uow, case_id, actor)
+    case = get_case_contents(uow, case_id, actor)
     if not actor.has_role("caseworker", "teamlead"):
         raise Forbidden("Only caseworkers and team leads write to residents.")
     return case

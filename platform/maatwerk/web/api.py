@@ -84,7 +84,8 @@ def start_case() -> tuple[Response, int]:
 @bp.get("/cases/<int:case_id>")
 def get_case(case_id: int) -> Response:
     unit = uow(readonly=True)
-    body = serializers.case(cases.as_it_is(unit, case_id, me()))
+    body = serializers.case(cases.as_it_is(unit, case_id, me()),
+                            contents=cases.sees_contents(me()))
     body["incidents"] = [serializers.incident(found) for found in
                          external_task_failures.incidents_of(unit, case_id)]
     return jsonify(body)
@@ -100,7 +101,7 @@ def retry_case(case_id: int) -> Response:
 @bp.get("/cases/<int:case_id>/audit")
 def case_audit(case_id: int) -> Response:
     unit = uow(readonly=True)
-    cases.get_case(unit, case_id, me())
+    cases.get_case_contents(unit, case_id, me())
     return jsonify({"events": [serializers.event(e) for e in cases.history(unit, case_id)]})
 
 

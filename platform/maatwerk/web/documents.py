@@ -55,7 +55,7 @@ def send_document(document: Downloadable) -> Response:
 
 
 @bp.get("/werk/zaken/<int:case_id>/documenten/<document_id>")
-@login_required("caseworker", "teamlead", "clerk")
+@login_required("caseworker", "teamlead")
 def staff_download(case_id: int, document_id: str) -> Response:
     try:
         return send_document(documents.download(uow(), case_id, document_id, me()))
@@ -76,7 +76,7 @@ def resident_message_pdf(token: str, message_id: int) -> Response:
 
 
 @bp.get("/werk/zaken/<int:case_id>/berichten/<int:message_id>.pdf")
-@login_required("caseworker", "teamlead", "clerk")
+@login_required("caseworker", "teamlead")
 def staff_message_pdf(case_id: int, message_id: int) -> Response:
     """A message of the case as a letter, without the resident's private link."""
     try:

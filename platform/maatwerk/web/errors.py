@@ -74,6 +74,10 @@ _DUTCH_TEXTS: tuple[tuple[str, str | Callable[..., str]], ...] = (
      "Het bericht is te lang (meer dan {0} tekens); er is niets verstuurd."),
     (r"^Only caseworkers and team leads write to residents",
      "Alleen behandelaars en teamleiders sturen berichten aan inwoners."),
+    (r"^A counter clerk sees how a case stands", ("Als baliemedewerker ziet u hoe de zaak "
+     "ervoor staat, niet de gegevens, documenten, berichten of geschiedenis.")),
+    (r"^Only clerks, caseworkers and team leads give a resident a new link",
+     "Alleen baliemedewerkers, behandelaars en teamleiders maken een nieuwe link."),
 )
 _DUTCH = [(re.compile(pattern), text) for pattern, text in _DUTCH_TEXTS]
 _DUTCH_BY_STATUS = {

@@ -197,14 +197,17 @@ def _case_paths() -> dict[str, Any]:
                 "language": {"type": "string", "enum": ["nl", "en"], "default": "nl",
                              "description": "what the resident reads: messages in English "
                                             "where the process has English texts"}}}))},
-        "/cases/{case_id}": {"get": _op("A case", {"200": case, "404": _json(
-            _ref("Error"))}, parameters=_path_id("case_id"))},
+        "/cases/{case_id}": {"get": _op(
+            "A case (for a counter clerk without `data`: the counter sees how a case "
+            "stands, not what it holds)", {"200": case, "404": _json(_ref("Error"))},
+            parameters=_path_id("case_id"))},
         "/cases/{case_id}/retry": {"post": _op("Run a stuck case's failed step again", {
             "200": case, "409": _json(_ref("Error"), "The case is not stuck")},
             parameters=_path_id("case_id"))},
         "/cases/{case_id}/audit": {"get": _op("A case's audit events, in order", {
             "200": _json({"type": "object", "properties": {"events": {
-                "type": "array", "items": _ref("AuditEvent")}}})},
+                "type": "array", "items": _ref("AuditEvent")}}}),
+            "403": _json(_ref("Error"), "A counter clerk: not what the case holds")},
             parameters=_path_id("case_id"))},
     }
 
@@ -216,6 +219,7 @@ def _document_paths() -> dict[str, Any]:
             "The documents sent with the case's forms (for whoever may see the case)", {
                 "200": _json({"type": "object", "properties": {"documents": {
                     "type": "array", "items": _ref("Document")}}}),
+                "403": _json(_ref("Error"), "A counter clerk: not what the case holds"),
                 "404": _json(_ref("Error"), "No such case, or not yours to see")},
             parameters=_path_id("case_id"))},
         "/cases/{case_id}/messages": {"get": _op(

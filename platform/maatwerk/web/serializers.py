@@ -37,10 +37,11 @@ def _split(value: str) -> list[str]:
     return [v for v in value.split(",") if v]
 
 
-def case(outcome: StepOutcome) -> dict[str, Any]:
-    """The case as the API shows it, with its open tasks."""
+def case(outcome: StepOutcome, contents: bool = True) -> dict[str, Any]:
+    """The case as the API shows it, with its open tasks; without its data for someone who
+    may only see how it stands (a counter clerk: services/case_access.sees_contents)."""
     found, model = outcome.case, outcome.case.process_model
-    return {
+    shown = {
         "id": found.id, "reference": found.reference, "status": found.status,
         "process_key": model.key, "process_version": model.version,
         "process_name": model.name, "channel": found.channel, "data": found.data,
@@ -50,6 +51,9 @@ def case(outcome: StepOutcome) -> dict[str, Any]:
         "open_tasks": [open_task(t) for t in outcome.open_tasks],
         "waiting_for_messages": messages.waits_of(found),
     }
+    if not contents:
+        del shown["data"]
+    return shown
 
 
 def open_task(task: OpenTask) -> dict[str, Any]:

@@ -1,6 +1,8 @@
 """Pages for caseworkers, team leads and counter clerks: inbox, task, case, counter."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
@@ -16,6 +18,7 @@ from ..services import (
     messages,
     outbox,
     process_models,
+    resident_links,
     resident_messages,
     resident_requests,
     tasks,
@@ -152,13 +155,33 @@ def case(case_id: int) -> str:
     return render_template("work/case.html", case=found, tasks=cases.all_tasks(unit, case_id),
                            incidents=external_task_failures.incidents_of(unit, case_id),
                            waits=messages.waits_of(found),
-                           history=cases.history(unit, case_id),
-                           deviations=deviation_register.for_case(unit, case_id),
-                           documents=documents.for_case(unit, case_id, me()),
-                           messages=resident_messages.conversation(unit, case_id, me()),
                            remaining=deadlines.remaining_working_days(found),
                            suspensions=deadlines.suspensions(unit, case_id),
-                           title=f"Zaak {found.reference}")
+                           title=f"Zaak {found.reference}", **_contents(unit, case_id))
+
+
+def _contents(unit: Any, case_id: int) -> dict[str, Any]:
+    """What the case holds, for those who may read it; a counter clerk sees how it stands."""
+    if not cases.sees_contents(me()):
+        return {"contents": False, "history": [], "deviations": [], "documents": [],
+                "messages": []}
+    return {"contents": True, "history": cases.history(unit, case_id),
+            "deviations": deviation_register.for_case(unit, case_id),
+            "documents": documents.for_case(unit, case_id, me()),
+            "messages": resident_messages.conversation(unit, case_id, me())}
+
+
+@bp.post("/zaken/<int:case_id>/nieuwe-link")
+@login_required("caseworker", "teamlead", "clerk")
+def new_link(case_id: int) -> str:
+    """A new private link for the resident, shown once (the old ones keep working)."""
+    try:
+        link = resident_links.reissue(uow(), case_id, me())
+        found = cases.get_case(uow(readonly=True), case_id, me())
+    except NotFound:
+        abort(404)
+    return render_template("work/new_link.html", case=found, link=link,
+                           title=f"Nieuwe link voor zaak {found.reference}")
 
 
 @bp.post("/zaken/<int:case_id>/berichten")
