@@ -151,7 +151,9 @@ class SandboxPool:
             if not self._idle:
                 self._idle.append(_Process(self.memory_mb))
 
-    def run(self, mode: str, source: str, variables: dict[str, Any], limit: float) -> Any:
+    def ask(self, mode: str, source: Any, variables: dict[str, Any], limit: float
+            ) -> tuple[Any, ...]:
+        """The sandbox process's answer (sandbox_process.py); SandboxError when it overran."""
         try:
             request = pickle.dumps((mode, source, variables, limit), pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
@@ -170,7 +172,7 @@ class SandboxPool:
             process.kill()
         else:
             self._give_back(process)
-        return _result(answer)
+        return tuple(answer)
 
     def _take(self) -> _Process:
         with self._lock:
@@ -197,7 +199,7 @@ class SandboxPool:
 
 def _overrun(process: _Process, mode: str, limit: float, exc: BaseException) -> SandboxError:
     status = process.kill()
-    what = "expression" if mode == "eval" else "script"
+    what = {"eval": "expression", "exec": "script"}.get(mode, mode)
     if str(exc) == "timeout" or status == -signal.SIGXCPU:
         return SandboxError(f"The {what} took too long (more than {limit:g} s); it was stopped")
     if isinstance(exc, _Gone) and str(exc) == "ended" and status not in (0, None):
@@ -230,9 +232,14 @@ def pool() -> SandboxPool:
 
 def run(mode: str, source: str, variables: dict[str, Any], limit: float) -> Any:
     """Run `source` ('eval' or 'exec') in a sandbox process; its value or its variables."""
+    return _result(ask(mode, source, variables, limit))
+
+
+def ask(mode: str, source: Any, variables: dict[str, Any], limit: float) -> tuple[Any, ...]:
+    """A request of any kind to a sandbox process: its answer as it gave it."""
     if not math.isfinite(limit) or limit <= 0:
         raise SandboxError("The time limit must be a positive number of seconds")
-    return pool().run(mode, source, variables, limit)
+    return pool().ask(mode, source, variables, limit)
 
 
 def _close_at_exit() -> None:

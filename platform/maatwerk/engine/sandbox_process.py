@@ -7,7 +7,8 @@ margin (SIGXCPU ends it past that). Then it answers requests on its standard inp
 output, one length-prefixed pickle each way, until its input closes (the server process
 ended). Anything printed goes to standard error, never into the answers.
 
-An answer is ("ok", value, None), ("error", message, unknown variable or None), or
+An answer is ("ok", value, None), ("error", message, unknown variable or None),
+("template_error", message, line or None) for a template (template_sandbox.py), or
 ("retire", message, None) after running out of memory: the pool then replaces it.
 """
 from __future__ import annotations
@@ -20,7 +21,7 @@ import sys
 import time
 from typing import Any
 
-from . import sandbox
+from . import sandbox, template_sandbox
 from .sandbox_errors import SandboxError
 from .sandbox_pool import READY, read_frame, write_frame
 
@@ -47,6 +48,8 @@ def answer(request: bytes) -> tuple[Any, ...]:
     mode, source, variables, limit = pickle.loads(request)  # noqa: S301 - the server's own
     _allow_cpu(limit)
     try:
+        if mode == "template":
+            return template_sandbox.answer(source, variables)
         if mode == "eval":
             value = sandbox.evaluate_inline(source, variables, time_limit=limit)
         else:

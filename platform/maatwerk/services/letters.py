@@ -12,6 +12,7 @@ leaves out what the Awb asks of it: the decision, its reasons and the objection 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -33,6 +34,8 @@ _NAME = re.compile(r"^brief-besluit(\.en)?\.html$")
 _REQUIRED = {"besluit": "the decision", "redenen": "the reasons (art. 3:46 Awb)",
              "bezwaar_tot": "the last day to object (art. 3:45, 6:7 Awb)"}
 
+log = logging.getLogger(__name__)
+
 
 def is_letter_file(filename: str) -> bool:
     return filename.lower().startswith("brief-") and filename.lower().endswith(".html")
@@ -44,7 +47,7 @@ def default_template(name: str) -> str:
 
 
 def render_html(template: str, values: dict[str, Any]) -> str:
-    return sandboxed_templates.environment(html=True).from_string(template).render(values)
+    return sandboxed_templates.render(template, values, html=True)
 
 
 def pdf(html: str) -> bytes:
@@ -73,9 +76,17 @@ def decision_values(letter: DecisionLetter, data: dict[str, Any] | None = None
 
 def decision_pdf(letter: DecisionLetter, data: dict[str, Any] | None = None,
                  template: str | None = None) -> bytes:
-    """The letter printed from the process's template, or from the default."""
-    return pdf(render_html(template or default_template("besluit"),
-                           decision_values(letter, data)))
+    """The letter printed from the process's template, or from the default: also when the
+    process's template fails on this case's data (it ran too long, 1 / 0, ...), so that
+    the resident gets the decision all the same."""
+    values = decision_values(letter, data)
+    if template is not None:
+        try:
+            return pdf(render_html(template, values))
+        except TemplateError as exc:
+            log.warning("case %s: the process's letter cannot be filled in (%s); the "
+                        "standard letter is printed", letter.reference, exc)
+    return pdf(render_html(default_template("besluit"), values))
 
 
 def message_pdf(subject: str, text: str, reference: str, date: datetime,

@@ -12,6 +12,7 @@ or leaves out the resident's link (`{{ link }}`).
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from ..persistence.models import Case, ModelFile, ProcessModel
 from ..persistence.uow import UnitOfWork
 from . import mail_text, sandboxed_templates
 from .outbox import Mail
+
+log = logging.getLogger(__name__)
 
 KIND = "message"  # ModelFile.kind
 LETTER = "letter"  # ModelFile.kind of a designer's letter (letters.py)
@@ -111,7 +114,14 @@ def designed(uow: UnitOfWork, case: Case, kind: str, values: dict[str, Any]) -> 
     text = english or texts.get(f"bericht-{occasion}.txt")
     if text is None:
         return None
-    subject, body = _fill(text, values, strict=False)
+    try:
+        subject, body = _fill(text, values, strict=False)
+    except TemplateProblem as exc:
+        # the text fails on this case's data (it ran too long, 1 / 0, ...): the resident
+        # gets the standard text rather than nothing, and the step goes on
+        log.warning("case %s: the process's text for '%s' cannot be filled in (%s); the "
+                    "standard text is sent", case.reference, occasion, exc)
+        return None
     return mail_text.from_text(subject, body, str(values.get("link", "")),
                                "en" if english else "nl")
 
@@ -155,8 +165,7 @@ def sample(occasion: str, form_keys: set[str]) -> dict[str, Any]:
 def _fill(text: str, values: dict[str, Any], strict: bool) -> tuple[str, str]:
     """The subject and the message of a text filled in; TemplateProblem when it can't be."""
     try:
-        filled = sandboxed_templates.environment(html=False, strict=strict).from_string(
-            text).render(values)
+        filled = sandboxed_templates.render(text, values, html=False, strict=strict)
     except TemplateError as exc:
         raise TemplateProblem(sandboxed_templates.problem(exc, values, "text")) from None
     head, _, body = filled.lstrip("\ufeff").partition("\n")
