@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import pickle
 import resource
+import sys
 import threading
 import time
 from pathlib import Path
@@ -146,3 +147,14 @@ def test_a_forked_server_process_gets_a_pool_of_its_own() -> None:
     os.waitpid(child, 0)
     os.close(reader)
     assert sandbox.evaluate("3", {}) == 3
+
+
+def test_a_sandbox_process_that_cannot_start_is_a_clear_error(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A broken installation (here: no Python where the server's was) makes the code fail
+    with a sentence saying so, not a hang or a misleading reason."""
+    monkeypatch.setattr(sys, "executable", "/bin/false")
+    pool = sandbox_pool.SandboxPool(memory_mb=512)
+    with pytest.raises(SandboxError, match="could not start a sandbox process"):
+        pool.ask("eval", "1 + 1", {}, 1.0)
+    pool.close()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import atexit
 import io
+import logging
 import math
 import os
 import pickle
@@ -34,6 +35,7 @@ from typing import Any
 from .. import config
 from .sandbox_errors import SandboxError
 
+log = logging.getLogger(__name__)
 _HEADER = struct.Struct(">Q")
 _MAX_ANSWER = 64 * 1024 * 1024   # bytes of one answer (a script's data is at most 1 MB)
 _READY_WITHIN = 60.0             # seconds a new sandbox process may take to start
@@ -110,8 +112,12 @@ class _Process:
 
     def wait_ready(self) -> None:
         if not self.ready:
-            if read_frame(self.from_child, time.monotonic() + _READY_WITHIN) != READY:
-                raise _Gone("not ready")
+            try:
+                started = read_frame(self.from_child, time.monotonic() + _READY_WITHIN)
+            except _Gone:
+                started = b""
+            if started != READY:
+                raise _Gone("not started")
             self.ready = True
 
     def ask(self, request: bytes, limit: float) -> Any:
@@ -200,6 +206,11 @@ class SandboxPool:
 def _overrun(process: _Process, mode: str, limit: float, exc: BaseException) -> SandboxError:
     status = process.kill()
     what = {"eval": "expression", "exec": "script"}.get(mode, mode)
+    if str(exc) == "not started":
+        log.error("a sandbox process for designer code did not start (exit status %s); "
+                  "see its output above", status)
+        return SandboxError(f"The {what} could not be run: the server could not start a "
+                            "sandbox process for it")
     if str(exc) == "timeout" or status == -signal.SIGXCPU:
         return SandboxError(f"The {what} took too long (more than {limit:g} s); it was stopped")
     if isinstance(exc, _Gone) and str(exc) == "ended" and status not in (0, None):
