@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import config
@@ -120,14 +120,26 @@ def create_token(uow: UnitOfWork, username: str, actor: str = "systeem",
     return token
 
 
+# one statement of plain columns, a row per group, built once (read on every request)
+_TOKEN_USER = (
+    select(User.username, User.display_name, User.roles, User.active, UserGroup.group_name)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .outerjoin(UserGroup, UserGroup.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None),
+           ApiToken.expires_at > bindparam("now")))
+
+
 def principal_by_token(uow: UnitOfWork, token: str) -> Principal | None:
     """The token's user, while the token is neither expired nor revoked and the user active
     (read on every request: a revocation holds at once in every app process)."""
-    row = uow.session.execute(
-        select(User).join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == _token_digest(token), ApiToken.revoked_at.is_(None),
-               ApiToken.expires_at > utcnow())).unique().scalar_one_or_none()
-    return principal_of(row) if row is not None and row.active else None
+    rows = uow.session.execute(_TOKEN_USER, {"digest": _token_digest(token),
+                                             "now": utcnow()}).all()
+    if not rows or not rows[0].active:
+        return None
+    first = rows[0]
+    return Principal(first.username, first.display_name,
+                     frozenset(r for r in first.roles.split(",") if r),
+                     frozenset(row.group_name for row in rows if row.group_name))
 
 
 @dataclass(frozen=True)
