@@ -99,9 +99,9 @@ def _read_exactly(fd: int, size: int, deadline: float) -> bytes:
 class _Process:
     """One sandbox process and the two pipes to it."""
 
-    def __init__(self, memory_mb: int) -> None:
+    def __init__(self, memory_mb: int, module: str) -> None:
         self.popen = subprocess.Popen(
-            [sys.executable, "-m", "maatwerk.engine.sandbox_process", str(memory_mb)],
+            [sys.executable, "-m", module, str(memory_mb)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True,
             start_new_session=True)
         if self.popen.stdin is None or self.popen.stdout is None:  # pragma: no cover
@@ -145,8 +145,11 @@ class _Process:
 class SandboxPool:
     """The sandbox processes of this server process."""
 
-    def __init__(self, memory_mb: int) -> None:
+    def __init__(self, memory_mb: int, module: str = "maatwerk.engine.sandbox_process"
+                 ) -> None:
+        """Processes running `module` (its main() calls `serve`), bounded to memory_mb."""
         self.memory_mb = memory_mb
+        self.module = module
         self.pid = os.getpid()
         self._idle: list[_Process] = []
         self._lock = threading.Lock()
@@ -155,7 +158,7 @@ class SandboxPool:
         """Start one process ahead, so that the first call does not wait for it."""
         with self._lock:
             if not self._idle:
-                self._idle.append(_Process(self.memory_mb))
+                self._idle.append(_Process(self.memory_mb, self.module))
 
     def ask(self, mode: str, source: Any, variables: dict[str, Any], limit: float
             ) -> tuple[Any, ...]:
@@ -186,7 +189,7 @@ class SandboxPool:
         if process is None or process.popen.poll() is not None:
             if process is not None:
                 process.kill()
-            process = _Process(self.memory_mb)
+            process = _Process(self.memory_mb, self.module)
         return process
 
     def _give_back(self, process: _Process) -> None:
