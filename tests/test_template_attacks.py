@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from helpers import BIJSTAND_AANVRAAG, bearer, bijstand_with, upload
 from maatwerk.persistence.database import Database
+from maatwerk.services import letters
 from test_decision_letters import OWN_LETTER
 from test_mail_templates import RECEIPT
 from test_outbox import _messages
@@ -58,3 +59,21 @@ def test_a_text_that_runs_away_on_real_data_sends_the_standard_one(
     [receipt] = _messages(database)
     assert receipt.kind == "receipt" and not receipt.subject.startswith("Eigen tekst")
     assert started.get_json()["reference"] in receipt.subject
+
+
+def test_a_letter_that_takes_minutes_to_print_is_refused_at_upload(
+        client: FlaskClient, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The template is quick (one range), but 100,000 paragraphs take WeasyPrint minutes
+    and gigabytes: the printing process is stopped at its bound, the upload says why."""
+    monkeypatch.setattr(letters, "PRINT_SECONDS", 3.0)
+    long_letter = OWN_LETTER.replace(
+        "</body>", "{% for i in range(100000) %}<p>Regel {{ i }}</p>{% endfor %}</body>")
+    began = time.monotonic()
+    response = upload(client, tokens["ontwerper"], bijstand_with(
+        ("brief-besluit.html", long_letter)))
+    assert time.monotonic() - began < 20
+    assert response.status_code == 422, response.get_json()
+    [error] = response.get_json()["errors"]
+    assert error["file"] == "brief-besluit.html"
+    assert "took too long" in error["message"] or "could not be printed" in error["message"]
+    assert letters.pdf("<p>Een gewone brief</p>").startswith(b"%PDF")  # and printing goes on

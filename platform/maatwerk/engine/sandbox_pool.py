@@ -42,6 +42,7 @@ _READY_WITHIN = 60.0             # seconds a new sandbox process may take to sta
 _MARGIN = 1.0                    # seconds past the time limit before the process is killed
 _KEEP_IDLE = 4
 READY = b"ready"
+SANDBOX = "maatwerk.engine.sandbox_process"  # the module designer code runs in
 
 
 class _Gone(Exception):
@@ -145,8 +146,7 @@ class _Process:
 class SandboxPool:
     """The sandbox processes of this server process."""
 
-    def __init__(self, memory_mb: int, module: str = "maatwerk.engine.sandbox_process"
-                 ) -> None:
+    def __init__(self, memory_mb: int, module: str = SANDBOX) -> None:
         """Processes running `module` (its main() calls `serve`), bounded to memory_mb."""
         self.memory_mb = memory_mb
         self.module = module
@@ -208,7 +208,7 @@ class SandboxPool:
 
 def _overrun(process: _Process, mode: str, limit: float, exc: BaseException) -> SandboxError:
     status = process.kill()
-    what = {"eval": "expression", "exec": "script"}.get(mode, mode)
+    what = {"eval": "expression", "exec": "script", "pdf": "letter"}.get(mode, mode)
     if str(exc) == "not started":
         log.error("a sandbox process for designer code did not start (exit status %s); "
                   "see its output above", status)
@@ -231,17 +231,18 @@ def _result(answer: tuple[Any, ...]) -> Any:
     raise error
 
 
-_POOL: SandboxPool | None = None
+_POOLS: dict[str, SandboxPool] = {}
 _POOL_LOCK = threading.Lock()
 
 
-def pool() -> SandboxPool:
-    """This process's pool (a forked child gets one of its own)."""
-    global _POOL
+def pool(module: str = SANDBOX, memory_mb: int | None = None) -> SandboxPool:
+    """This process's pool of processes running `module` (a forked child gets its own)."""
     with _POOL_LOCK:
-        if _POOL is None or _POOL.pid != os.getpid():
-            _POOL = SandboxPool(config.sandbox_settings().memory_mb)
-        return _POOL
+        found = _POOLS.get(module)
+        if found is None or found.pid != os.getpid():
+            memory = config.sandbox_settings().memory_mb if memory_mb is None else memory_mb
+            found = _POOLS[module] = SandboxPool(memory, module)
+        return found
 
 
 def run(mode: str, source: str, variables: dict[str, Any], limit: float) -> Any:
@@ -249,16 +250,18 @@ def run(mode: str, source: str, variables: dict[str, Any], limit: float) -> Any:
     return _result(ask(mode, source, variables, limit))
 
 
-def ask(mode: str, source: Any, variables: dict[str, Any], limit: float) -> tuple[Any, ...]:
-    """A request of any kind to a sandbox process: its answer as it gave it."""
+def ask(mode: str, source: Any, variables: dict[str, Any], limit: float,
+        module: str = SANDBOX, memory_mb: int | None = None) -> tuple[Any, ...]:
+    """A request of any kind to a process running `module`: its answer as it gave it."""
     if not math.isfinite(limit) or limit <= 0:
         raise SandboxError("The time limit must be a positive number of seconds")
-    return pool().ask(mode, source, variables, limit)
+    return pool(module, memory_mb).ask(mode, source, variables, limit)
 
 
 def _close_at_exit() -> None:
-    if _POOL is not None and _POOL.pid == os.getpid():
-        _POOL.close()
+    for found in list(_POOLS.values()):
+        if found.pid == os.getpid():
+            found.close()
 
 
 atexit.register(_close_at_exit)

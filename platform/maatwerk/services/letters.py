@@ -22,9 +22,12 @@ from typing import Any
 
 from jinja2 import TemplateError
 
+from .. import config
 from ..domain.dutch_dates import long_date
 from ..domain.letter import DEFAULT_AUTHORITY, OBJECTION_HOW_TEXT, DecisionLetter
 from ..domain.process_model import ModelProblem
+from ..engine import sandbox_pool
+from ..engine.sandbox_errors import SandboxError
 from . import sandboxed_templates
 
 PDF = "application/pdf"
@@ -50,8 +53,38 @@ def render_html(template: str, values: dict[str, Any]) -> str:
     return sandboxed_templates.render(template, values, html=True)
 
 
+class PrintProblem(Exception):
+    """A letter that could not be printed (in time); the message says why."""
+
+
+PRINTER = "maatwerk.services.letter_printer"
+PRINTER_MEMORY_MB = 1024
+PRINT_SECONDS = 15.0
+
+
 def pdf(html: str) -> bytes:
-    """The HTML printed as PDF (A4, as its CSS says)."""
+    """The HTML printed as PDF (A4, as its CSS says), in a printing process that the
+    operating system bounds (letter_printer.py): a designer's letter of 100,000 paragraphs
+    takes minutes to print and must not hold a web worker that long."""
+    if config.sandbox_settings().mode == "inline":
+        return print_here(html)
+    try:
+        kind, value, _ = sandbox_pool.ask("pdf", html, {}, PRINT_SECONDS, PRINTER,
+                                          PRINTER_MEMORY_MB)
+    except SandboxError as exc:
+        raise PrintProblem(str(exc)) from None
+    if kind != "ok":
+        raise PrintProblem(f"The letter could not be printed: {value}")
+    return bytes(value)
+
+
+def preload() -> None:
+    """Load WeasyPrint (and Pango) now, for a printing process before it is bounded."""
+    import weasyprint  # noqa: F401
+
+
+def print_here(html: str) -> bytes:
+    """`pdf` in this process (the printing process runs it)."""
     from weasyprint import HTML  # loads Pango: only where a letter is printed
     from weasyprint.urls import URLFetcher
 
@@ -83,7 +116,7 @@ def decision_pdf(letter: DecisionLetter, data: dict[str, Any] | None = None,
     if template is not None:
         try:
             return pdf(render_html(template, values))
-        except TemplateError as exc:
+        except (TemplateError, PrintProblem) as exc:
             log.warning("case %s: the process's letter cannot be filled in (%s); the "
                         "standard letter is printed", letter.reference, exc)
     return pdf(render_html(default_template("besluit"), values))
@@ -136,7 +169,10 @@ def _problem(name: str, content: bytes, values: dict[str, Any]) -> str | None:
                if not all(part in html for part in _texts_of(values[key]))]
     if missing:
         return f"the letter must show {', '.join(missing)}"
-    pdf(html)  # a template that prints
+    try:
+        pdf(html)  # a template that prints
+    except PrintProblem as exc:
+        return str(exc)
     return None
 
 
