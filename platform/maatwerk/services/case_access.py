@@ -69,8 +69,28 @@ def visible_filter(uow: UnitOfWork, actor: Principal) -> ColumnElement[bool] | N
     """A WHERE clause on cases for a list (None: no limit for this person)."""
     if sees_everything(actor):
         return None
-    models = [model_id for model_id, elements, properties in uow.session.execute(
-        select(ProcessModel.id, ProcessModel.elements, ProcessModel.properties))
-        if (groups := working_groups(elements, properties)) is None or groups & actor.groups]
+    models = [model_id for model_id, groups in _groups_of_models(uow)
+              if groups is None or groups & actor.groups]
     return or_(Case.process_model_id.in_(models), Case.started_by == actor.username,
                _worked_on(actor, Case.id))
+
+
+# the staff groups of a model version, by its content hash: a version's files decide them
+# and never change, so each is worked out once per process, not on every case list
+_GROUPS: dict[str, frozenset[str] | None] = {}
+_KEEP = 10_000
+
+
+def _groups_of_models(uow: UnitOfWork) -> list[tuple[int, frozenset[str] | None]]:
+    versions = uow.session.execute(select(ProcessModel.id, ProcessModel.content_hash)).all()
+    known = {content: _GROUPS[content] for _, content in versions if content in _GROUPS}
+    unknown = [model_id for model_id, content in versions if content not in known]
+    if unknown:
+        for content, elements, properties in uow.session.execute(
+                select(ProcessModel.content_hash, ProcessModel.elements,
+                       ProcessModel.properties).where(ProcessModel.id.in_(unknown))):
+            known[content] = working_groups(elements, properties)
+        if len(_GROUPS) + len(unknown) > _KEEP:
+            _GROUPS.clear()
+        _GROUPS.update(known)
+    return [(model_id, known[content]) for model_id, content in versions]
