@@ -16,6 +16,10 @@ from .. import create_app
 from ..config import Settings
 
 
+def _autocommit(conn: Any) -> bool:
+    return bool(conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT")
+
+
 class _Counter:
     def __init__(self) -> None:
         self.kinds: Counter[str] = Counter()
@@ -23,14 +27,19 @@ class _Counter:
     def statement(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         self.kinds[statement.split(None, 1)[0].upper()] += 1
 
-    def begin(self, _conn: Any) -> None:
-        self.kinds["BEGIN"] += 1
+    # a connection in autocommit (the token read, Database.read_alone) begins and ends its
+    # transaction in SQLAlchemy only: the driver sends nothing, so it is no round trip
+    def begin(self, conn: Any) -> None:
+        if not _autocommit(conn):
+            self.kinds["BEGIN"] += 1
 
-    def commit(self, _conn: Any) -> None:
-        self.kinds["COMMIT"] += 1
+    def commit(self, conn: Any) -> None:
+        if not _autocommit(conn):
+            self.kinds["COMMIT"] += 1
 
-    def rollback(self, _conn: Any) -> None:
-        self.kinds["ROLLBACK"] += 1
+    def rollback(self, conn: Any) -> None:
+        if not _autocommit(conn):
+            self.kinds["ROLLBACK"] += 1
 
     def ping(self, *_args: Any) -> None:
         self.kinds["PING"] += 1

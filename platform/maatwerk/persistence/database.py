@@ -5,9 +5,10 @@ import fcntl
 import os
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Executable, Row, create_engine, event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -233,6 +234,17 @@ class Database:
 
     def writer(self) -> Session:
         return self._write()
+
+    def read_alone(self, statement: Executable, params: Mapping[str, Any]
+                   ) -> Sequence[Row[Any]]:
+        """The rows of one read that needs no transaction around it (one row that commits
+        on its own, such as an API token): on PostgreSQL in autocommit, one round trip
+        instead of BEGIN, the read and a ROLLBACK at the end of the request. (On SQLite,
+        whose statements are calls into the library, in a transaction as every read.)"""
+        with self.engine.connect() as connection:
+            if not self.is_sqlite:
+                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            return connection.execute(statement, params).all()
 
     def dispose(self) -> None:
         self.engine.dispose()

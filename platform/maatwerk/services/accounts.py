@@ -132,8 +132,8 @@ _TOKEN_USER = (
 def principal_by_token(uow: UnitOfWork, token: str) -> Principal | None:
     """The token's user, while the token is neither expired nor revoked and the user active
     (read on every request: a revocation holds at once in every app process)."""
-    rows = uow.session.execute(_TOKEN_USER, {"digest": _token_digest(token),
-                                             "now": utcnow()}).all()
+    rows = uow.database.read_alone(_TOKEN_USER, {"digest": _token_digest(token),
+                                                 "now": utcnow()})
     if not rows or not rows[0].active:
         return None
     first = rows[0]
