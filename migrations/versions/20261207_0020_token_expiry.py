@@ -12,8 +12,6 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 from alembic import op
 
-from maatwerk.persistence.models import UtcDateTime
-
 revision = '0020'
 down_revision = '0019'
 branch_labels = None
@@ -25,7 +23,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("revoked_by", sa.String(length=80), nullable=True))
-    tokens = sa.table("api_tokens", sa.column("expires_at", UtcDateTime()))
+    # the migration keeps its own types (never the app's models, which move on): an aware
+    # UTC datetime is stored as the app's UtcDateTime stores it, on both databases
+    tokens = sa.table("api_tokens", sa.column("expires_at", sa.DateTime(timezone=True)))
     op.execute(tokens.update().values(
         expires_at=datetime.now(timezone.utc) + timedelta(days=90)))
 
