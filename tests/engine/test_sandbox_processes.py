@@ -158,3 +158,23 @@ def test_a_sandbox_process_that_cannot_start_is_a_clear_error(
     with pytest.raises(SandboxError, match="could not start a sandbox process"):
         pool.ask("eval", "1 + 1", {}, 1.0)
     pool.close()
+
+
+@pytest.mark.parametrize("reply", [
+    b"not a pickle at all", pickle.dumps(("ok", 1)), pickle.dumps(["ok", 1, None]),
+    pickle.dumps(("run", "x", None)), pickle.dumps(os.system)])
+def test_an_answer_that_is_not_plain_or_has_the_wrong_shape_is_an_error(
+        reply: bytes) -> None:
+    """What a taken-over sandbox process sends back is never trusted: anything but a plain
+    (kind, value, detail) answer ends the process and the call, with no 500."""
+    reader, writer = os.pipe()
+    os.write(writer, sandbox_pool._HEADER.pack(len(reply)) + reply)
+    process = sandbox_pool._Process.__new__(sandbox_pool._Process)
+    process.ready, process.from_child = True, reader
+    process.to_child = os.open(os.devnull, os.O_WRONLY)
+    try:
+        with pytest.raises(sandbox_pool._Gone):
+            process.ask(pickle.dumps(("eval", "1", {}, 1.0)), 1.0)
+    finally:
+        for fd in (reader, writer, process.to_child):
+            os.close(fd)

@@ -41,6 +41,7 @@ _MAX_ANSWER = 64 * 1024 * 1024   # bytes of one answer (a script's data is at mo
 _READY_WITHIN = 60.0             # seconds a new sandbox process may take to start
 _MARGIN = 1.0                    # seconds past the time limit before the process is killed
 _KEEP_IDLE = 4
+_KINDS = ("ok", "error", "retire", "template_error")
 READY = b"ready"
 SANDBOX = "maatwerk.engine.sandbox_process"  # the module designer code runs in
 
@@ -127,7 +128,14 @@ class _Process:
             write_frame(self.to_child, request)
         except OSError as exc:
             raise _Gone("ended") from exc
-        return plain_loads(read_frame(self.from_child, time.monotonic() + limit + _MARGIN))
+        frame = read_frame(self.from_child, time.monotonic() + limit + _MARGIN)
+        try:
+            answer = plain_loads(frame)
+        except Exception as exc:  # whatever a process that the code took over could send
+            raise _Gone(f"an answer that is not plain data ({type(exc).__name__})") from None
+        if not (isinstance(answer, tuple) and len(answer) == 3 and answer[0] in _KINDS):
+            raise _Gone("an answer of the wrong shape")
+        return answer
 
     def kill(self) -> int | None:
         """End the process; its exit status (negative: the signal that ended it)."""
@@ -170,7 +178,7 @@ class SandboxPool:
         process = self._take()
         try:
             answer = process.ask(request, limit)
-        except (_Gone, pickle.UnpicklingError, EOFError, ValueError) as exc:
+        except _Gone as exc:
             error = _overrun(process, mode, limit, exc)
             self.start()  # its replacement starts now, not when the next call comes
             raise error from None

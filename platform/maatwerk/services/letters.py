@@ -73,9 +73,9 @@ def pdf(html: str) -> bytes:
                                           PRINTER_MEMORY_MB)
     except SandboxError as exc:
         raise PrintProblem(str(exc)) from None
-    if kind != "ok":
+    if kind != "ok" or not isinstance(value, bytes):
         raise PrintProblem(f"The letter could not be printed: {value}")
-    return bytes(value)
+    return value
 
 
 def preload() -> None:
