@@ -141,20 +141,11 @@ def external_lines(results: dict[str, Any]) -> list[str]:
     return lines
 
 
-def report(results: dict[str, Any]) -> str:
-    raw = results["raw_engine"]
-    base = raw["serialize_per_task"]["ms_per_task"]
-    lines = ["", "Maatwerk benchmark " + results["machine"]["date"], "",
-             (f"raw engine, in memory:            {raw['in_memory']['ms_per_task']:8.3f} ms/task"
-             f"  ({raw['in_memory']['instances_per_second']:.0f} ten-task cases/s)"),
-             (f"raw engine, serialize per task:   {base:8.3f} ms/task"
-             f"  ({raw['serialize_per_task']['instances_per_second']:.0f} cases/s)"), ""]
-    lines += [("per task: median and p95; cases/s: ten-task cases (start + 10 completions) per "
-              "second;"), ("x raw: median / the raw engine's serialize-per-task cost measured "
-              "just before and after that run (raw ms)"), ""]
+def layer_lines(results: dict[str, Any], base: float) -> list[str]:
+    """The layer rows of the report: per task, against the raw engine measured beside."""
     header = (f"{'database':<11}{'layer':<16}{'median ms':>10}{'p95 ms':>9}{'cases/s':>9}"
               f"{'raw ms':>8}{'x raw':>7}{'RSS MiB/worker':>16}")
-    lines += [header, "-" * len(header)]
+    lines = [header, "-" * len(header)]
     for db in results["databases"]:
         for layer in ("services", "http_1_worker", "http_4_worker"):
             row = db[layer]
@@ -168,18 +159,12 @@ def report(results: dict[str, Any]) -> str:
                 lines.append(f"{'':<27}runs: " + ", ".join(
                     f"{r['median_ms']:.2f} ms / {r['cases_per_second']:.1f} cases/s / "
                     f"x{r['median_ms'] / r['raw_ms_per_task']:.1f}" for r in row["runs"]))
-    lines += external_lines(results)
-    if "sandbox" in results:
-        lines += sandbox_calls.report_lines(results["sandbox"])
-    for db in results["databases"]:
-        if "writer_lock" in db:
-            lines += writer_lock.report_lines(db["writer_lock"])
-    lines += ["", "statements per HTTP task completion (each a round trip on PostgreSQL):"]
-    for db in results["databases"]:
-        trips = db["round_trips"]
-        lines.append(f"{db['database']:<11}{trips['per_completion']:>3}  " + ", ".join(
-            f"{kind} {count}" for kind, count in sorted(trips["by_kind"].items())))
-    lines += ["", (f"{'database':<11}{'inbox (100k open tasks, 20 groups)':<40}{'median':>8}"
+    return lines
+
+
+def inbox_lines(results: dict[str, Any]) -> list[str]:
+    """The inbox rows of the report: its query and page, and each view's p95."""
+    lines = ["", (f"{'database':<11}{'inbox (100k open tasks, 20 groups)':<40}{'median':>8}"
                   f"{'p95 ms':>8}")]
     for db in results["databases"]:
         for key, label in (("query", "the page's query"), ("query_deadline", "query, by deadline"),
@@ -194,6 +179,33 @@ def report(results: dict[str, Any]) -> str:
             for name, row in db["inbox"].get("variants", {}).items():
                 lines.append(f"{db['database']:<11}{name:<40}{row['query']['p95_ms']:>8.2f}"
                              f"{row['page']['p95_ms']:>8.2f}")
+    return lines
+
+
+def report(results: dict[str, Any]) -> str:
+    raw = results["raw_engine"]
+    base = raw["serialize_per_task"]["ms_per_task"]
+    lines = ["", "Maatwerk benchmark " + results["machine"]["date"], "",
+             (f"raw engine, in memory:            {raw['in_memory']['ms_per_task']:8.3f} ms/task"
+             f"  ({raw['in_memory']['instances_per_second']:.0f} ten-task cases/s)"),
+             (f"raw engine, serialize per task:   {base:8.3f} ms/task"
+             f"  ({raw['serialize_per_task']['instances_per_second']:.0f} cases/s)"), ""]
+    lines += [("per task: median and p95; cases/s: ten-task cases (start + 10 completions) per "
+              "second;"), ("x raw: median / the raw engine's serialize-per-task cost measured "
+              "just before and after that run (raw ms)"), ""]
+    lines += layer_lines(results, base)
+    lines += external_lines(results)
+    if "sandbox" in results:
+        lines += sandbox_calls.report_lines(results["sandbox"])
+    for db in results["databases"]:
+        if "writer_lock" in db:
+            lines += writer_lock.report_lines(db["writer_lock"])
+    lines += ["", "statements per HTTP task completion (each a round trip on PostgreSQL):"]
+    for db in results["databases"]:
+        trips = db["round_trips"]
+        lines.append(f"{db['database']:<11}{trips['per_completion']:>3}  " + ", ".join(
+            f"{kind} {count}" for kind, count in sorted(trips["by_kind"].items())))
+    lines += inbox_lines(results)
     if any("long_running" in db for db in results["databases"]):
         lines += ["", ("long-running case: one step (service layer, one unit of work) after n "
                       "rounds of its loop"), long_running.HEADER]

@@ -44,7 +44,6 @@ from collections.abc import Iterator, Mapping
 from types import CodeType, FrameType, ModuleType
 from typing import Any, NamedTuple
 
-from .. import config
 from . import sandbox_pool
 from .sandbox_builtins import RUNTIME_BUILTINS, SAFE_BUILTINS
 from .sandbox_errors import SandboxError, SandboxViolation, failure
@@ -76,7 +75,7 @@ def evaluate(expression: str, variables: Mapping[str, Any], *,
     """Evaluate an untrusted expression against `variables` (which it cannot rebind), in a
     sandbox process (sandbox_pool.py) unless MAATWERK_SANDBOX=inline."""
     limit = TIME_LIMIT if time_limit is None else time_limit
-    if _inline():
+    if sandbox_pool.inline():
         return evaluate_inline(expression, variables, time_limit=limit)
     return sandbox_pool.run("eval", expression, _visible(variables), limit)
 
@@ -89,17 +88,13 @@ def execute(script: str, variables: dict[str, Any], *,
     dropped; everything else left behind must be JSON-like data of bounded size.
     """
     limit = TIME_LIMIT if time_limit is None else time_limit
-    if _inline():
+    if sandbox_pool.inline():
         results = execute_inline(script, variables, time_limit=limit)
     else:
         results = sandbox_pool.run("exec", script, _visible(variables), limit)
     for name in [name for name in _visible(variables) if name not in results]:
         del variables[name]
     variables.update(results)
-
-
-def _inline() -> bool:
-    return config.sandbox_settings().mode == "inline"
 
 
 def evaluate_inline(expression: str, variables: Mapping[str, Any], *,

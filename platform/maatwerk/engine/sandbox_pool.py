@@ -216,10 +216,11 @@ class SandboxPool:
 
 def _overrun(process: _Process, mode: str, limit: float, exc: BaseException) -> SandboxError:
     status = process.kill()
+    module = process.popen.args[2] if isinstance(process.popen.args, list) else "?"
     what = {"eval": "expression", "exec": "script", "pdf": "letter"}.get(mode, mode)
     if str(exc) == "not started":
-        log.error("a sandbox process for designer code did not start (exit status %s); "
-                  "see its output above", status)
+        log.error("a bounded process (%s) did not start (exit status %s); see its output "
+                  "above", module, status)
         return SandboxError(f"The {what} could not be run: the server could not start a "
                             "sandbox process for it")
     if str(exc) == "timeout" or status == -signal.SIGXCPU:
@@ -251,6 +252,11 @@ def pool(module: str = SANDBOX, memory_mb: int | None = None) -> SandboxPool:
             memory = config.sandbox_settings().memory_mb if memory_mb is None else memory_mb
             found = _POOLS[module] = SandboxPool(memory, module)
         return found
+
+
+def inline() -> bool:
+    """MAATWERK_SANDBOX=inline: run in the calling process (for measuring only)."""
+    return config.sandbox_settings().mode == "inline"
 
 
 def run(mode: str, source: str, variables: dict[str, Any], limit: float) -> Any:

@@ -14,7 +14,6 @@ from typing import Any
 from jinja2 import ChainableUndefined, StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from .. import config
 from . import sandbox_pool
 from .sandbox_errors import SandboxError
 
@@ -32,7 +31,7 @@ def environment(html: bool, strict: bool = True) -> ImmutableSandboxedEnvironmen
 
 def render(text: str, values: dict[str, Any], *, html: bool, strict: bool = True) -> str:
     """The template filled in with `values`; TemplateError when it cannot be."""
-    if config.sandbox_settings().mode == "inline":
+    if sandbox_pool.inline():
         return render_inline(text, values, html, strict)
     try:
         kind, value, line = sandbox_pool.ask("template", (text, html, strict), values,
@@ -50,9 +49,7 @@ def render_inline(text: str, values: dict[str, Any], html: bool, strict: bool) -
     """`render` in this process (the sandbox process runs it)."""
     try:
         return environment(html, strict).from_string(text).render(values)
-    except TemplateError:
-        raise
-    except MemoryError:
+    except (TemplateError, MemoryError):
         raise
     except Exception as exc:  # the template's own errors: 1 / 0, int('x'), ...
         raise TemplateError(f"{type(exc).__name__}: {exc}") from None

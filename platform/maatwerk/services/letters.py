@@ -22,7 +22,6 @@ from typing import Any
 
 from jinja2 import TemplateError
 
-from .. import config
 from ..domain.dutch_dates import long_date
 from ..domain.letter import DEFAULT_AUTHORITY, OBJECTION_HOW_TEXT, DecisionLetter
 from ..domain.process_model import ModelProblem
@@ -66,7 +65,7 @@ def pdf(html: str) -> bytes:
     """The HTML printed as PDF (A4, as its CSS says), in a printing process that the
     operating system bounds (letter_printer.py): a designer's letter of 100,000 paragraphs
     takes minutes to print and must not hold a web worker that long."""
-    if config.sandbox_settings().mode == "inline":
+    if sandbox_pool.inline():
         return print_here(html)
     try:
         kind, value, _ = sandbox_pool.ask("pdf", html, {}, PRINT_SECONDS, PRINTER,

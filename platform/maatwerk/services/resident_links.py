@@ -38,17 +38,17 @@ def another(uow: UnitOfWork, case: Case, now: datetime) -> str:
     return url(token)
 
 
-def reissue(uow: UnitOfWork, case_id: int, actor: Principal) -> str:
+def reissue(uow: UnitOfWork, case_id: int, actor: Principal) -> tuple[Case, str]:
     """A new private link for a resident who lost theirs and asks at the counter or by
-    phone: its URL, to be shown once. The links they had keep working (letters carry
-    them). On record, with who gave it."""
+    phone: the case and the link's URL, to be shown once. The links they had keep
+    working (letters carry them). On record, with who gave it."""
     if not (actor.works_tasks or actor.has_role("clerk")):
         raise Forbidden("Only clerks, caseworkers and team leads give a resident a new link.")
     case = get_case(uow, case_id, actor)
     link = another(uow, case, utcnow())
     uow.record(AuditEntry(actor.username, "resident_link_issued", case_id=case.id))
     uow.commit()
-    return link
+    return case, link
 
 
 def case_of(uow: UnitOfWork, token: str) -> Case | None:

@@ -176,8 +176,7 @@ def _contents(unit: Any, case_id: int) -> dict[str, Any]:
 def new_link(case_id: int) -> str:
     """A new private link for the resident, shown once (the old ones keep working)."""
     try:
-        link = resident_links.reissue(uow(), case_id, me())
-        found = cases.get_case(uow(readonly=True), case_id, me())
+        found, link = resident_links.reissue(uow(), case_id, me())
     except NotFound:
         abort(404)
     return render_template("work/new_link.html", case=found, link=link,
