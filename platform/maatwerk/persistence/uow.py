@@ -18,6 +18,7 @@ class UnitOfWork:
         self.readonly = readonly
         self._session: Session | None = None
         self._audit: list[AuditEntry] = []
+        self._head: audit_log.Head | None = None  # the audit head, when locked already
 
     @property
     def session(self) -> Session:
@@ -44,12 +45,13 @@ class UnitOfWork:
             session.close()
             self._session = None
             self._audit = []
+            self._head = None
 
     def commit(self) -> None:
         if self.readonly:
             raise RuntimeError("a read-only unit of work cannot commit")
-        audit_log.append(self.session, self._audit, self.database.audit_key)
-        self._audit = []
+        audit_log.append(self.session, self._audit, self.database.audit_key, self._head)
+        self._audit, self._head = [], None
         self.session.commit()
 
     def new_snapshot(self) -> None:
@@ -63,7 +65,12 @@ class UnitOfWork:
         """Queue an audit event; it is chained and written in this unit's commit."""
         self._audit.append(entry)
 
+    def head_locked(self, head: audit_log.Head | None) -> None:
+        """This transaction has locked the audit head (with a step's row writes): the commit
+        chains its events from it without locking it again."""
+        self._head = head
+
     def rollback(self) -> None:
-        self._audit = []
+        self._audit, self._head = [], None
         self.session.rollback()
 

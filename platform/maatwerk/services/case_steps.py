@@ -44,8 +44,8 @@ def apply_step(step: Step, result: StepResult) -> list[TaskRow]:
     closed_now = {c.task_id for c in step.closing}
     still, cancelled, opened = _sync_tasks(
         case, model, result, [r for r in step.open_rows if r.id not in closed_now])
-    step_writes.write_step(conn, case, values, [
-        *step.closing, *(Closing(row.id, "cancelled", None) for row in cancelled)], opened)
+    uow.head_locked(step_writes.write_step(conn, case, values, [
+        *step.closing, *(Closing(row.id, "cancelled", None) for row in cancelled)], opened))
     external_task_queries.add(conn, [
         {"task_id": new.id, "case_id": case.id, "topic": model.elements[new.element_id]["topic"]}
         for new in opened if new.kind == "external"])
