@@ -46,7 +46,6 @@ def test_a_real_gzac_start_form_with_a_file_and_a_checkbox() -> None:
 
 
 @pytest.mark.parametrize(("name", "where", "fragment"), [
-    ("user-task-behandel-zaak", "gegrond", "uses conditional, which needs JavaScript"),
     ("start-form-nieuwe-medewerker", "medewerker.naam", "has key 'medewerker.naam'"),
     ("start-form-verlofaanvraag", "verlofId", "uses calculateValue"),  # pv. dropped
 ])
@@ -92,8 +91,16 @@ def test_layout_is_flattened_with_titles_and_buttons_left_out() -> None:
     ({"type": "select", "key": "land", "dataSrc": "url"}, "takes its options from 'url'"),
     ({"type": "textfield", "key": "x", "validate": {"custom": "valid = input > 3"}},
      "uses validate.custom"),
+    ({"type": "textfield", "key": "x", "conditional": {"json": {"==": [{"var": "y"}, 1]}}},
+     "uses conditional.json"),
     ({"type": "textfield", "key": "x", "conditional": {"show": True, "when": "y", "eq": "1"}},
-     "uses conditional"),
+     "which is not an input field of this form"),
+    ({"type": "textfield", "key": "x", "conditional": {"show": True, "when": "x", "eq": "1"}},
+     "its own answer"),
+    ({"type": "textfield", "key": "x", "conditional": {"show": "soms", "when": "x", "eq": "1"}},
+     "has a condition (conditional) that is not"),
+    ({"type": "textfield", "key": "x", "hidden": True, "defaultValue": "a"},
+     "is hidden (hidden: true), so no one could fill it in"),
     ({"type": "sketchpad", "key": "x"}, "has an unknown type 'sketchpad'"),
     ({"type": "textfield", "label": "Zonder sleutel"}, "has no key"),
 ])
@@ -110,3 +117,57 @@ def test_a_file_that_is_no_form_says_so() -> None:
         parse_formio("kapot", b"{nee")
     with pytest.raises(FormDefinitionError, match="has no 'components' list"):
         parse_formio("leeg", b"{}")
+
+
+def test_a_real_gzac_form_shows_a_field_only_for_one_answer() -> None:
+    """GZAC's 'behandel zaak' form asks whether the objection is well-founded only when a
+    decision can be taken; a hidden component of the same key gives the answer otherwise."""
+    form = _read("user-task-behandel-zaak")
+    keys = [f.key for f in form.input_fields()]
+    assert keys.count("gegrond") == 1 and keys[-2:] == ["besluitGenomen", "gegrond"]
+    founded = form.field("gegrond")
+    assert (founded.shown_when_key, founded.shown_when_value, founded.shown_when_show) == (
+        "besluitGenomen", "true", True)
+    assert founded.label == "Is het bezwaar gegrond?" and founded.hidden_value == "true"
+    assert form.to_dict() == type(form).from_dict(form.to_dict()).to_dict()  # stored as is
+
+
+def test_a_panels_condition_holds_for_what_it_holds() -> None:
+    form = parse_formio("f", _form(
+        {"type": "radio", "key": "kinderen", "values": [{"label": "Ja", "value": "ja"},
+                                                        {"label": "Nee", "value": "nee"}]},
+        {"type": "panel", "key": "kinderPanel", "title": "Uw kinderen",
+         "conditional": {"show": "true", "when": "kinderen", "eq": "ja"},
+         "components": [{"type": "number", "key": "aantal"},
+                        {"type": "columns", "columns": [
+                            {"components": [{"type": "textfield", "key": "school"}]}]}]}))
+    assert [(f.key or f.text, f.shown_when_key) for f in form.fields] == [
+        ("kinderen", ""), ("# Uw kinderen", "kinderen"), ("aantal", "kinderen"),
+        ("school", "kinderen")]
+
+
+@pytest.mark.parametrize(("components", "fragment"), [
+    ([{"type": "checkbox", "key": "a", "conditional": {"show": True, "when": "b", "eq": "x"}},
+      {"type": "checkbox", "key": "b", "conditional": {"show": True, "when": "a", "eq": "x"}}],
+     "depend on each other in a ring"),
+    ([{"type": "textfield", "key": "a", "disabled": True},
+      {"type": "textfield", "key": "b", "conditional": {"show": True, "when": "a", "eq": "x"}}],
+     "which is read-only or disabled"),
+    ([{"type": "checkbox", "key": "a"},
+      {"type": "panel", "conditional": {"show": True, "when": "a", "eq": "true"}, "components": [
+          {"type": "textfield", "key": "b",
+           "conditional": {"show": False, "when": "a", "eq": "false"}}]}],
+     "has a condition of its own inside a panel"),
+    ([{"type": "radio", "key": "a", "values": [{"label": "Ja", "value": True}],
+       "conditional": {"show": True, "when": "b", "eq": "x"}},
+      {"type": "textfield", "key": "b"},
+      {"type": "radio", "key": "a", "hidden": True, "defaultValue": "misschien",
+       "values": [{"label": "Misschien", "value": "misschien"}]}],
+     "gives 'misschien' to 'a' while it is hidden, which is not one of its options"),
+])
+def test_conditions_that_cannot_work_are_refused(components: list[dict[str, Any]],
+                                                 fragment: str) -> None:
+    with pytest.raises(FormDefinitionError) as refused:
+        parse_formio("f", _form(*components))
+    assert any(fragment in sentence for _, sentence in refused.value.problems), \
+        refused.value.problems

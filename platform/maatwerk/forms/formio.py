@@ -6,17 +6,22 @@ order, with a panel's title kept as a heading; buttons are left out (the page ha
 A key is the case variable the field fills in; GZAC's `pv.` prefix (a process variable,
 where a plain key is a field of GZAC's document) is dropped, since both are the case data
 here. Keys that nest (`aanvrager.naam`) are refused.
-Only what renders and validates without JavaScript is accepted; anything else (computed
-values, custom validation or conditions, repeating grids, data from a URL) is refused with
-the component named, so the designer learns it at upload.
+A simple condition (`conditional` with show, when and eq; on a panel or other layout, for
+all it holds) shows a field only for one answer of another (conditions.py); a `hidden: true`
+component is the value its shown-on-a-condition twin of the same key holds while hidden.
+Anything else that needs JavaScript (computed values, custom validation, conditions in
+code or JSON logic, repeating grids, data from a URL) is refused with the component
+named, so the designer learns it at upload.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from maatwerk.domain.documents import accept_types, kinds_text
+from maatwerk.forms.conditions import check_conditions
 from maatwerk.forms.fields import (
     FieldProblems,
     Problems,
@@ -61,16 +66,18 @@ def parse_formio(form_id: str, source: str | bytes) -> FormDefinition:
     Raises :class:`FormDefinitionError` listing *all* problems found.
     """
     document = _document(form_id, source)
-    problems = Problems()
-    fields: list[FormField] = []
+    reader = _Reader(Problems())
     components = document.get("components")
     if not isinstance(components, list):
-        problems.add(form_id, "The form has no 'components' list.")
+        reader.problems.add(form_id, "The form has no 'components' list.")
     else:
-        _read_all(components, problems, fields)
-    check_unique_keys(fields, problems)
-    if problems.items:
-        raise FormDefinitionError(problems.items, form_id=form_id)
+        reader.read_all(components, None)
+    fields = reader.with_hidden_twins()
+    check_unique_keys(fields, reader.problems)
+    for where, sentence in check_conditions(fields):
+        reader.problems.add(where, sentence)
+    if reader.problems.items:
+        raise FormDefinitionError(reader.problems.items, form_id=form_id)
     return FormDefinition(id=form_id, fields=tuple(fields))
 
 
@@ -86,64 +93,125 @@ def _document(form_id: str, source: str | bytes) -> dict[str, Any]:
     return document
 
 
-def _read_all(components: list[Any], problems: Problems, fields: list[FormField]) -> None:
-    for index, component in enumerate(components):
-        if not isinstance(component, dict):
-            problems.add(f"component {index + 1}", f"Component {index + 1} is not an object.")
-            continue
-        _read_component(component, problems, fields)
+# A field's condition as FormField arguments (shown_when_key, _value, _show)
+Condition = dict[str, Any]
 
 
-def _read_component(c: dict[str, Any], problems: Problems, fields: list[FormField]) -> None:
-    ctype = str(c.get("type") or "")
-    raw_key = c.get("key")
-    key = raw_key if isinstance(raw_key, str) else ""
-    if key.startswith(PROCESS_VARIABLE):  # GZAC: a process variable, which is case data here
-        key = key[len(PROCESS_VARIABLE):]
-    report = problems.of(key or ctype or "component", describe("", key, ctype))
-    if ctype in _LEFT_OUT:
-        return
-    if ctype in _LAYOUT:
-        _read_layout(c, problems, fields)
-        return
-    if _refused_behaviour(c, report):
-        return
-    if ctype in _TEXT:
-        text = html_to_text(str(c.get("html") or c.get("content") or ""))
-        if text:
-            fields.append(FormField(key="", type="text", label="", text=text, id=key))
-    elif ctype in _REFUSED:
-        report.add(f"{report.subject}: {_REFUSED[ctype]}.")
-    elif ctype not in _INPUTS:
-        report.add(f"{report.subject} has an unknown type {ctype!r}.")
-    else:
-        field = _read_input(c, ctype, key, report)
-        if field is not None:
-            fields.append(field)
+class _Reader:
+    """The components in reading order; a layout's condition passes to what it holds."""
+
+    def __init__(self, problems: Problems) -> None:
+        self.problems = problems
+        self.fields: list[FormField] = []
+        self.hidden: list[tuple[FormField, FieldProblems]] = []  # `hidden: true` components
+
+    def read_all(self, components: list[Any], inherited: Condition | None) -> None:
+        for index, component in enumerate(components):
+            if not isinstance(component, dict):
+                self.problems.add(f"component {index + 1}",
+                                  f"Component {index + 1} is not an object.")
+                continue
+            self._read(component, inherited)
+
+    def _read(self, c: dict[str, Any], inherited: Condition | None) -> None:
+        ctype = str(c.get("type") or "")
+        raw_key = c.get("key")
+        key = raw_key if isinstance(raw_key, str) else ""
+        if key.startswith(PROCESS_VARIABLE):  # GZAC: a process variable, case data here
+            key = key[len(PROCESS_VARIABLE):]
+        report = self.problems.of(key or ctype or "component", describe("", key, ctype))
+        if ctype in _LEFT_OUT or _refused_behaviour(c, report):
+            return
+        condition = _condition(c, inherited, report)
+        if ctype in _LAYOUT:
+            self._read_layout(c, condition)
+        elif ctype in _TEXT:
+            text = html_to_text(str(c.get("html") or c.get("content") or ""))
+            if text:
+                self.fields.append(FormField(key="", type="text", label="", text=text, id=key,
+                                             **(condition or {})))
+        elif ctype in _REFUSED:
+            report.add(f"{report.subject}: {_REFUSED[ctype]}.")
+        elif ctype not in _INPUTS:
+            report.add(f"{report.subject} has an unknown type {ctype!r}.")
+        else:
+            field = _read_input(c, ctype, key, report)
+            if field is not None and c.get("hidden") is True:
+                self.hidden.append((field, report))
+            elif field is not None:
+                self.fields.append(replace(field, **(condition or {})))
+
+    def _read_layout(self, c: dict[str, Any], condition: Condition | None) -> None:
+        """A panel, field set, well, columns or table: its components, in reading order."""
+        title = str(c.get("title") or c.get("legend") or "").strip()
+        if title and c.get("type") in ("panel", "fieldset"):
+            self.fields.append(FormField(key="", type="text", label="", text=f"# {title}",
+                                         id=str(c.get("key") or ""), **(condition or {})))
+        self.read_all(list(c.get("components") or []), condition)
+        for column in c.get("columns") or []:
+            if isinstance(column, dict):
+                self.read_all(list(column.get("components") or []), condition)
+        for row in c.get("rows") or []:
+            for cell in row if isinstance(row, list) else []:
+                if isinstance(cell, dict):
+                    self.read_all(list(cell.get("components") or []), condition)
+
+    def with_hidden_twins(self) -> list[FormField]:
+        """The fields, each `hidden: true` component taken as what the shown-on-a-condition
+        field of the same key holds while that one is hidden (GZAC's way to give a field a
+        value when it is not asked); a hidden component with no such twin is refused."""
+        fields = list(self.fields)
+        for hidden, report in self.hidden:
+            index = next((i for i, f in enumerate(fields)
+                          if f.is_input and f.key == hidden.key and f.conditional), None)
+            if index is None:
+                report.add(f"{report.subject} is hidden (hidden: true), so no one could fill "
+                           "it in. A hidden component is taken only as the value of a field "
+                           "with the same key that is shown on a condition, while that one "
+                           "is hidden.")
+                continue
+            twin = fields[index]
+            value = hidden.default
+            if twin.options and value is not None and value not in twin.option_values():
+                report.add(f"{report.subject} gives {value!r} to {twin.key!r} while it is "
+                           f"hidden, which is not one of its options.")
+                continue
+            fields[index] = replace(twin, hidden_value=value)
+        return fields
 
 
-def _read_layout(c: dict[str, Any], problems: Problems, fields: list[FormField]) -> None:
-    """A panel, field set, well, columns or table: its components, in reading order."""
-    title = str(c.get("title") or c.get("legend") or "").strip()
-    if title and c.get("type") in ("panel", "fieldset"):
-        fields.append(FormField(key="", type="text", label="", text=f"# {title}",
-                                id=str(c.get("key") or "")))
-    _read_all(list(c.get("components") or []), problems, fields)
-    for column in c.get("columns") or []:
-        if isinstance(column, dict):
-            _read_all(list(column.get("components") or []), problems, fields)
-    for row in c.get("rows") or []:
-        for cell in row if isinstance(row, list) else []:
-            if isinstance(cell, dict):
-                _read_all(list(cell.get("components") or []), problems, fields)
+def _condition(c: dict[str, Any], inherited: Condition | None,
+               report: FieldProblems) -> Condition | None:
+    """A component's simple conditional (show / when / eq), or the one of the layout it is
+    in; a component with a condition of its own inside a conditional layout is refused."""
+    conditional = c.get("conditional")
+    if not isinstance(conditional, dict) or not conditional.get("when"):
+        return inherited
+    when = conditional["when"]
+    show = conditional.get("show")
+    if show in ("true", "false"):
+        show = show == "true"
+    if not isinstance(when, str) or not isinstance(show, bool):
+        report.add(f"{report.subject} has a condition (conditional) that is not 'show: "
+                   "true or false, when: a field key, eq: a value'.")
+        return inherited
+    if inherited is not None:
+        report.add(f"{report.subject} has a condition of its own inside a panel or other "
+                   "layout that has one; give the condition to one of them.")
+        return inherited
+    if when.startswith(PROCESS_VARIABLE):
+        when = when[len(PROCESS_VARIABLE):]
+    return {"shown_when_key": when, "shown_when_value": _text_of(conditional.get("eq", "")),
+            "shown_when_show": show}
 
 
 def _refused_behaviour(c: dict[str, Any], report: FieldProblems) -> bool:
-    """Conditions, computed values and custom logic need JavaScript in the browser."""
+    """Computed values, custom logic and conditions written in code need JavaScript in the
+    browser."""
     found = [name for name in _SCRIPTED if str(c.get(name) or "").strip()]
     conditional = c.get("conditional")
-    if isinstance(conditional, dict) and (conditional.get("when") or conditional.get("json")):
-        found.append("conditional")
+    if isinstance(conditional, dict) and conditional.get("json"):
+        found.append("conditional.json")
     if c.get("logic"):
         found.append("logic")
     validate = _validate(c)

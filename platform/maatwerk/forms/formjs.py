@@ -1,8 +1,9 @@
 """Reading form-js ("Camunda Forms", ``.form``) documents into a :class:`FormDefinition`.
 
-Only what can be rendered and validated without JavaScript is accepted.  Any
-construct we cannot honour faithfully (dynamic options, FEEL expressions,
-conditional visibility, repeating lists, ...) is refused with a readable Dutch
+Only what can be rendered and validated without JavaScript is accepted, and a
+field shown on a simple condition (``conditional.hide`` comparing one answer with
+one value; conditions.py).  Any construct we cannot honour faithfully (dynamic
+options, other FEEL expressions, repeating lists, ...) is refused with a readable Dutch
 problem description, so the designer learns about it when the process is
 deployed instead of a resident running into a half-working form.
 """
@@ -12,9 +13,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from maatwerk.domain.documents import accept_types, kinds_text
+from maatwerk.forms.conditions import check_conditions, from_hide
 from maatwerk.forms.fields import (
     FieldProblems,
     Problems,
@@ -74,6 +77,8 @@ def parse_formjs(source: str | bytes) -> FormDefinition:
     else:
         _read_components(document["components"], form_id or "form", problems, fields)
     check_unique_keys(fields, problems)
+    for where, sentence in check_conditions(fields):
+        problems.add(where, sentence)
     if problems.items:
         raise FormDefinitionError(problems.items, form_id=form_id)
     return FormDefinition(id=form_id, fields=tuple(fields))
@@ -230,13 +235,43 @@ def _read_component(c: dict[str, Any], position: str, problems: Problems,
         return
     if ctype in _DECORATIVE:
         return  # decoration and buttons: the page renders its own submit button
+    condition = _hide_condition(c, report)
+    first = len(fields)
+    _read_kind(c, ctype, cid, raw_key, report, fields)
+    if condition:
+        _apply_condition(condition, fields, first, report)
+
+
+def _hide_condition(c: dict[str, Any], report: _Component) -> dict[str, Any] | None:
+    """A component's `conditional.hide`, as far as it is a simple comparison of one
+    answer (conditions.from_hide); anything else is refused."""
     conditional = c.get("conditional")
-    if isinstance(conditional, dict) and conditional.get("hide"):
+    hide = conditional.get("hide") if isinstance(conditional, dict) else None
+    if not hide:
+        return None
+    condition = from_hide(hide) if isinstance(hide, str) else None
+    if condition is None:
         report.add(
-            f"{report.subject} is shown on a condition (conditional.hide = "
-            f"{conditional.get('hide')!r}); that needs JavaScript in the browser "
-            "and is not supported.",
+            f"{report.subject} is shown on a condition (conditional.hide = {hide!r}) that is "
+            "not one field compared with one value (=key = value, =key != value, =key or "
+            "=not(key)); that needs JavaScript in the browser and is not supported.",
         )
+    return condition
+
+
+def _apply_condition(condition: dict[str, Any], fields: list[FormField], first: int,
+                     report: _Component) -> None:
+    """The component's condition on the fields it made (a group: all in it)."""
+    for index in range(first, len(fields)):
+        if fields[index].conditional:
+            report.add(f"{report.subject} has a condition, and so does a component in it; "
+                       "give the condition to one of them.")
+            return
+        fields[index] = replace(fields[index], **condition)
+
+
+def _read_kind(c: dict[str, Any], ctype: str, cid: str, raw_key: Any, report: _Component,
+               fields: list[FormField]) -> None:
     if ctype in _REFUSED:
         report.add(f"{report.subject}: {_REFUSED[ctype]}.")
     elif ctype == "group":

@@ -117,6 +117,13 @@ class FormField:
     validation_type: str = ""  # textfield/textarea: "", "email" or "phone"
     accept: tuple[str, ...] = ()  # filepicker: content types it takes (empty: all we take)
     multiple: bool = False  # filepicker: more than one file
+    # Shown only when the answer to field `shown_when_key` is (shown_when_show=False: is
+    # not) `shown_when_value`; a field not shown takes `hidden_value` (None: its empty
+    # value) instead of what was sent (conditions.py)
+    shown_when_key: str = ""
+    shown_when_value: str = ""
+    shown_when_show: bool = True
+    hidden_value: Any = None
 
     def __post_init__(self) -> None:
         if self.type not in FIELD_TYPES:
@@ -127,6 +134,7 @@ class FormField:
             object.__setattr__(self, "options", tuple(self.options))
         object.__setattr__(self, "accept", tuple(self.accept))
         object.__setattr__(self, "default", _freeze(self.default))
+        object.__setattr__(self, "hidden_value", _freeze(self.hidden_value))
 
     @property
     def is_input(self) -> bool:
@@ -136,6 +144,25 @@ class FormField:
     def editable(self) -> bool:
         """Input fields whose value is taken from a submission."""
         return self.is_input and not (self.readonly or self.disabled)
+
+    @property
+    def conditional(self) -> bool:
+        """Whether the field is shown only on a condition."""
+        return bool(self.shown_when_key)
+
+    def empty_value(self) -> Any:
+        """The clean value of this field left empty (see validation.py)."""
+        if self.type in {"textfield", "textarea"}:
+            return ""
+        if self.type == "checkbox":
+            return False
+        if self.type == "checklist" or (self.type == "filepicker" and self.multiple):
+            return []
+        return None
+
+    def value_when_hidden(self) -> Any:
+        """What the field holds while it is not shown."""
+        return _thaw(self.hidden_value) if self.hidden_value is not None else self.empty_value()
 
     def option_values(self) -> tuple[str, ...]:
         return tuple(option.value for option in self.options)

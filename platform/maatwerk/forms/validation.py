@@ -66,6 +66,7 @@ from maatwerk.domain.documents import (
     too_large,
 )
 from maatwerk.forms import patterns
+from maatwerk.forms.conditions import shown_keys
 from maatwerk.forms.model import FormDefinition, FormField
 
 __all__ = [
@@ -75,6 +76,7 @@ __all__ = [
     "empty_value",
     "files_of",
     "format_number",
+    "hidden_values",
     "is_empty",
     "parse_date",
     "parse_number",
@@ -242,15 +244,19 @@ def is_empty(value: Any) -> bool:
     return False
 
 
+def hidden_values(definition: FormDefinition, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The editable fields not shown with these answers, each with the value it holds while
+    hidden (conditions.py)."""
+    if not any(f.conditional for f in definition.fields):
+        return {}
+    shown = shown_keys(definition, answers)
+    return {f.key: f.value_when_hidden() for f in definition.input_fields()
+            if f.editable and f.key not in shown}
+
+
 def empty_value(field: FormField) -> Any:
     """The clean value of an empty optional field (see the module docstring)."""
-    if field.type in {"textfield", "textarea"}:
-        return ""
-    if field.type == "checkbox":
-        return False
-    if field.type == "checklist" or (field.type == "filepicker" and field.multiple):
-        return []
-    return None
+    return field.empty_value()
 
 
 def _count_message(key: str, n: int) -> str:
@@ -414,20 +420,27 @@ def validate_submission(
     message and is empty when the submission is valid.  Keys in ``raw`` that
     are not editable fields of the form are ignored (never stored).  Wrong
     JSON types produce an error on that field, never an exception.  See the
-    module docstring for the empty-value rule and the cleaned types.
+    module docstring for the empty-value rule and the cleaned types.  A field
+    shown only on a condition that the answers do not meet holds its hidden
+    value, whatever was sent for it (conditions.py).
     """
     if not isinstance(raw, Mapping):
         raise TypeError("raw submission must be a mapping (a JSON object)")
     clean: dict[str, Any] = {}
     errors: dict[str, str] = {}
+    answers: dict[str, Any] = {}
     for field in definition.input_fields():
         if not field.editable:
             continue
         value, error = clean_value(field, raw.get(field.key))
         if error is not None:
             errors[field.key] = error
+            answers[field.key] = raw.get(field.key)
         else:
-            clean[field.key] = value
+            clean[field.key] = answers[field.key] = value
+    for key, value in hidden_values(definition, answers).items():
+        clean[key] = value  # not shown: not taken from the submission, and not wrong
+        errors.pop(key, None)
     for key, error in submission_file_errors(definition, clean).items():
         errors[key] = error
         del clean[key]

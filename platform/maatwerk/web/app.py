@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..config import Settings
+from ..forms.conditions import answer_texts, condition_text
 from ..services import unit_of_work
 from . import (
     api,
@@ -77,7 +78,8 @@ def build_app(settings: Settings) -> Flask:
                                  lang=lambda: g.get("lang", "nl"))
     app.add_url_rule("/healthz", "healthz", _healthz)
     app.jinja_env.globals.update(current_principal=current_principal, LABELS=LABELS,
-                                 nlds=assets.nlds_available())
+                                 nlds=assets.nlds_available(), condition_text=condition_text,
+                                 answer_texts=answer_texts)
     app.jinja_env.filters.update(datetime=dutch_datetime, status_label=status_label,
                                  action_label=action_label, pretty=deviations.pretty,
                                  deviation_label=deviation_label)

@@ -60,6 +60,7 @@ from maatwerk.forms.validation import (
     MESSAGES,
     clean_value,
     format_number,
+    hidden_values,
     parse_date,
     parse_number,
 )
@@ -221,15 +222,33 @@ def _submitted_value(field: Field, definition_field: FormField) -> Any:
     return raw[0] if raw else None
 
 
+def _hidden_on(form: FlaskForm, definition: FormDefinition) -> dict[str, Any]:
+    """The fields this submission does not show (their conditions unmet), with the value
+    each holds while hidden; worked out once per form."""
+    hidden: dict[str, Any] | None = getattr(form, "_maatwerk_hidden", None)
+    if hidden is None:
+        answers: dict[str, Any] = {}
+        for fd in definition.input_fields():
+            if fd.editable:
+                submitted = _submitted_value(form[fd.key], fd)
+                value, error = clean_value(fd, submitted)
+                answers[fd.key] = submitted if error else value
+        hidden = hidden_values(definition, answers)
+        setattr(form, "_maatwerk_hidden", hidden)  # noqa: B010
+    return hidden
+
+
 class DefinitionRules:
     """WTForms validator enforcing every rule of one :class:`FormField`.
 
     Delegates to :func:`maatwerk.forms.validation.clean_value`; stores the
-    clean, typed value on the field as ``clean_data``.
+    clean, typed value on the field as ``clean_data``. A field that the other
+    answers do not show is not checked, and holds its hidden value.
     """
 
-    def __init__(self, definition_field: FormField) -> None:
+    def __init__(self, definition_field: FormField, definition: FormDefinition) -> None:
         self.definition_field = definition_field
+        self.definition = definition
         flags: dict[str, Any] = {}
         if definition_field.editable:
             # A required checklist must not put `required` on every checkbox.
@@ -245,6 +264,11 @@ class DefinitionRules:
     def __call__(self, form: FlaskForm, field: Field) -> None:
         if not self.definition_field.editable:
             return
+        hidden = _hidden_on(form, self.definition)
+        if self.definition_field.key in hidden:
+            field.errors = []  # what the person could not see can't be wrong
+            field.clean_data = hidden[self.definition_field.key]  # type: ignore[attr-defined]
+            return
         value, error = clean_value(
             self.definition_field, _submitted_value(field, self.definition_field)
         )
@@ -258,14 +282,14 @@ class DefinitionRules:
 # --------------------------------------------------------------------------
 
 
-def _make_field(fd: FormField) -> Any:
+def _make_field(fd: FormField, definition: FormDefinition) -> Any:
     make = _FIELD_MAKERS.get(fd.type)
     if make is None:  # pragma: no cover - FormField.__post_init__ guards the type
         raise ValueError(f"unsupported field type {fd.type!r}")
     kwargs: dict[str, Any] = {
         "label": fd.label or fd.key,
         "description": fd.description,
-        "validators": [DefinitionRules(fd)],
+        "validators": [DefinitionRules(fd, definition)],
     }
     return make(fd, _render_kw(fd), kwargs)
 
@@ -373,7 +397,7 @@ def build_form_class(definition: FormDefinition) -> type[FlaskForm]:
     for fd in definition.input_fields():
         if fd.key in RESERVED_KEYS or fd.key.startswith("_") or hasattr(FlaskForm, fd.key):
             raise ValueError(f"form field key {fd.key!r} clashes with a form attribute")
-        attrs[fd.key] = _make_field(fd)
+        attrs[fd.key] = _make_field(fd, definition)
     if definition.has_files:
         attrs["_definition"] = definition
         attrs["validate"] = _validate_asking_files_again
@@ -397,8 +421,12 @@ def form_data(form: FlaskForm, definition: FormDefinition) -> dict[str, Any]:
     valid (call ``form.validate()`` / ``validate_on_submit()`` first).
     """
     result: dict[str, Any] = {}
+    hidden = _hidden_on(form, definition)
     for fd in definition.input_fields():
         if not fd.editable:
+            continue
+        if fd.key in hidden:
+            result[fd.key] = hidden[fd.key]
             continue
         value, error = clean_value(fd, _submitted_value(form[fd.key], fd))
         if error is not None:
