@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from . import plugin_links
 from .model_upload import ModelUpload
 
 KEY_PREFIXES = ("form:", "formio:")
@@ -79,17 +80,27 @@ def _read_links(upload: ModelUpload, name: str, links: list[Any]) -> None:
 def _read_process_link(upload: ModelUpload, name: str, index: int,
                        link: dict[str, Any]) -> None:
     """A process link: a form (shown at its user task or start event), or a plugin action
-    (GZAC runs it around the task; here a worker does that work, so it is noted)."""
+    (on a service or send task: a topic a worker does, plugin_links.py; elsewhere noted)."""
     element_id, kind = link.get("activityId"), link.get("processLinkType")
     if not isinstance(element_id, str):
         upload.problem(name, None, f"process link {index + 1} needs an activityId")
     elif kind == "form" and isinstance(link.get("formDefinitionName"), str):
         _link(upload, name, element_id, link["formDefinitionName"])
+    elif kind == "plugin" and link.get("activityType") in plugin_links.RUN_AS_TOPIC:
+        for plugin in plugin_links.read([link], name):
+            if plugin.element_id in upload.plugin_links:
+                upload.problem(name, element_id, "the element has two plugin links")
+            else:
+                upload.plugin_links[plugin.element_id] = plugin
+        if element_id not in upload.plugin_links:
+            upload.problem(name, element_id, "the plugin link needs a "
+                           "pluginActionDefinitionKey")
     elif kind == "plugin":
         action = link.get("pluginActionDefinitionKey") or "?"
         upload.note(name, element_id, f"the GZAC plugin action '{action}' linked to this "
-                    "element is not run here: give the task Implementation External with a "
-                    "topic, and have a worker do that work")
+                    f"element ({link.get('activityType')}) is not run here; only one linked to "
+                    "a service or send task (bpmn:ServiceTask:start) becomes a topic that a "
+                    "worker does")
     else:
         upload.problem(name, element_id, f"a process link of type '{kind}' is not "
                        "supported; link a form (formDefinitionName) or a plugin action")
@@ -129,7 +140,10 @@ def form_by_name(upload: ModelUpload, filename: str, element_id: str, form_name:
 
 
 def check_all_linked(upload: ModelUpload) -> None:
-    """A form link for an element the upload does not have is a mistake."""
+    """A form or plugin link for an element the upload does not have is a mistake."""
     for element_id in sorted(set(upload.form_links) - upload.linked):
         upload.problem(upload.form_links[element_id][1], element_id, "the form link names an "
                        "element that is not a user task or start event of the upload")
+    for element_id in sorted(set(upload.plugin_links) - upload.plugins_found):
+        upload.problem(upload.plugin_links[element_id].file, element_id, "the plugin link "
+                       "names an element that is not a service or send task of the upload")

@@ -20,7 +20,15 @@ from ..domain.process_model import (
     ModelRefused,
     UploadedFile,
 )
-from . import feel, gzac_forms, model_rewrites, reserved_ids, start_checks, vendors
+from . import (
+    feel,
+    gzac_forms,
+    model_rewrites,
+    plugin_links,
+    reserved_ids,
+    start_checks,
+    vendors,
+)
 from .camunda import NS, MaatwerkParser
 from .dmn_checks import check_dmn
 from .model_checks import BPMN, check_process, extension_properties
@@ -45,7 +53,8 @@ def compile_model(files: list[UploadedFile], form_parser: FormParser) -> Compile
         raise ModelRefused([ModelProblem("", None, "no files were uploaded")])
     if len(files) > MAX_FILES:
         raise ModelRefused([ModelProblem("", None, f"upload at most {MAX_FILES} files at once")])
-    for file in files:
+    # GZAC's process links first: a plugin link changes the task it names (plugin_links.py)
+    for file in sorted(files, key=lambda f: not f.filename.lower().endswith(".json")):
         _read_file(upload, file)
     for filename, root in upload.dmn:
         check_dmn(upload, filename, root)
@@ -77,11 +86,12 @@ def _distinct(problems: list[ModelProblem], limit: int = 200) -> list[ModelProbl
 def load_spec(files: list[tuple[str, str, str]], key: str) -> tuple[Any, dict[str, Any]]:
     """Parse stored (filename, kind, text) files into the engine's spec for process `key`."""
     parser = MaatwerkParser()
+    plugins = plugin_links.from_stored(files)
     for filename, kind, text in files:
         if kind == "bpmn":
             root = parse(vendors.as_camunda(text.encode()))
             vendors.drop_drawings(root)
-            model_rewrites.rewrite(root, _stored_problem, _no_note)
+            model_rewrites.rewrite(root, _stored_problem, _no_note, plugins)
             parser.add_bpmn_xml(root, filename=filename)
         elif kind == "dmn":
             root = parse(vendors.as_camunda(text.encode()))
@@ -136,9 +146,10 @@ def _read_file(upload: ModelUpload, file: UploadedFile) -> None:
             upload.note(name, drawn, "a data object is a drawing here, as in Camunda 7: no "
                         "data flows through it (the case data holds the values)")
         # what runs Camunda's constructs is written in before the checks see the processes
-        model_rewrites.rewrite(
+        upload.plugins_found |= model_rewrites.rewrite(
             root, lambda element_id, message: upload.problem(name, element_id, message),
-            lambda element_id, message: upload.note(name, element_id, message))
+            lambda element_id, message: upload.note(name, element_id, message),
+            upload.plugin_links)
         upload.bpmn.append((name, root))
         upload.texts.append((name, "bpmn", text, sha))
     elif namespace in DMN_NAMESPACES:

@@ -61,6 +61,10 @@ class ModelUpload:
     # GZAC form links: element id -> (form name, the file that links it); and those used
     form_links: dict[str, tuple[str, str]] = field(default_factory=dict)
     linked: set[str] = field(default_factory=set)
+    # GZAC plugin actions on service and send tasks (plugin_links.py): element id -> link;
+    # and the ids of the elements that were found
+    plugin_links: dict[str, Any] = field(default_factory=dict)
+    plugins_found: set[str] = field(default_factory=set)
     decisions: set[str] = field(default_factory=set)
     texts: list[tuple[str, str, str, str]] = field(default_factory=list)
 
