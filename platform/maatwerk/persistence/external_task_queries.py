@@ -92,10 +92,12 @@ def lock_of(session: Session, task_id: str, for_update: bool = False) -> Lock | 
 def described(session: Session, where: list[ColumnElement[bool]],
               limit: int = 1000) -> list[dict[str, Any]]:
     """External tasks as a worker is told of them: ids, topic, lock, retries and error, the
-    case and its model, and the case's data (its process variables), oldest first."""
+    case and its model, the case's data (its process variables) and the task's own
+    variables (`own`: a repeating task's item), oldest first."""
     query = (select(ExternalTask.task_id, ExternalTask.topic, ExternalTask.worker_id,
                     ExternalTask.lock_expires_at, ExternalTask.retries,
-                    ExternalTask.error_message, ExternalTask.error_details, Task.state,
+                    ExternalTask.error_message, ExternalTask.error_details,
+                    ExternalTask.variables.label("own"), Task.state,
                     Task.name, Task.element_id, Task.engine_task_id, Task.case_id, Case.reference,
                     Case.data, ProcessModel.key, ProcessModel.id.label("model_id"),
                     ProcessModel.version)

@@ -345,6 +345,8 @@ class ExternalTask(Base):
     retries: Mapped[int | None] = mapped_column(Integer)
     error_message: Mapped[str | None] = mapped_column(String(1000))
     error_details: Mapped[str | None] = mapped_column(Text)
+    # the task's own variables, where they differ from the case's (a repeating task's item)
+    variables: Mapped[dict[str, Any] | None] = mapped_column()
 
 
 class StartClock(Base):

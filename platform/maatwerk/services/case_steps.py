@@ -47,7 +47,8 @@ def apply_step(step: Step, result: StepResult) -> list[TaskRow]:
     uow.head_locked(step_writes.write_step(conn, case, values, [
         *step.closing, *(Closing(row.id, "cancelled", None) for row in cancelled)], opened))
     external_task_queries.add(conn, [
-        {"task_id": new.id, "case_id": case.id, "topic": model.elements[new.element_id]["topic"]}
+        {"task_id": new.id, "case_id": case.id, "topic": model.elements[new.element_id]["topic"],
+         "variables": _own_variables(result, new.engine_task_id)}
         for new in opened if new.kind == "external"])
     for row in cancelled:
         uow.record(AuditEntry(actor, "task_cancelled", case_id=case.id, task_id=row.id,
@@ -67,6 +68,16 @@ def apply_step(step: Step, result: StepResult) -> list[TaskRow]:
         uow.record(AuditEntry(actor, "case_completed", case_id=case.id, channel=channel))
     deadlines.sync(uow, case, model, still)
     return sorted(still, key=lambda t: (t.created_at, t.id))
+
+
+def _own_variables(result: StepResult, engine_task_id: str | None) -> dict[str, Any] | None:
+    """What a task sees that the case's data does not say (a repeating task's item), or None."""
+    ready = next((r for r in result.ready if r.id == engine_task_id), None)
+    if ready is None:
+        return None
+    own = {name: value for name, value in ready.data.items()
+           if name not in result.data or result.data[name] != value}
+    return own or None
 
 
 def _sync_tasks(case: Case, model: ProcessModel, result: StepResult, rows: list[TaskRow]

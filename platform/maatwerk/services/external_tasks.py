@@ -138,8 +138,8 @@ def _with_arguments(uow: UnitOfWork, worker: Principal, rows: list[dict[str, Any
         facts = elements.get(row["model_id"], {}).get(row["element_id"], {})
         try:
             row["local"] = service_calls.arguments_for(
-                facts.get("arguments") or [], row["data"] or {}, row["case_id"],
-                row["reference"])
+                facts.get("arguments") or [], {**(row["data"] or {}), **(row["own"] or {})},
+                row["case_id"], row["reference"])
         except service_calls.ArgumentProblem as exc:
             message = f"{row['topic']}: {exc}"[:1000]
             queries.change(uow.session, row["task_id"], worker_id=None, lock_expires_at=None,
@@ -162,9 +162,11 @@ def audit_entry(worker: Principal, action: str, row: dict[str, Any],
 def view_of(row: dict[str, Any], wanted: list[str] | None = None,
             with_variables: bool = True, local_only: bool = False) -> ExternalTaskView:
     """A row of external_task_queries.described as a worker sees it; `wanted` names the
-    variables to include (None: all): the case's, and the task's own (`local`: the
-    arguments of an expression call)."""
-    data = {**({} if local_only else row["data"] or {}), **row.get("local", {})}
+    variables to include (None: all): the case's, and the task's own (`own`: where they
+    differ from the case's, such as a repeating task's item; `local`: the arguments of an
+    expression call)."""
+    data = {**({} if local_only else row["data"] or {}), **(row.get("own") or {}),
+            **row.get("local", {})}
     variables = data if wanted is None else {k: data[k] for k in wanted if k in data}
     return ExternalTaskView(
         id=row["task_id"], topic=row["topic"], worker_id=row["worker_id"],
