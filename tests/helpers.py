@@ -117,6 +117,6 @@ def fill_bijstand_form(page: Any) -> None:
     page.get_by_label("Geboortedatum", exact=False).fill("1980-01-02")
     page.get_by_label("Woonsituatie", exact=False).select_option("alleenstaand")
     page.get_by_label("Waarvoor", exact=False).fill("Een nieuwe wasmachine, de oude is kapot.")
-    page.get_by_label("Hoeveel kosten het", exact=False).fill("650")
+    page.get_by_label("Hoeveel kost het", exact=False).fill("650")
     page.get_by_label("Netto inkomen", exact=False).fill("1200")
     page.get_by_label("Spaargeld", exact=False).fill("100")

@@ -94,6 +94,9 @@ def test_in_the_browser_the_question_appears_for_its_answer(
     founded = page.get_by_role("group", name="Is het bezwaar gegrond?")
     decided = page.get_by_role("group", name="Kan je een besluit nemen?")
     assert founded.is_hidden()  # no answer yet: not asked
+    box = decided.get_by_label("Ja").bounding_box()
+    label = decided.get_by_text("Ja", exact=True).bounding_box()
+    assert box and label and box["x"] + box["width"] <= label["x"]  # the box before its label
     assert page.get_by_text("Alleen nodig als").is_hidden()  # the words are for no script
     decided.get_by_label("Ja").check()
     founded.wait_for(state="visible")

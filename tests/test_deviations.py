@@ -471,3 +471,47 @@ def test_a_designer_reads_the_register_without_any_residents_data(
     assert refused_case["reference"] not in page
     exported = client.get("/werk/afwijkingen?format=csv").get_data(as_text=True)
     assert REASON not in exported and refused_case["reference"] not in exported
+
+
+def test_a_request_twice_or_beside_another_on_the_same_step_is_refused(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    """Approving both would have the second undo or contradict the first: the same request
+    sent twice, and a skip beside a reassignment of the same task, wait for the first to be
+    decided or withdrawn. Requests on other steps or other data stay possible."""
+    token = tokens["vergunning"]
+    case = start(client, token, "kapvergunning", KAP_AANVRAAG)
+    case = complete(client, token, case, "Task_Beoordelen",
+                    {"ontvankelijk": True, "boomstatus": "gewoon"})
+    task = open_task(case, "Task_AdviesBomen")
+    skip = _request(client, token, case["id"], type="skip_task", task_id=task["id"])
+    twice = _request(client, tokens["vergunning"], case["id"], expect=422, type="skip_task",
+                     task_id=task["id"])
+    assert "already asked for by vergunning and awaits a decision" in twice["error"]
+    assert f"(request {skip['id']})" in twice["error"]
+    beside = _request(client, token, case["id"], expect=422, type="reassign",
+                      task_id=task["id"], values={"assignee": "consulent2"})
+    assert "Another deviation of this step awaits a decision" in beside["error"]
+    extend = _request(client, token, case["id"], type="extend_deadline", values={"weeks": 2},
+                      resident_message=NOTICE)
+    again = _request(client, token, case["id"], expect=422, type="extend_deadline",
+                     values={"weeks": 4}, resident_message=NOTICE)
+    assert f"(request {extend['id']}" in again["error"]
+    # the register counts the extension under no step, by that name (not "None")
+    login(client, "vergunning")
+    register = client.get("/werk/afwijkingen").get_data(as_text=True)
+    assert "Geen stap (de hele zaak)" in register and ">None<" not in register
+    counts = client.get("/api/v1/deviations", headers=bearer(token)).get_json()["counts"]
+    assert counts["element"] == {"Task_AdviesBomen": 1, "": 1}
+    # on the page, in Dutch
+    page = client.get(f"/werk/zaken/{case['id']}/afwijking").get_data(as_text=True)
+    response = client.post(f"/werk/zaken/{case['id']}/afwijking", data={
+        "csrf_token": csrf_token(page), "type": "skip_task", "task_id": task["id"],
+        "reason": REASON, "legal_basis": "art. 4:84 Awb"})
+    assert response.status_code == 422
+    assert "Deze afwijking is al aangevraagd door vergunning en wacht op een besluit" in \
+        response.get_data(as_text=True)
+    # once the first is withdrawn, the step is free again
+    assert client.post(f"/api/v1/deviations/{skip['id']}/withdraw",
+                       headers=bearer(token)).status_code == 200
+    _request(client, token, case["id"], type="reassign", task_id=task["id"],
+             values={"assignee": "consulent2"})

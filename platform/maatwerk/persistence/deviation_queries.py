@@ -38,6 +38,12 @@ def of_case(session: Session, case_id: int) -> list[Deviation]:
                                 .order_by(Deviation.id)))
 
 
+def pending_of_case(session: Session, case_id: int) -> list[Deviation]:
+    """A case's requests that await a decision, oldest first."""
+    return list(session.scalars(select(Deviation).where(
+        Deviation.case_id == case_id, Deviation.status == REQUESTED).order_by(Deviation.id)))
+
+
 def waiting_for_others(session: Session, username: str) -> list[Deviation]:
     """Open requests that someone other than this person asked for, oldest first."""
     return list(session.scalars(select(Deviation).where(
@@ -100,4 +106,4 @@ def _count(session: Session, filtered: Any, column: Any, join_model: bool = Fals
     if join_model:
         query = query.join(ProcessModel, ProcessModel.id == filtered.c.process_model_id)
     rows = session.execute(query.group_by(column).order_by(func.count().desc()))
-    return {str(key): count for key, count in rows}
+    return {"" if key is None else str(key): count for key, count in rows}  # "": none

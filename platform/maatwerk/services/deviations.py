@@ -61,6 +61,7 @@ def request(uow: UnitOfWork, case_id: int, actor: Principal, req: DeviationReque
         raise InvalidInput("The deviation request is not complete.", {"type": "Choose a type."})
     element_id = _acting_element(uow, case, kind, req)
     check_allowed(case.process_model, element_id, kind)
+    _check_pending(uow, case, kind, element_id, req)
     if kind in (DeviationType.JUMP_TO, DeviationType.RETURN_TO):
         start = uow.session.get(Task, req.task_id) if req.task_id else None
         check_the_way(_workflow(uow, case), case.process_model, kind,
@@ -80,6 +81,25 @@ def request(uow: UnitOfWork, case_id: int, actor: Principal, req: DeviationReque
                           task_id=req.task_id, details=audit_record(deviation)))
     uow.commit()
     return deviation
+
+
+def _check_pending(uow: UnitOfWork, case: Case, kind: DeviationType, element_id: str | None,
+                   req: DeviationRequest) -> None:
+    """Refuse a request that repeats one awaiting a decision, or that acts on a step that
+    another request awaiting a decision acts on: approving both would have the second
+    undo or contradict the first (a skip and a reassignment of one task, two extensions)."""
+    for other in deviation_queries.pending_of_case(uow.session, case.id):
+        same_step = element_id is not None and other.element_id == element_id
+        same_place = same_step or (element_id is None and other.element_id is None)
+        if other.type == kind.value and same_place and other.values == req.values and \
+                (other.target_element_id or None) == (req.target_element_id or None):
+            raise InvalidInput(f"The same deviation was already asked for by "
+                               f"{other.requested_by} and awaits a decision (request "
+                               f"{other.id}). Nothing was saved.")
+        if same_step or (other.type == kind.value == DeviationType.EXTEND_DEADLINE.value):
+            raise InvalidInput(f"Another deviation of this step awaits a decision (request "
+                               f"{other.id}, asked by {other.requested_by}); let it be decided "
+                               "or withdrawn first. Nothing was saved.")
 
 
 def _acting_element(uow: UnitOfWork, case: Case, kind: DeviationType,

@@ -64,6 +64,13 @@ _DUTCH_TEXTS: tuple[tuple[str, str | Callable[..., str]], ...] = (
      "De procesontwerper staat deze afwijking niet toe bij stap {0}; er is niets gewijzigd."),
     (r"^Four eyes: you did (.+) in this case",
      "Vier ogen: u deed {0} in deze zaak. Iemand anders moet deze stap doen."),
+    ((r"^The same deviation was already asked for by (.+) and awaits a decision \(request "
+     r"(\d+)\)"), ("Deze afwijking is al aangevraagd door {0} en wacht op een besluit "
+                  "(verzoek {1}). Er is niets opgeslagen.")),
+    (r"^Another deviation of this step awaits a decision \(request (\d+), asked by (.+?)\);",
+     ("Bij deze stap wacht al een andere afwijking op een besluit (verzoek {0}, aangevraagd "
+      "door {1}). Wacht tot daarover is beslist, of laat die eerst intrekken. Er is niets "
+      "opgeslagen.")),
     (r"^This case is not stuck", ("Deze zaak is niet vastgelopen; er is niets opnieuw te "
                                  "proberen.")),
     (r"^Only the person who claimed the task", ("Alleen wie de taak oppakte (of een "

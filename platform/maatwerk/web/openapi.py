@@ -295,7 +295,10 @@ def _deviation_paths() -> dict[str, Any]:
                 "citation": {"type": "string"}, "resident_message": {"type": "string"}}}))},
         "/deviations": {"get": _op("The deviation register: counts and the list", {
             "200": _json({"type": "object", "properties": {
-                "counts": {"type": "object"},
+                "counts": {"type": "object", "description": (
+                    "per process, element, type, legal_basis and status: value -> number; "
+                    "the value \"\" counts deviations without one (such as an extension "
+                    "of the decision term, which acts on no step)")},
                 "deviations": {"type": "array", "items": _ref("Deviation")}}})},
             parameters=[{"name": n, "in": "query", "schema": {"type": "string"}} for n in (
                 "process_key", "element_id", "type", "legal_basis", "status", "from", "to",
