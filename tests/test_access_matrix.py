@@ -706,8 +706,8 @@ CSRF_FORMS: dict[str, FormPost] = {
                                    lambda w: dict(FORM, kanaal="balie"), 200),
     "deviations.request_deviation": FormPost(
         "consulent", lambda w: f"/werk/zaken/{w.case_a['id']}/afwijking",
-        lambda w: {"type": "skip_task", "task_id": w.task_a, "reason": REASON,
-                   "legal_basis": "art. 4:84 Awb"}, 302),
+        lambda w: {"type": "reassign", "task_id": w.task_a, "person": "consulent2",
+                   "reason": REASON, "legal_basis": "art. 4:84 Awb"}, 302),
     "deviations.decide": FormPost(
         "teamleider", lambda w: f"/werk/afwijkingen/{w.deviation}/besluit",
         lambda w: {"besluit": "afwijzen", "toelichting": "De termijn is goed haalbaar."}, 302),

@@ -255,7 +255,8 @@ def case_with_records(client: FlaskClient, tokens: dict[str, str]) -> dict[str, 
     task = next(t for t in case["open_tasks"] if t["element_id"] == "Task_Volledigheid")
     response = client.post(f"/api/v1/cases/{case['id']}/deviations", headers=bearer(
         tokens["consulent"]), json={
-        "type": "skip_task", "task_id": task["id"], "legal_basis": "art. 4:84 Awb",
+        "type": "reassign", "task_id": task["id"], "values": {"assignee": "consulent2"},
+        "legal_basis": "art. 4:84 Awb",
         "reason": "De aanvraag is vorige week al volledig bekeken bij de Wmo-melding."})
     assert response.status_code == 201, response.get_json()
     return {"case": case, "deviation": response.get_json()["id"],

@@ -195,19 +195,59 @@ def test_a_return_may_not_go_back_over_a_step_that_forbids_it(
     assert allowed["status"] == "requested"
 
 
+def _at_the_tree_advice(client: FlaskClient, token: str) -> tuple[dict[str, Any],
+                                                                  dict[str, Any]]:
+    """A permit case whose tree expert's advice (one of two parallel steps) is open."""
+    case = start(client, token, "kapvergunning", KAP_AANVRAAG)
+    case = complete(client, token, case, "Task_Beoordelen",
+                    {"ontvankelijk": True, "boomstatus": "gewoon"})
+    return case, open_task(case, "Task_AdviesBomen")
+
+
 def test_stale_approval_changes_nothing(client: FlaskClient, tokens: dict[str, str]) -> None:
-    case = start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
-    task = open_task(case, "Task_Volledigheid")
-    deviation = _request(client, tokens["consulent"], case["id"], type="skip_task",
-                         task_id=task["id"])
-    complete(client, tokens["consulent2"], case, "Task_Volledigheid", {"volledig": "ja"})
-    before = actions(client, tokens["consulent"], case["id"])
+    token = tokens["vergunning"]
+    case, task = _at_the_tree_advice(client, token)
+    deviation = _request(client, token, case["id"], type="skip_task", task_id=task["id"])
+    done = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=bearer(token), json={
+        "data": {"boom_conditie": "goed", "advies_bomen": "positief",
+                 "advies_toelichting": "Een gezonde eik."}})
+    assert done.status_code == 200, done.get_json()
+    before = actions(client, token, case["id"])
     conflict = _approve(client, tokens["teamleider"], deviation["id"], expect=409)
     assert "moved on" in conflict["error"]
-    assert actions(client, tokens["consulent"], case["id"]) == before
+    assert actions(client, token, case["id"]) == before
     again = client.get(f"/api/v1/deviations/{deviation['id']}", headers=bearer(
-        tokens["consulent"])).get_json()
+        token)).get_json()
     assert again["status"] == "requested"
+
+
+def _skip_on_the_page(client: FlaskClient, case_id: int, task_id: str) -> str:
+    """Ask to skip a task on the deviation page (signed in already); the refusing page."""
+    page = client.get(f"/werk/zaken/{case_id}/afwijking").get_data(as_text=True)
+    response = client.post(f"/werk/zaken/{case_id}/afwijking", data={
+        "csrf_token": csrf_token(page), "type": "skip_task", "task_id": task_id,
+        "reason": REASON, "legal_basis": "art. 4:84 Awb"})
+    assert response.status_code == 422
+    return response.get_data(as_text=True)
+
+
+def test_a_deviation_that_cannot_work_is_refused_when_asked(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    """Skipping 'Volledigheid controleren' leaves the gateway after it without the answer it
+    routes on: tried on a copy of the case, as approval would run it, the request is refused
+    with the reason, in Dutch on the page, and nothing is saved."""
+    case = start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
+    task = open_task(case, "Task_Volledigheid")
+    refused = _request(client, tokens["consulent"], case["id"], expect=422, type="skip_task",
+                       task_id=task["id"])
+    assert "can't work on the case as it is now" in refused["error"]
+    assert "Gateway_Volledig" in refused["error"] and "Nothing was saved" in refused["error"]
+    login(client, "consulent")
+    assert "Deze afwijking kan in de zaak zoals die nu is niet worden uitgevoerd" in \
+        _skip_on_the_page(client, case["id"], task["id"])
+    assert "deviation_requested" not in actions(client, tokens["consulent"], case["id"])
+    after = client.get(f"/api/v1/cases/{case['id']}", headers=bearer(tokens["consulent"]))
+    assert [t["element_id"] for t in after.get_json()["open_tasks"]] == ["Task_Volledigheid"]
 
 
 def test_permit_check_skipped_and_another_redone(client: FlaskClient,
@@ -332,11 +372,10 @@ def test_jump_through_a_parallel_gateway_is_refused_and_changes_nothing(
         client: FlaskClient, tokens: dict[str, str]) -> None:
     token = tokens["vergunning"]
     case = start(client, token, "kapvergunning", KAP_AANVRAAG)
-    jump = _request(client, token, case["id"], type="jump_to",
-                    target_element_id="Task_Besluit",
-                    reason="De bomen zijn al door de brandweer beoordeeld na de storm.")
-    refused = _approve(client, tokens["teamleider"], jump["id"], expect=409)
-    assert "no path forward" in refused["error"]
+    refused = _request(client, token, case["id"], expect=422, type="jump_to",
+                       target_element_id="Task_Besluit",
+                       reason="De bomen zijn al door de brandweer beoordeeld na de storm.")
+    assert "no path forward" in refused["error"]  # when asked, not when approved
     again = client.get(f"/api/v1/cases/{case['id']}", headers=bearer(token)).get_json()
     assert [t["element_id"] for t in again["open_tasks"]] == ["Task_Beoordelen"]
 
@@ -479,10 +518,7 @@ def test_a_request_twice_or_beside_another_on_the_same_step_is_refused(
     sent twice, and a skip beside a reassignment of the same task, wait for the first to be
     decided or withdrawn. Requests on other steps or other data stay possible."""
     token = tokens["vergunning"]
-    case = start(client, token, "kapvergunning", KAP_AANVRAAG)
-    case = complete(client, token, case, "Task_Beoordelen",
-                    {"ontvankelijk": True, "boomstatus": "gewoon"})
-    task = open_task(case, "Task_AdviesBomen")
+    case, task = _at_the_tree_advice(client, token)
     skip = _request(client, token, case["id"], type="skip_task", task_id=task["id"])
     twice = _request(client, tokens["vergunning"], case["id"], expect=422, type="skip_task",
                      task_id=task["id"])
@@ -503,13 +539,8 @@ def test_a_request_twice_or_beside_another_on_the_same_step_is_refused(
     counts = client.get("/api/v1/deviations", headers=bearer(token)).get_json()["counts"]
     assert counts["element"] == {"Task_AdviesBomen": 1, "": 1}
     # on the page, in Dutch
-    page = client.get(f"/werk/zaken/{case['id']}/afwijking").get_data(as_text=True)
-    response = client.post(f"/werk/zaken/{case['id']}/afwijking", data={
-        "csrf_token": csrf_token(page), "type": "skip_task", "task_id": task["id"],
-        "reason": REASON, "legal_basis": "art. 4:84 Awb"})
-    assert response.status_code == 422
     assert "Deze afwijking is al aangevraagd door vergunning en wacht op een besluit" in \
-        response.get_data(as_text=True)
+        _skip_on_the_page(client, case["id"], task["id"])
     # once the first is withdrawn, the step is free again
     assert client.post(f"/api/v1/deviations/{skip['id']}/withdraw",
                        headers=bearer(token)).status_code == 200

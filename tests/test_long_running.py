@@ -95,7 +95,7 @@ def test_a_case_whose_loop_ran_2000_times_still_works(client: FlaskClient,
     # the case over HTTP: the intake is too long ago for the engine, the latest round not
     case = _get(client, tokens["consulent"], case_id)
     assert [t["element_id"] for t in case["open_tasks"]] == ["Task_Beoordelen"]
-    refused = _deviation(client, tokens, case_id, "Task_Intake", expect=409)
+    refused = _deviation(client, tokens, case_id, "Task_Intake", expect=422)  # when asked
     assert "Task_Intake was last done too long ago" in refused["error"]
     assert _get(client, tokens["consulent"], case_id)["open_tasks"] == case["open_tasks"]
     back = _deviation(client, tokens, case_id, "Task_Beoordelen", expect=200)
@@ -115,10 +115,15 @@ def test_a_case_whose_loop_ran_2000_times_still_works(client: FlaskClient,
 
 def _deviation(client: FlaskClient, tokens: dict[str, str], case_id: int, target: str,
                expect: int) -> dict[str, Any]:
-    """return_to, requested by a caseworker and approved by a team lead."""
+    """return_to, requested by a caseworker and approved by a team lead (`expect` 422: the
+    request itself is refused, tried on a copy of the case)."""
     requested = client.post(f"/api/v1/cases/{case_id}/deviations", json={
         "type": "return_to", "target_element_id": target, "reason": REASON,
         "legal_basis": "art. 4:84 Awb"}, headers=bearer(tokens["consulent"]))
+    if expect == 422:
+        assert requested.status_code == 422, requested.get_json()
+        refused: dict[str, Any] = requested.get_json()
+        return refused
     assert requested.status_code == 201, requested.get_json()
     approved = client.post(f"/api/v1/deviations/{requested.get_json()['id']}/approve",
                            json={"comment": "Akkoord."}, headers=bearer(tokens["teamleider"]))

@@ -134,7 +134,8 @@ def test_every_page_reflows_at_400_percent(live_server: str, browser: Any,
     start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
     requested = client.post(f"/api/v1/cases/{case['id']}/deviations", headers=bearer(
         tokens["consulent"]), json={
-        "type": "skip_task", "task_id": case["open_tasks"][0]["id"],
+        "type": "reassign", "task_id": case["open_tasks"][0]["id"],
+        "values": {"assignee": "consulent2"},
         "reason": f"De {LONG_WORD} zijn al door een andere gemeente beoordeeld.",
         "legal_basis": "art. 4:84 Awb"})
     assert requested.status_code == 201, requested.get_json()

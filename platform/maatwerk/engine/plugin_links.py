@@ -27,6 +27,7 @@ from typing import Any
 
 from lxml import etree
 
+from .io_mappings import mapping_element
 from .model_upload import Report
 
 _B = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
@@ -122,7 +123,7 @@ def _as_external(element: etree._Element, link: PluginLink, note: Report) -> Non
     element.set(f"{_C}type", "external")
     element.set(f"{_C}topic", link.action)
     passed_as_text = []
-    mapping = _mapping(element)
+    mapping = mapping_element(element)
     for name, value in link.properties:
         parameter = etree.SubElement(mapping, f"{_C}inputParameter", name=str(name))
         parameter.text, resolved = _value(value)
@@ -132,18 +133,6 @@ def _as_external(element: etree._Element, link: PluginLink, note: Report) -> Non
         note(link.element_id, f"the plugin action '{link.action}' ({link.file}) becomes the "
              f"topic '{link.action}'; its properties {', '.join(passed_as_text)} refer to "
              "what only GZAC can look up, so the worker gets them as text")
-
-
-def _mapping(element: etree._Element) -> etree._Element:
-    """The task's camunda:inputOutput (made when it has none); inputs go before outputs."""
-    extensions = element.find(f"{_B}extensionElements")
-    if extensions is None:
-        extensions = etree.Element(f"{_B}extensionElements")
-        element.insert(0, extensions)
-    mapping = extensions.find(f"{_C}inputOutput")
-    if mapping is None:
-        mapping = etree.SubElement(extensions, f"{_C}inputOutput")
-    return mapping
 
 
 def _value(value: Any) -> tuple[str, bool]:

@@ -36,6 +36,25 @@ def execute(step: Step, deviation: Deviation) -> Effect:
     return _in_engine(step, deviation, kind)
 
 
+ENGINE_KINDS = (DeviationType.SKIP_TASK, DeviationType.RETURN_TO, DeviationType.JUMP_TO,
+                DeviationType.OVERRIDE_DECISION, DeviationType.CORRECT_DATA)
+
+
+def try_on_copy(step: Step, deviation: Deviation) -> None:
+    """Run a deviation the engine carries out on the case's workflow as loaded for `step`,
+    writing nothing: what approval would run, asked when the deviation is requested.
+    Raises DeviationNotApplicable (or runtime.StepRefused) when it can't work, or when the
+    case would stop with an error after it."""
+    kind = DeviationType(deviation.type)
+    if kind not in ENGINE_KINDS:
+        return
+    result = _in_engine(step, deviation, kind)[2]
+    if result is not None and result.failure is not None:  # it would stop the case
+        element_id, message = result.failure
+        raise engine_deviations.DeviationNotApplicable(
+            f"the case would stop at {element_id}: {message.rstrip('.')}")
+
+
 def _in_engine(step: Step, deviation: Deviation, kind: DeviationType) -> Effect:
     workflow = step.workflow()
     target = deviation.target_element_id or ""

@@ -12,6 +12,7 @@ from ..domain.deviation import DeviationStatus, DeviationType
 from ..domain.principal import Principal
 from ..engine import StepResult
 from ..engine import deviations as engine_deviations
+from ..engine.runtime import StepRefused
 from ..persistence import deviation_queries, task_rows
 from ..persistence.models import Case, Deviation, LegalBasisRow, Task, utcnow
 from ..persistence.uow import UnitOfWork
@@ -75,6 +76,7 @@ def request(uow: UnitOfWork, case_id: int, actor: Principal, req: DeviationReque
         citation=(req.citation or "").strip() or None,
         resident_message=(req.resident_message or "").strip() or None,
         requested_by=actor.username)
+    _try_on_copy(uow, case, deviation)
     uow.session.add(deviation)
     uow.session.flush()
     uow.record(AuditEntry(actor.username, "deviation_requested", case_id=case.id,
@@ -100,6 +102,18 @@ def _check_pending(uow: UnitOfWork, case: Case, kind: DeviationType, element_id:
             raise InvalidInput(f"Another deviation of this step awaits a decision (request "
                                f"{other.id}, asked by {other.requested_by}); let it be decided "
                                "or withdrawn first. Nothing was saved.")
+
+
+def _try_on_copy(uow: UnitOfWork, case: Case, deviation: Deviation) -> None:
+    """Refuse, when it is asked, a deviation that can't work on the case as it is now: it is
+    run on a copy of the case's workflow (what approval runs), and nothing is written.
+    Approval runs it again on the case as it is then (it may have moved on)."""
+    try:
+        deviation_effects.try_on_copy(Step(uow, case, []), deviation)
+    except (engine_deviations.DeviationNotApplicable, StepRefused) as exc:
+        reason = exc.message if isinstance(exc, StepRefused) else str(exc)
+        raise InvalidInput(f"This deviation can't work on the case as it is now: "
+                           f"{reason.rstrip('.')}. Nothing was saved.") from None
 
 
 def _acting_element(uow: UnitOfWork, case: Case, kind: DeviationType,

@@ -71,6 +71,9 @@ _DUTCH_TEXTS: tuple[tuple[str, str | Callable[..., str]], ...] = (
      ("Bij deze stap wacht al een andere afwijking op een besluit (verzoek {0}, aangevraagd "
       "door {1}). Wacht tot daarover is beslist, of laat die eerst intrekken. Er is niets "
       "opgeslagen.")),
+    (r"^This deviation can't work on the case as it is now: (.+)\. Nothing was saved",
+     ("Deze afwijking kan in de zaak zoals die nu is niet worden uitgevoerd ({0}). Er is "
+      "niets opgeslagen; kies een andere afwijking of vraag de procesontwerper.")),
     (r"^This case is not stuck", ("Deze zaak is niet vastgelopen; er is niets opnieuw te "
                                  "proberen.")),
     (r"^Only the person who claimed the task", ("Alleen wie de taak oppakte (of een "
