@@ -532,12 +532,19 @@ def test_a_request_twice_or_beside_another_on_the_same_step_is_refused(
     again = _request(client, token, case["id"], expect=422, type="extend_deadline",
                      values={"weeks": 4}, resident_message=NOTICE)
     assert f"(request {extend['id']}" in again["error"]
+    _request(client, token, case["id"], type="correct_data", values={"boomsoort": "beuk"})
+    other_field = _request(client, token, case["id"], type="correct_data",
+                           values={"adres": "Dorpsstraat 2, Ons Dorp"})
+    same_field = _request(client, token, case["id"], expect=422, type="correct_data",
+                          values={"boomsoort": "linde"})
+    assert "Another deviation of this step awaits a decision" in same_field["error"]
+    assert other_field["status"] == "requested"
     # the register counts the extension under no step, by that name (not "None")
     login(client, "vergunning")
     register = client.get("/werk/afwijkingen").get_data(as_text=True)
     assert "Geen stap (de hele zaak)" in register and ">None<" not in register
     counts = client.get("/api/v1/deviations", headers=bearer(token)).get_json()["counts"]
-    assert counts["element"] == {"Task_AdviesBomen": 1, "": 1}
+    assert counts["element"] == {"Task_AdviesBomen": 1, "": 3}  # extension, corrections
     # on the page, in Dutch
     assert "Deze afwijking is al aangevraagd door vergunning en wacht op een besluit" in \
         _skip_on_the_page(client, case["id"], task["id"])

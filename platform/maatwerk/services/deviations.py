@@ -89,7 +89,8 @@ def _check_pending(uow: UnitOfWork, case: Case, kind: DeviationType, element_id:
                    req: DeviationRequest) -> None:
     """Refuse a request that repeats one awaiting a decision, or that acts on a step that
     another request awaiting a decision acts on: approving both would have the second
-    undo or contradict the first (a skip and a reassignment of one task, two extensions)."""
+    undo or contradict the first (a skip and a reassignment of one task, two corrections of
+    one field, two extensions)."""
     for other in deviation_queries.pending_of_case(uow.session, case.id):
         same_step = element_id is not None and other.element_id == element_id
         same_place = same_step or (element_id is None and other.element_id is None)
@@ -98,7 +99,10 @@ def _check_pending(uow: UnitOfWork, case: Case, kind: DeviationType, element_id:
             raise InvalidInput(f"The same deviation was already asked for by "
                                f"{other.requested_by} and awaits a decision (request "
                                f"{other.id}). Nothing was saved.")
-        if same_step or (other.type == kind.value == DeviationType.EXTEND_DEADLINE.value):
+        same_data = other.type == kind.value == DeviationType.CORRECT_DATA.value and \
+            bool(set(other.values) & set(req.values))  # a correction of the same field
+        if same_step or same_data or \
+                other.type == kind.value == DeviationType.EXTEND_DEADLINE.value:
             raise InvalidInput(f"Another deviation of this step awaits a decision (request "
                                f"{other.id}, asked by {other.requested_by}); let it be decided "
                                "or withdrawn first. Nothing was saved.")
