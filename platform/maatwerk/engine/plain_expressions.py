@@ -28,7 +28,7 @@ def expand(root: etree._Element, note: Report) -> None:
             result = (element.get(f"{_C}resultVariable") or "").strip()
             if text.replace(" ", "").startswith(SET_VARIABLE):
                 _setting_task(element, text)
-            elif text and _calls_nothing(text, bool(result)):
+            elif text and calls_nothing(text, bool(result)):
                 _as_plain_task(element, text, note)
 
 
@@ -103,7 +103,7 @@ def _setting_task(element: etree._Element, text: str) -> None:
 _LITERALS = {"true", "false", "null"}
 
 
-def _calls_nothing(text: str, kept: bool) -> bool:
+def calls_nothing(text: str, kept: bool) -> bool:
     """A placeholder (`${true}`, `${null}`, a number or text), or, when its value is kept
     in a result variable, any valid expression that calls nothing. (A comparison whose
     value nobody keeps is a mistake, refused as not a call of a bean.) Text without `${`

@@ -27,6 +27,7 @@ from typing import Any
 
 from lxml import etree
 
+from . import plain_expressions
 from .io_mappings import mapping_element
 from .model_upload import Report
 
@@ -95,8 +96,8 @@ def _does_other_work(element: etree._Element, link: PluginLink, problem: Report)
     """A task that names work of its own besides the plugin action is refused: a task does
     one thing here (split it in two)."""
     own = [name for name in _WORK if element.get(f"{_C}{name}")]
-    expression = (element.get(f"{_C}expression") or "").strip().replace(" ", "")
-    if expression and expression not in ("${true}", "${null}", "true", "${false}"):
+    expression = (element.get(f"{_C}expression") or "").strip()
+    if expression and not plain_expressions.calls_nothing(expression, kept=False):
         own.append("expression")
     if element.find(f"{_B}extensionElements/{_C}connector") is not None:
         own.append("connector")

@@ -117,8 +117,7 @@ class _Reader:
         ctype = str(c.get("type") or "")
         raw_key = c.get("key")
         key = raw_key if isinstance(raw_key, str) else ""
-        if key.startswith(PROCESS_VARIABLE):  # GZAC: a process variable, case data here
-            key = key[len(PROCESS_VARIABLE):]
+        key = _case_key(key)
         report = self.problems.of(key or ctype or "component", describe("", key, ctype))
         if ctype in _LEFT_OUT or _refused_behaviour(c, report):
             return
@@ -199,10 +198,14 @@ def _condition(c: dict[str, Any], inherited: Condition | None,
         report.add(f"{report.subject} has a condition of its own inside a panel or other "
                    "layout that has one; give the condition to one of them.")
         return inherited
-    if when.startswith(PROCESS_VARIABLE):
-        when = when[len(PROCESS_VARIABLE):]
+    when = _case_key(when)
     return {"shown_when_key": when, "shown_when_value": _text_of(conditional.get("eq", "")),
             "shown_when_show": show}
+
+
+def _case_key(key: str) -> str:
+    """A key as the case data names it: GZAC's `pv.` (a process variable) dropped."""
+    return key[len(PROCESS_VARIABLE):] if key.startswith(PROCESS_VARIABLE) else key
 
 
 def _refused_behaviour(c: dict[str, Any], report: FieldProblems) -> bool:

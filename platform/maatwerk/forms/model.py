@@ -214,6 +214,11 @@ class FormDefinition:
         return tuple(f for f in self.fields if f.is_input)
 
     @property
+    def has_conditions(self) -> bool:
+        """Whether any field is shown only on a condition (conditions.py)."""
+        return any(f.conditional for f in self.fields)
+
+    @property
     def has_files(self) -> bool:
         """Whether a submission may carry files (the HTML form then posts multipart data)."""
         return any(f.type == "filepicker" and f.editable for f in self.fields)

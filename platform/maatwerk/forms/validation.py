@@ -247,7 +247,7 @@ def is_empty(value: Any) -> bool:
 def hidden_values(definition: FormDefinition, answers: Mapping[str, Any]) -> dict[str, Any]:
     """The editable fields not shown with these answers, each with the value it holds while
     hidden (conditions.py)."""
-    if not any(f.conditional for f in definition.fields):
+    if not definition.has_conditions:
         return {}
     shown = shown_keys(definition, answers)
     return {f.key: f.value_when_hidden() for f in definition.input_fields()

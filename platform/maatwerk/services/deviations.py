@@ -63,11 +63,12 @@ def request(uow: UnitOfWork, case_id: int, actor: Principal, req: DeviationReque
     element_id = _acting_element(uow, case, kind, req)
     check_allowed(case.process_model, element_id, kind)
     _check_pending(uow, case, kind, element_id, req)
+    trial = Step(uow, case, [])  # the case's workflow, loaded once: read, then tried on
     if kind in (DeviationType.JUMP_TO, DeviationType.RETURN_TO):
         start = uow.session.get(Task, req.task_id) if req.task_id else None
-        check_the_way(_workflow(uow, case), case.process_model, kind,
+        check_the_way(trial.workflow(), case.process_model, kind,
                       req.target_element_id or "", start.engine_task_id if start else None)
-    before = _before(uow, case, kind, req)
+    before = _before(trial, kind, req)
     deviation = Deviation(
         case_id=case.id, process_model_id=case.process_model_id, type=kind.value,
         status=DeviationStatus.REQUESTED.value, task_id=req.task_id, element_id=element_id,
@@ -76,7 +77,7 @@ def request(uow: UnitOfWork, case_id: int, actor: Principal, req: DeviationReque
         citation=(req.citation or "").strip() or None,
         resident_message=(req.resident_message or "").strip() or None,
         requested_by=actor.username)
-    _try_on_copy(uow, case, deviation)
+    _try_on_copy(trial, deviation)
     uow.session.add(deviation)
     uow.session.flush()
     uow.record(AuditEntry(actor.username, "deviation_requested", case_id=case.id,
@@ -108,12 +109,12 @@ def _check_pending(uow: UnitOfWork, case: Case, kind: DeviationType, element_id:
                                "or withdrawn first. Nothing was saved.")
 
 
-def _try_on_copy(uow: UnitOfWork, case: Case, deviation: Deviation) -> None:
+def _try_on_copy(trial: Step, deviation: Deviation) -> None:
     """Refuse, when it is asked, a deviation that can't work on the case as it is now: it is
     run on a copy of the case's workflow (what approval runs), and nothing is written.
     Approval runs it again on the case as it is then (it may have moved on)."""
     try:
-        deviation_effects.try_on_copy(Step(uow, case, []), deviation)
+        deviation_effects.try_on_copy(trial, deviation)
     except (engine_deviations.DeviationNotApplicable, StepRefused) as exc:
         reason = exc.message if isinstance(exc, StepRefused) else str(exc)
         raise InvalidInput(f"This deviation can't work on the case as it is now: "
@@ -133,15 +134,15 @@ def _acting_element(uow: UnitOfWork, case: Case, kind: DeviationType,
     return None
 
 
-def _before(uow: UnitOfWork, case: Case, kind: DeviationType,
-            req: DeviationRequest) -> dict[str, Any]:
+def _before(trial: Step, kind: DeviationType, req: DeviationRequest) -> dict[str, Any]:
     """What the deviation would change, as it is now (shown to the team lead who decides)."""
+    uow, case = trial.uow, trial.case
     try:
         if kind is DeviationType.OVERRIDE_DECISION:
-            return engine_deviations.decision_values(_workflow(uow, case),
+            return engine_deviations.decision_values(trial.workflow(),
                                                      req.target_element_id or "")
         if kind is DeviationType.CORRECT_DATA:
-            return engine_deviations.data_values(_workflow(uow, case), list(req.values))
+            return engine_deviations.data_values(trial.workflow(), list(req.values))
     except engine_deviations.DeviationNotApplicable as exc:
         raise InvalidInput(str(exc), {"target_element_id": str(exc)}) from None
     if kind is DeviationType.EXTEND_DEADLINE and case.due_at is not None:
@@ -152,10 +153,6 @@ def _before(uow: UnitOfWork, case: Case, kind: DeviationType,
             raise NotFound("There is no such task.")
         return {"assignee": task.assignee, "candidate_group": task.candidate_groups}
     return {}
-
-
-def _workflow(uow: UnitOfWork, case: Case) -> Any:
-    return Step(uow, case, []).workflow()
 
 
 # -- decide ------------------------------------------------------------------------------

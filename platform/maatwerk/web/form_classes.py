@@ -225,6 +225,8 @@ def _submitted_value(field: Field, definition_field: FormField) -> Any:
 def _hidden_on(form: FlaskForm, definition: FormDefinition) -> dict[str, Any]:
     """The fields this submission does not show (their conditions unmet), with the value
     each holds while hidden; worked out once per form."""
+    if not definition.has_conditions:
+        return {}
     hidden: dict[str, Any] | None = getattr(form, "_maatwerk_hidden", None)
     if hidden is None:
         answers: dict[str, Any] = {}
