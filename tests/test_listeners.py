@@ -107,7 +107,7 @@ def test_a_listener_that_cannot_run_is_refused_by_name(
     expected = {
         ("slecht", "execution listener 'end': a process end listener needs exactly one"),
         ("Task_Js", "task listener 'create': script format 'javascript' can't run here"),
-        ("Task_Js", "task listener 'assignment': the 'assignment' event is not supported"),
+        ("Task_Js", "task listener 'update': the 'update' event is not supported"),
         ("Task_Veel", "execution listener 'start': listeners on a task that repeats"),
         ("Gateway_Kies", "execution listener 'end': the listener runs after the element"),
         ("Task_Veld", "camunda:field 'x' needs exactly one value"),
@@ -175,3 +175,146 @@ def test_a_listener_that_removes_a_variable_removes_it(
     assert refused.status_code == 422
     assert any("execution.processInstance.removeVariable: give one quoted variable name"
                in p["message"] for p in refused.get_json()["errors"]), refused.get_json()
+
+
+JOIN = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="D" targetNamespace="t">
+  <bpmn:process id="samenvoegen" isExecutable="true">
+    <bpmn:startEvent id="StartEvent_1" />
+    <bpmn:parallelGateway id="Gateway_Splits" />
+    <bpmn:userTask id="Task_A" camunda:candidateGroups="consulenten" />
+    <bpmn:userTask id="Task_B" camunda:candidateGroups="consulenten" />
+    <bpmn:parallelGateway id="Gateway_Samen" name="Samen">
+      <bpmn:extensionElements>
+        <camunda:executionListener event="start"
+          expression="${execution.setVariable(&#34;samen&#34;, &#34;ja&#34;)}" />
+        <camunda:executionListener event="start" class="nl.gemeente.Samenvoegen" />
+      </bpmn:extensionElements>
+    </bpmn:parallelGateway>
+    <bpmn:userTask id="Task_C" camunda:candidateGroups="consulenten" />
+    <bpmn:endEvent id="EndEvent_1" />
+    <bpmn:sequenceFlow id="F1" sourceRef="StartEvent_1" targetRef="Gateway_Splits" />
+    <bpmn:sequenceFlow id="F2" sourceRef="Gateway_Splits" targetRef="Task_A" />
+    <bpmn:sequenceFlow id="F3" sourceRef="Gateway_Splits" targetRef="Task_B" />
+    <bpmn:sequenceFlow id="F4" sourceRef="Task_A" targetRef="Gateway_Samen" />
+    <bpmn:sequenceFlow id="F5" sourceRef="Task_B" targetRef="Gateway_Samen" />
+    <bpmn:sequenceFlow id="F6" sourceRef="Gateway_Samen" targetRef="Task_C" />
+    <bpmn:sequenceFlow id="F7" sourceRef="Task_C" targetRef="EndEvent_1" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_a_start_listener_on_a_joining_gateway_runs_once_per_arriving_path(
+        client: FlaskClient, tokens: dict[str, str], database: Database,
+        demo_loaded: list[str]) -> None:
+    """As Camunda 7 runs it for each execution that arrives (GZAC's evenementenvergunning
+    has one on an inclusive gateway): the listeners run in their order on each path in,
+    and the join still waits for both paths."""
+    response = upload(client, tokens["ontwerper"], [("samenvoegen.bpmn", JOIN)])
+    assert response.status_code == 201, response.get_json()
+    worker = bearer(worker_account(database, "samen", ["nl.gemeente.Samenvoegen"]))
+    person = tokens["consulent"]
+    case = start(client, person, "samenvoegen", {})
+    complete(client, person, case, "Task_A", {})
+    assert case_of(client, person, case["id"])["data"]["samen"] == "ja"
+    assert open_elements(client, person, case["id"]) == [
+        "Task_B", "samenvoegen_Gateway_Samen__start_listener_2_path_1"]
+    seen = _do(client, worker, "nl.gemeente.Samenvoegen")
+    assert seen["activityId"] == "samenvoegen_Gateway_Samen__start_listener_2_path_1"
+    assert open_elements(client, person, case["id"]) == ["Task_B"]  # the join waits
+    complete(client, person, case_of(client, person, case["id"]), "Task_B", {})
+    assert _do(client, worker, "nl.gemeente.Samenvoegen")["activityId"] == \
+        "samenvoegen_Gateway_Samen__start_listener_2_path_2"
+    assert open_elements(client, person, case["id"]) == ["Task_C"]
+    done = complete(client, person, case_of(client, person, case["id"]), "Task_C", {})
+    assert done["status"] == "completed" and done["data"]["samen"] == "ja"
+
+
+ASSIGNED = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="D" targetNamespace="t">
+  <bpmn:process id="toewijzen" isExecutable="true">
+    <bpmn:startEvent id="StartEvent_1" />
+    <bpmn:userTask id="Task_Behandelen" name="Behandelen" camunda:candidateGroups="consulenten">
+      <bpmn:extensionElements>
+        <camunda:taskListener event="assignment"
+          expression="${execution.setVariable(&#34;toegewezen&#34;, &#34;ja&#34;)}" />
+        <camunda:taskListener event="assignment" delegateExpression="${toewijzingMelden}" />
+      </bpmn:extensionElements>
+    </bpmn:userTask>
+    <bpmn:userTask id="Task_Vast" camunda:assignee="consulent">
+      <bpmn:extensionElements>
+        <camunda:taskListener event="assignment"
+          expression="${execution.setVariable(&#34;vast&#34;, &#34;ja&#34;)}" />
+      </bpmn:extensionElements>
+    </bpmn:userTask>
+    <bpmn:endEvent id="EndEvent_1" />
+    <bpmn:sequenceFlow id="F1" sourceRef="StartEvent_1" targetRef="Task_Behandelen" />
+    <bpmn:sequenceFlow id="F2" sourceRef="Task_Behandelen" targetRef="Task_Vast" />
+    <bpmn:sequenceFlow id="F3" sourceRef="Task_Vast" targetRef="EndEvent_1" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def _task_id(client: FlaskClient, token: str, case_id: int, element_id: str) -> str:
+    return next(t["id"] for t in case_of(client, token, case_id)["open_tasks"]
+                if t["element_id"] == element_id)
+
+
+def test_assignment_listeners_run_each_time_the_task_gets_an_assignee(
+        client: FlaskClient, tokens: dict[str, str], database: Database,
+        demo_loaded: list[str]) -> None:
+    """A claim is when Camunda 7 fires `assignment`: the listeners run then, beside the
+    task, which stays the claimant's; a task with camunda:assignee has one at its creation,
+    so its listeners run before it opens. A claim by the person who has it runs nothing."""
+    response = upload(client, tokens["ontwerper"], [("toewijzen.bpmn", ASSIGNED)])
+    assert response.status_code == 201, response.get_json()
+    worker = bearer(worker_account(database, "toewijzing", ["toewijzingMelden"]))
+    person = tokens["consulent"]
+    case = start(client, person, "toewijzen", {})
+    assert "toegewezen" not in case["data"]
+    assert [t["element_id"] for t in case["open_tasks"]] == ["Task_Behandelen"]
+    assert case_of(client, person, case["id"])["waiting_for_messages"] == []
+    task_id = _task_id(client, person, case["id"], "Task_Behandelen")
+    claimed = client.post(f"/api/v1/tasks/{task_id}/claim", headers=bearer(person))
+    assert claimed.status_code == 200, claimed.get_json()
+    after = case_of(client, person, case["id"])
+    assert after["data"]["toegewezen"] == "ja"
+    assert sorted(t["element_id"] for t in after["open_tasks"]) == [
+        "Task_Behandelen", "Task_Behandelen__assignment_listener_2"]
+    assert next(t for t in after["open_tasks"]
+                if t["element_id"] == "Task_Behandelen")["assignee"] == "consulent"
+    seen = _do(client, worker, "toewijzingMelden")
+    assert seen["variables"]["task"]["value"] == "Task_Behandelen"
+    # the same person again: no change of assignee, nothing runs
+    assert client.post(f"/api/v1/tasks/{task_id}/claim", headers=bearer(person)
+                       ).status_code == 200
+    assert open_elements(client, person, case["id"]) == ["Task_Behandelen"]
+    # released and claimed by a colleague: the listeners run again
+    assert client.post(f"/api/v1/tasks/{task_id}/unclaim", headers=bearer(person)
+                       ).status_code == 200
+    assert client.post(f"/api/v1/tasks/{task_id}/claim", headers=bearer(tokens["teamleider"])
+                       ).status_code == 200
+    _do(client, worker, "toewijzingMelden")
+    # handed to a colleague through an approved deviation: they run again
+    asked = client.post(f"/api/v1/cases/{case['id']}/deviations", headers=bearer(person), json={
+        "type": "reassign", "task_id": task_id, "values": {"assignee": "consulent2"},
+        "legal_basis": "art. 4:84 Awb",
+        "reason": "De teamleider is drie weken afwezig; een collega neemt het over."})
+    assert asked.status_code == 201, asked.get_json()
+    approved = client.post(f"/api/v1/deviations/{asked.get_json()['id']}/approve",
+                           json={"comment": "Akkoord."}, headers=bearer(tokens["teamleider"]))
+    assert approved.status_code == 200, approved.get_json()
+    assert _do(client, worker, "toewijzingMelden")["variables"]["task"]["value"] == \
+        "Task_Behandelen"
+    refused = client.post("/engine-rest/message", headers=bearer(tokens["beheer"]), json={
+        "messageName": "maatwerk.assigned:Task_Behandelen",
+        "processInstanceId": str(case["id"])})
+    assert refused.status_code == 400, refused.get_data(as_text=True)
+    done = complete(client, tokens["consulent2"], case_of(client, person, case["id"]),
+                    "Task_Behandelen", {})
+    assert done["data"]["vast"] == "ja"  # assigned when it was made
+    assert [t["element_id"] for t in done["open_tasks"]] == ["Task_Vast"]
+    done = complete(client, person, case_of(client, person, case["id"]), "Task_Vast", {})
+    assert done["status"] == "completed"

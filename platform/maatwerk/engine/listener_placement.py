@@ -2,9 +2,11 @@
 
 A listener runs as a step of its own (listeners.py). Its step goes on the path into the
 element it listens to (`start`, a task's `create`) or on the path out of it (`end`, a task's
-`complete`), and a `take` listener in the middle of its sequence flow. Where the path in or
-out can't carry a step without changing what the model does (a gateway that joins or
-chooses, a path out with a condition), the listener is refused with the reason instead.
+`complete`), and a `take` listener in the middle of its sequence flow. A `start` listener on
+a gateway that joins paths runs on each path in, once per arriving path, as Camunda 7 runs
+it for each execution that arrives. Where the path out can't carry a step without changing
+what the model does (a gateway that chooses, a path out with a condition), the listener is
+refused with the reason instead.
 """
 from __future__ import annotations
 
@@ -38,9 +40,6 @@ def side(element: etree._Element, before: bool) -> bool:
     if before:
         if not incoming:
             raise PlacementProblem("no path leads into the element")
-        if local in JOINS and len(incoming) > 1:
-            raise PlacementProblem("a listener on a gateway that joins paths is not "
-                                   "supported; use a 'take' listener on the paths")
         return True
     outgoing = flows(container, "sourceRef", element_id)
     if len(outgoing) > 1 or element.get("default") or any(
@@ -48,6 +47,14 @@ def side(element: etree._Element, before: bool) -> bool:
         raise PlacementProblem("the listener runs after the element, which needs one path "
                                "out without a condition; use a 'take' listener on the paths")
     return False
+
+
+def joins(element: etree._Element) -> bool:
+    """A parallel or inclusive gateway with more than one path in: a step placed before it
+    goes on each path in (paths_in, insert_on), not after the join."""
+    if etree.QName(element).localname not in JOINS:
+        return False
+    return len(flows(_container(element), "targetRef", element.get("id") or "")) > 1
 
 
 def _after_event_gateway(container: etree._Element, incoming: list[etree._Element]) -> bool:
@@ -75,6 +82,12 @@ def insert_after(element: etree._Element, step: etree._Element) -> None:
     for flow in flows(container, "sourceRef", element_id):
         flow.set("sourceRef", step_id)
     _connect(container, element_id, step_id)
+
+
+def paths_in(element: etree._Element) -> list[etree._Element]:
+    """The sequence flows into the element, in the order they are written (a step is put on
+    each by insert_on; a second listener's steps then follow the first's)."""
+    return flows(_container(element), "targetRef", element.get("id") or "")
 
 
 def insert_on(flow: etree._Element, step: etree._Element) -> None:

@@ -13,31 +13,40 @@ step in the process graph, placed where its event happens (listener_placement.py
 - a Python `camunda:script` becomes a script task (the sandbox runs it).
 
 Execution listeners: `start` and `end` on flow elements and on the process, `take` on
-sequence flows. Task listeners (user tasks): `create` and `complete`; in a bean call `task`
-stands for the user task (its id), as `execution` stands for the case. A listener's
+sequence flows (a `start` listener on a joining gateway runs on each path in). Task
+listeners (user tasks): `create` and `complete`, and `assignment`, which runs each time the
+task gets an assignee (assignments.py); in a bean call `task` stands for the user task (its
+id), as `execution` stands for the case. A listener's
 `camunda:field` values become variables of its step (field_injection.py). The step's id is
 the element's id followed by `__<event>_listener_<n>`; workers see it as the activity id.
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from lxml import etree
 
-from . import plain_expressions, sandbox, service_calls
+from . import assignments, plain_expressions, sandbox, service_calls
 from .expressions import PYTHON_FORMATS
 from .field_injection import FieldProblem, fields_of, inject
-from .listener_placement import PlacementProblem, insert_after, insert_before, insert_on, side
+from .listener_placement import (
+    PlacementProblem,
+    insert_after,
+    insert_before,
+    insert_on,
+    joins,
+    paths_in,
+    side,
+)
 from .model_upload import Report
 
 _B = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 _C = "{http://camunda.org/schema/1.0/bpmn}"
 
 EXECUTION_EVENTS = {"start", "end", "take"}
-TASK_EVENTS = {"create", "complete"}
+TASK_EVENTS = {"create", "assignment", "complete"}
 NOT_A_STEP = {
-    "assignment": "the 'assignment' event is not supported: a caseworker claiming a task "
-                  "is not a step here; use 'create' or 'complete'",
     "update": "the 'update' event is not supported; use 'create' or 'complete'",
     "delete": "the 'delete' event is not supported; use an 'end' listener or a boundary event",
     "timeout": "the 'timeout' event is not supported; model the timeout with a timer "
@@ -60,6 +69,7 @@ class _Owner:
     process_id: str
     last_after: etree._Element | None = None
     count: int = 0
+    assigned_end: etree._Element | None = None  # the end of its assignment listeners' path
 
 
 def expand(root: etree._Element, problem: Report) -> None:
@@ -96,10 +106,12 @@ def _expand_process(process: etree._Element, problem: Report) -> None:
 
 
 def _order(listener: etree._Element, process: etree._Element) -> int:
+    """The process's start listeners first, its end listeners last; a task's assignment
+    listeners after its create listeners (Camunda 7 assigns a task once it is made)."""
     extensions = listener.getparent()
     if extensions is None or extensions.getparent() is not process:
-        return 1
-    return 0 if listener.get("event") == "start" else 2
+        return 2 if listener.get("event") == "assignment" else 1
+    return 0 if listener.get("event") == "start" else 3
 
 
 def _describe(listener: etree._Element) -> str:
@@ -116,6 +128,14 @@ def _place(owner: _Owner, listener: etree._Element) -> None:
             element.find(f"{_B}standardLoopCharacteristics") is not None:
         raise ListenerProblem("listeners on a task that repeats (multi-instance or loop) "
                               "are not supported yet")
+    if local != "sequenceFlow" and event == "start" and joins(element):
+        owner.count += 1
+        for path, flow in enumerate(paths_in(element), 1):  # once per arriving path
+            insert_on(flow, _step(owner, listener, event, None, f"path_{path}"))
+        return
+    if event == "assignment":
+        _place_assignment(owner, listener)
+        return
     step = _step(owner, listener, event, element.get("id") if is_task_listener else None)
     if local == "sequenceFlow":
         insert_on(element, step)
@@ -165,15 +185,32 @@ def _place_on_process(owner: _Owner, listener: etree._Element,
     insert_before(ends[0], _step(end_owner, listener, event, None))
 
 
+def _place_assignment(owner: _Owner, listener: etree._Element) -> None:
+    """Each time the task gets an assignee, on a path beside it (assignments.py); when the
+    model names its assignee, also before it opens, after its create listeners."""
+    element = owner.element
+    element_id = element.get("id") or ""
+    if owner.assigned_end is None:
+        owner.assigned_end = assignments.add_path(element)
+    insert_before(owner.assigned_end, _step(owner, listener, "assignment", element_id))
+    if (element.get(f"{_C}assignee") or "").strip():
+        insert_before(element, _step(owner, listener, "assignment", element_id, "at_create"))
+
+
 def _step(owner: _Owner, listener: etree._Element, event: str,
-          user_task: str | None) -> etree._Element:
-    """The flow element that does what the listener says."""
-    owner.count += 1
+          user_task: str | None, again: str | None = None) -> etree._Element:
+    """The flow element that does what the listener says; `again`: another copy of the
+    listener's last step (on another path into a joining gateway, or when a task is
+    assigned as it is made), with the same number and this suffix."""
+    listener = copy.deepcopy(listener)  # its fields move into the step
+    if again is None:
+        owner.count += 1
     element = owner.element
     local = etree.QName(element).localname
     element_id = element.get("id") or ""
     prefix = f"{owner.process_id}_" if local in _PLAIN else ""
-    step_id = f"{prefix}{element_id}__{event}_listener_{owner.count}"
+    suffix = f"_{again}" if again else ""
+    step_id = f"{prefix}{element_id}__{event}_listener_{owner.count}{suffix}"
     name = f"{element.get('name') or element_id} ({_describe(listener)})"
     script = listener.find(f"{_C}script")
     expression = (listener.get("expression") or "").strip()

@@ -8,6 +8,7 @@ from lxml import etree
 
 from ..domain.process_model import ElementFacts
 from . import (
+    assignments,
     call_mappings,
     camunda_attributes,
     io_mappings,
@@ -251,6 +252,9 @@ def _check_message(upload: ModelUpload, filename: str, element: etree._Element,
     elif "${" in name or "#{" in name:
         upload.problem(filename, element_id, f"the message name '{name}' is an expression; "
                        "give a plain name")
+    elif assignments.is_internal(name) and element_id != assignments.start_id(name):
+        upload.problem(filename, element_id, f"the message name '{name}' is the platform's "
+                       f"own (names starting with '{assignments.PREFIX}'); choose another")
     else:
         facts.message = name
 

@@ -17,7 +17,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
-from . import conditions, event_subprocesses, history, sandbox, serialization, tasktree
+from . import assignments, conditions, event_subprocesses, history, sandbox, serialization, tasktree
 from .error_events import ThrownError
 from .scripting import SCRIPT_ENGINE
 
@@ -155,6 +155,16 @@ def deliver_message(workflow: BpmnWorkflow, name: str, data: dict[str, Any]) -> 
     return _advance(workflow)
 
 
+def assigned(workflow: BpmnWorkflow, element_id: str) -> StepResult | None:
+    """The user task got an assignee: its assignment listeners run (assignments.py); None
+    when none waits to."""
+    event = BpmnEvent(MessageEventDefinition(assignments.message_name(element_id)),
+                      payload={})
+    if workflow.event_manager.catch(event, internal=False) == 0:
+        return None
+    return _advance(workflow)
+
+
 def waiting_messages(workflow: BpmnWorkflow) -> list[dict[str, str]]:
     """The message events that wait now: their message name and element id."""
     found = []
@@ -167,9 +177,11 @@ def waiting_messages(workflow: BpmnWorkflow) -> list[dict[str, str]]:
         pairs = zip(spec.outputs, definition.event_definitions, strict=False) \
             if isinstance(definition, MultipleEventDefinition) else [(spec, definition)]
         for waiting, each in pairs:
-            if isinstance(each, MessageEventDefinition):
+            if isinstance(each, MessageEventDefinition) and not assignments.is_internal(
+                    each.name):
                 found.append({"name": each.name, "element_id": waiting.bpmn_id})
-    found += [wait for wait in event_subprocesses.message_starts(workflow) if wait not in found]
+    found += [wait for wait in event_subprocesses.message_starts(workflow)
+              if wait not in found and not assignments.is_internal(wait["name"])]
     return sorted(found, key=lambda m: (m["name"], m["element_id"]))
 
 

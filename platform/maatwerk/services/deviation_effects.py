@@ -8,7 +8,7 @@ from typing import Any
 
 from ..domain.audit import AuditEntry
 from ..domain.deviation import DeviationType
-from ..engine import StepResult
+from ..engine import StepResult, assignments, runtime
 from ..engine import deviations as engine_deviations
 from ..persistence.models import Deviation, Task, TaskCandidate
 from . import deadlines
@@ -25,7 +25,7 @@ def execute(step: Step, deviation: Deviation) -> Effect:
     if kind is DeviationType.ADD_TASK:
         return {}, _add_task(step, deviation), None
     if kind is DeviationType.REASSIGN:
-        return (*_reassign(step, deviation), None)
+        return _reassign(step, deviation)
     if kind is DeviationType.EXTEND_DEADLINE:
         case, days = step.case, extension_days(deviation.values)
         if case.due_at is None or days is None or case.status != "open":
@@ -111,7 +111,9 @@ def _add_task(step: Step, deviation: Deviation) -> dict[str, Any]:
             "before_task": blocked.element_id}
 
 
-def _reassign(step: Step, deviation: Deviation) -> tuple[dict[str, Any], dict[str, Any]]:
+def _reassign(step: Step, deviation: Deviation) -> Effect:
+    """The task goes to a person or a group; a new assignee runs its assignment listeners
+    (engine/assignments.py)."""
     task = _open_task(step, deviation)
     before = {"assignee": task.assignee, "candidate_group": task.candidate_groups}
     assignee = deviation.values.get("assignee")
@@ -125,4 +127,9 @@ def _reassign(step: Step, deviation: Deviation) -> tuple[dict[str, Any], dict[st
         task.candidate_groups = str(group)
         task.candidates = [TaskCandidate(principal=f"group:{group}")]
     step.uow.session.flush()
-    return before, {"assignee": task.assignee, "candidate_group": task.candidate_groups}
+    result = None
+    if task.assignee and task.assignee != before["assignee"] and \
+            assignments.has_listeners(step.model.elements, task.element_id):
+        result = runtime.assigned(step.workflow(), task.element_id)
+    return before, {"assignee": task.assignee, "candidate_group": task.candidate_groups}, \
+        result

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from ..domain.audit import AuditEntry
 from ..domain.principal import RESIDENT, RESIDENT_GROUP, Principal
-from ..engine import StepResult, TaskNotOpen, runtime
+from ..engine import StepResult, TaskNotOpen, assignments, runtime
 from ..forms.model import FormDefinition
 from ..persistence import inbox_queries
 from ..persistence.inbox_queries import InboxFilter, InboxPage
@@ -18,7 +18,7 @@ from ..persistence.task_rows import TaskRow
 from ..persistence.uow import UnitOfWork
 from . import documents, four_eyes, process_models
 from .errors import Conflict, Forbidden, NotFound
-from .steps import NO_TASK, Step, StepOutcome, case_of_task, run_step
+from .steps import NO_TASK, Step, StepOutcome, case_by_id, case_of_task, run_step
 from .submissions import submitted_data
 
 __all__ = ["InboxFilter", "InboxPage", "claim", "complete", "inbox", "unclaim"]
@@ -67,28 +67,42 @@ def _may_see(actor: Principal, task: Task) -> bool:
 
 
 def claim(uow: UnitOfWork, task_id: str, actor: Principal) -> Task:
+    """The task is this person's; when that gives it an assignee and it has assignment
+    listeners, they run in the same step (engine/assignments.py)."""
     task = get_task(uow, task_id, actor)
     _ensure_open(task)
     case = uow.session.get(Case, task.case_id)
     if case is not None:
         four_eyes.check(uow.session, case.process_model, case.id, task.element_id,
                         actor.username)
+    if case is not None and task.assignee != actor.username and \
+            assignments.has_listeners(case.process_model.elements, task.element_id):
+        def assigned(step: Step) -> StepResult | None:
+            _take(step.uow, task, actor)
+            return runtime.assigned(step.workflow(), task.element_id)
+        run_step(uow, case_by_id(case.id), assigned)  # all its open rows, this one too
+    else:
+        _take(uow, task, actor)
+        uow.commit()
+    uow.session.refresh(task)
+    return task
+
+
+def _take(uow: UnitOfWork, task: Task, actor: Principal) -> None:
+    """Make the open task the actor's, if nobody else has it, with its audit event."""
     changed: CursorResult[Any] = uow.session.execute(  # type: ignore[assignment]
-        update(Task).where(Task.id == task_id, Task.state == "open",
+        update(Task).where(Task.id == task.id, Task.state == "open",
                            (Task.assignee.is_(None)) | (Task.assignee == actor.username))
         .values(assignee=actor.username).execution_options(synchronize_session=False))
     if changed.rowcount != 1:
         uow.session.refresh(task)
         _ensure_open(task)
         raise Conflict(f"This task was already claimed by {task.assignee}.")
-    uow.session.execute(update(TaskCandidate).where(TaskCandidate.task_id == task_id)
+    uow.session.execute(update(TaskCandidate).where(TaskCandidate.task_id == task.id)
                         .values(assignee=actor.username)
                         .execution_options(synchronize_session=False))  # the inbox entries
-    uow.session.refresh(task)
     uow.record(AuditEntry(actor.username, "task_claimed", case_id=task.case_id, task_id=task.id,
                           details={"element_id": task.element_id}))
-    uow.commit()
-    return task
 
 
 def unclaim(uow: UnitOfWork, task_id: str, actor: Principal) -> Task:
