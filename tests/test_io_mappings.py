@@ -152,3 +152,46 @@ def test_a_mapping_on_an_element_it_cannot_run_on_is_refused(
     [problem] = response.get_json()["errors"]
     assert problem["element_id"] == "StartEvent_1"
     assert "not on a startEvent" in problem["message"]
+
+
+REPEATING = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="D" targetNamespace="t">
+  <bpmn:process id="declaraties" isExecutable="true">
+    <bpmn:startEvent id="StartEvent_1" />
+    <bpmn:userTask id="Task_Regel" name="Regel beoordelen" camunda:candidateGroups="consulenten">
+      <bpmn:extensionElements>
+        <camunda:inputOutput>
+          <camunda:inputParameter name="wat">${regel["omschrijving"]}</camunda:inputParameter>
+          <camunda:outputParameter name="totaal">${totaal + goedgekeurd}</camunda:outputParameter>
+        </camunda:inputOutput>
+      </bpmn:extensionElements>
+      <bpmn:multiInstanceLoopCharacteristics isSequential="true"
+        camunda:collection="regels" camunda:elementVariable="regel" />
+    </bpmn:userTask>
+    <bpmn:endEvent id="EndEvent_1" />
+    <bpmn:sequenceFlow id="F1" sourceRef="StartEvent_1" targetRef="Task_Regel" />
+    <bpmn:sequenceFlow id="F2" sourceRef="Task_Regel" targetRef="EndEvent_1" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_a_mapping_on_a_repeating_task_is_applied_to_each_round(
+        client: FlaskClient, tokens: dict[str, str], demo_loaded: list[str]) -> None:
+    """As Camunda 7 maps each instance: the input reads the round's item, the output adds
+    what each round approved to the case's total; the input ends with its round."""
+    response = _upload(client, tokens["ontwerper"], REPEATING.encode())
+    assert response.status_code == 201, response.get_json()
+    person = tokens["consulent"]
+    case = start(client, person, "declaraties", {"totaal": 0, "regels": [
+        {"omschrijving": "Bril", "bedrag": 120}, {"omschrijving": "Taxi", "bedrag": 40}]})
+    seen = []
+    for approved in (100, 40):
+        now = case_of(client, person, case["id"])
+        open_task(now, "Task_Regel")
+        seen.append(now["data"]["wat"])  # the open round's input, as it is shown
+        case = complete(client, person, case_of(client, person, case["id"]), "Task_Regel",
+                        {"goedgekeurd": approved})
+    assert seen == ["Bril", "Taxi"]
+    assert case["status"] == "completed"
+    assert case["data"]["totaal"] == 140 and "wat" not in case["data"]

@@ -1,8 +1,8 @@
 """GZAC plugin actions linked to service tasks (process links of type `plugin`) run as
 external tasks of the action's key, with the action's properties as the task's variables:
 GZAC's own `create-zaakdossier` process with its process links (tests/data/corpus/gzac,
-EUPL), driven to its end by a worker that implements the plugin actions. The link on its
-repeating task is refused with its reason (a worker is not yet told each round's item)."""
+EUPL), driven to its end by a worker that implements the plugin actions; the action on its
+repeating task is done once for each document, the worker told which."""
 from __future__ import annotations
 
 import json
@@ -28,9 +28,9 @@ START = {"initiatorType": "bsn", "initiatorValue": "999993653", "processDefiniti
 
 
 def _links() -> list[dict[str, Any]]:
-    """The process's plugin links but the one on its repeating task (refused below)."""
+    """The process's plugin links, as GZAC keeps them."""
     links: list[dict[str, Any]] = json.loads(LINKS.read_text())
-    return [link for link in links if link["activityId"] != "link-document-to-zaak"]
+    return links
 
 
 def _files(links: list[dict[str, Any]] | None = None) -> list[tuple[str, bytes]]:
@@ -56,7 +56,8 @@ def test_gzacs_plugin_actions_become_topics_a_worker_does(
                 "asyncAfter" not in n["message"]], notes
     case = start(client, tokens["beheer"], "create-zaakdossier", START)
     done = drive(client, tokens["beheer"], worker, case["id"], {})
-    assert done.trail == ["create-zaak", "create-initiator-zaak-rol", "start-handling-process",
+    assert done.trail == ["create-zaak", "create-initiator-zaak-rol", "link-document-to-zaak",
+                          "link-document-to-zaak", "start-handling-process",
                           "delete-verzoek-from-objectsapi"], done.trail
     calls = [(c["topicName"], {k: v["value"] for k, v in c["variables"].items()})
              for c in done.seen]
@@ -65,6 +66,10 @@ def test_gzacs_plugin_actions_become_topics_a_worker_does(
         "002564440", "https://catalogi.example/zaaktypen/1")
     assert calls[1][0] == "create-natuurlijk-persoon-zaak-rol"
     assert (calls[1][1]["inpBsn"], calls[1][1]["rolToelichting"]) == ("999993653", "Initiator")
+    linked = [variables for topic, variables in calls if topic == "link-document-to-zaak"]
+    assert sorted(v["documentUrl"] for v in linked) == START["documentUrls"]  # one each
+    assert {(v["titel"], v["beschrijving"]) for v in linked} == {
+        ("Verzoek document", "Document that belongs to a Verzoek")}
     assert calls[-1] == ("delete-object", calls[-1][1])
     assert calls[-1][1]["objectUrl"] == "https://objecten.example/objects/7"
 
@@ -97,8 +102,6 @@ def test_what_only_gzac_can_look_up_is_passed_as_text_and_noted(
     (lambda links: links.append({**links[0], "activityId": "start-handling-process"}),
      "start-handling-process", "a task does one thing here"),
     (lambda links: links.append(dict(links[0])), "create-zaak", "two plugin links"),
-    (lambda links: links.append({**links[0], "activityId": "link-document-to-zaak"}),
-     "link-document-to-zaak", "linked to a task that repeats (multi-instance or loop)"),
 ])
 def test_a_plugin_link_that_cannot_run_is_refused_by_file_and_element(
         client: FlaskClient, tokens: dict[str, str], change: Any, element: str,

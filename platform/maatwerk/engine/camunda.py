@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn.specs.defaults import (
     ManualTask,
     NoneTask,
 )
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import (
     CAMUNDA_MODEL_NS,
@@ -134,10 +135,18 @@ class MaatwerkProcessParser(ProcessParser):
                 created.mapping = call_mappings.read(node)
                 created.io = mapping
             elif mapping is not None:
-                io_mappings.attach(created, mapping)
+                io_mappings.attach(_each_round(self.spec, created), mapping)
             multi_instance.checked(created)
             reserved_ids.restore(created)
         return task_spec
+
+
+def _each_round(spec: Any, created: Any) -> Any:
+    """Where a task's mapping runs: around each round of a task that repeats, as Camunda 7
+    maps each instance of a multi-instance activity (the round's item is known then)."""
+    if isinstance(created, LoopTask):
+        return spec.task_specs[created.task_spec]
+    return created
 
 
 class MaatwerkParser(CamundaParser):

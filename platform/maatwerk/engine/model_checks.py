@@ -289,10 +289,6 @@ def _check_io_mapping(upload: ModelUpload, filename: str, element: etree._Elemen
         upload.problem(filename, element.get("id"), "input/output mappings are supported on "
                        "tasks, call activities and intermediate and end events, not on a "
                        f"{local} yet")
-    elif element.find("bpmn:multiInstanceLoopCharacteristics", NS) is not None or \
-            element.find("bpmn:standardLoopCharacteristics", NS) is not None:
-        upload.problem(filename, element.get("id"), "input/output mappings on a task that "
-                       "repeats (multi-instance or loop) are not supported yet")
 
 
 def _check_error_variables(upload: ModelUpload, filename: str, element: etree._Element,

@@ -14,8 +14,11 @@ each plugin action once, as a worker in any language, and ports its models as sa
   text, and the upload notes it.
 
 The worker receives the properties as the task's variables (input parameters,
-io_mappings.py) and completes it with what the action produced. The link is read from the
-stored process-link file whenever the model is loaded, so a stored model runs as uploaded.
+io_mappings.py) and completes it with what the action produced. On a task that repeats
+(multi-instance), each round is a task of its own whose properties are evaluated for that
+round: `pv:documentUrl` is the round's item when it is the element variable. The link is
+read from the stored process-link file whenever the model is loaded, so a stored model runs
+as uploaded.
 """
 from __future__ import annotations
 
@@ -103,12 +106,6 @@ def _does_other_work(element: etree._Element, link: PluginLink, problem: Report)
         own.append("connector")
     if not link.action:
         problem(link.element_id, f"the plugin link in {link.file} has no action key")
-        return True
-    if element.find(f"{_B}multiInstanceLoopCharacteristics") is not None or \
-            element.find(f"{_B}standardLoopCharacteristics") is not None:
-        problem(link.element_id, f"the plugin action '{link.action}' ({link.file}) is linked "
-                "to a task that repeats (multi-instance or loop), which can't run as a topic "
-                "yet: a worker would not be told which item each round is for")
         return True
     if own:
         problem(link.element_id, f"the task has a plugin action ('{link.action}', in "
