@@ -168,3 +168,48 @@ def test_a_call_activity_input_that_cannot_be_evaluated_stops_the_step(
     case = start(client, tokens["consulent"], KEY, {"aanvrager": "Ali", "bedrag": 1})
     assert case["status"] == "error"
     assert "Call_ZaakAanmaken" in case["error"] and "input parameter 'x'" in case["error"]
+
+
+REPEATED_CALL = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="D" targetNamespace="t">
+  <bpmn:process id="alle_kinderen" isExecutable="true">
+    <bpmn:startEvent id="Start_Main" />
+    <bpmn:callActivity id="Call_Kind" calledElement="per_kind">
+      <bpmn:extensionElements>
+        <camunda:in source="kind" target="naam" />
+        <camunda:out source="besluit" target="laatste_besluit" />
+      </bpmn:extensionElements>
+      <bpmn:multiInstanceLoopCharacteristics isSequential="true"
+        camunda:collection="kinderen" camunda:elementVariable="kind" />
+    </bpmn:callActivity>
+    <bpmn:endEvent id="End_Main" />
+    <bpmn:sequenceFlow id="M1" sourceRef="Start_Main" targetRef="Call_Kind" />
+    <bpmn:sequenceFlow id="M2" sourceRef="Call_Kind" targetRef="End_Main" />
+  </bpmn:process>
+  <bpmn:process id="per_kind" isExecutable="true">
+    <bpmn:startEvent id="Start_Kind" />
+    <bpmn:userTask id="Task_Kind" camunda:candidateGroups="consulenten" />
+    <bpmn:endEvent id="End_Kind" />
+    <bpmn:sequenceFlow id="K1" sourceRef="Start_Kind" targetRef="Task_Kind" />
+    <bpmn:sequenceFlow id="K2" sourceRef="Task_Kind" targetRef="End_Kind" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_a_repeating_call_activity_maps_each_round(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    """camunda:in and camunda:out apply to each instance, as in Camunda 7: each called
+    process gets its own child under the name the `in` gives, and only what `out` names
+    comes back."""
+    response = upload(client, tokens["ontwerper"], [("kinderen.bpmn", REPEATED_CALL.encode())])
+    assert response.status_code == 201, response.get_json()
+    person = tokens["consulent"]
+    case = start(client, person, "alle_kinderen", {"kinderen": ["Noor", "Daan"], "x": 1})
+    for name in ("Noor", "Daan"):
+        assert case["data"]["naam"] == name  # the round's child, as the in names it
+        case = complete(client, person, case, "Task_Kind",
+                        {"besluit": f"toegekend aan {name}", "intern": "weg"})
+    assert case["status"] == "completed"
+    assert case["data"]["laatste_besluit"] == "toegekend aan Daan"
+    assert "intern" not in case["data"] and "naam" not in case["data"]

@@ -195,3 +195,51 @@ def test_a_mapping_on_a_repeating_task_is_applied_to_each_round(
     assert seen == ["Bril", "Taxi"]
     assert case["status"] == "completed"
     assert case["data"]["totaal"] == 140 and "wat" not in case["data"]
+
+
+EMBEDDED = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="D" targetNamespace="t">
+  <bpmn:process id="controle" isExecutable="true">
+    <bpmn:startEvent id="StartEvent_1" />
+    <bpmn:subProcess id="Sub_Controle" name="Controle">
+      <bpmn:extensionElements>
+        <camunda:inputOutput>
+          <camunda:inputParameter name="grens">${bedrag * 2}</camunda:inputParameter>
+          <camunda:outputParameter name="gecontroleerd">Door ${controleur}</camunda:outputParameter>
+        </camunda:inputOutput>
+      </bpmn:extensionElements>
+      <bpmn:startEvent id="Sub_Start" />
+      <bpmn:userTask id="Task_Binnen" camunda:candidateGroups="consulenten" />
+      <bpmn:endEvent id="Sub_End" />
+      <bpmn:sequenceFlow id="S1" sourceRef="Sub_Start" targetRef="Task_Binnen" />
+      <bpmn:sequenceFlow id="S2" sourceRef="Task_Binnen" targetRef="Sub_End" />
+    </bpmn:subProcess>
+    <bpmn:userTask id="Task_Daarna" camunda:candidateGroups="consulenten" />
+    <bpmn:endEvent id="EndEvent_1" />
+    <bpmn:sequenceFlow id="F1" sourceRef="StartEvent_1" targetRef="Sub_Controle" />
+    <bpmn:sequenceFlow id="F2" sourceRef="Sub_Controle" targetRef="Task_Daarna" />
+    <bpmn:sequenceFlow id="F3" sourceRef="Task_Daarna" targetRef="EndEvent_1" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_a_mapping_on_an_embedded_subprocess_holds_inside_it(
+        client: FlaskClient, tokens: dict[str, str], demo_loaded: list[str]) -> None:
+    """Inside the subprocess its input is known (hiding the case's own value of that name);
+    when it ends the input is gone, the case's value is back and the output is case data."""
+    response = _upload(client, tokens["ontwerper"], EMBEDDED.encode())
+    assert response.status_code == 201, response.get_json()
+    person = tokens["consulent"]
+    case = start(client, person, "controle", {"bedrag": 100, "grens": 5})
+    assert case_of(client, person, case["id"])["data"]["grens"] == 200
+    after = complete(client, person, case_of(client, person, case["id"]), "Task_Binnen",
+                     {"controleur": "Sanne"})
+    assert [t["element_id"] for t in after["open_tasks"]] == ["Task_Daarna"]
+    assert after["data"]["grens"] == 5 and after["data"]["gecontroleerd"] == "Door Sanne"
+    refused = _upload(client, tokens["ontwerper"], EMBEDDED.replace(
+        '<bpmn:subProcess id="Sub_Controle" name="Controle">',
+        '<bpmn:subProcess id="Sub_Controle" name="Controle" triggeredByEvent="true">').encode())
+    assert refused.status_code == 422
+    assert any(e["element_id"] == "Sub_Controle" and "event subprocess" in e["message"]
+               for e in refused.get_json()["errors"]), refused.get_json()

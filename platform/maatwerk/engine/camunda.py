@@ -12,7 +12,6 @@ from SpiffWorkflow.bpmn.parser.task_parsers import (
 )
 from SpiffWorkflow.bpmn.specs.defaults import (
     BoundaryEvent,
-    CallActivity,
     IntermediateCatchEvent,
     ManualTask,
     NoneTask,
@@ -131,11 +130,12 @@ class MaatwerkProcessParser(ProcessParser):
         if not known:
             created = self.spec.task_specs[element_id]
             mapping = io_mappings.read(node)
-            if isinstance(created, MappedCallActivity):  # around the call (call_mappings.py)
-                created.mapping = call_mappings.read(node)
-                created.io = mapping
+            target = _each_round(self.spec, created)
+            if isinstance(target, MappedCallActivity):  # around the call (call_mappings.py)
+                target.mapping = call_mappings.read(node)
+                target.io = mapping
             elif mapping is not None:
-                io_mappings.attach(_each_round(self.spec, created), mapping)
+                io_mappings.attach(target, mapping)
             multi_instance.checked(created)
             reserved_ids.restore(created)
         return task_spec
@@ -196,7 +196,10 @@ class MaatwerkParser(CamundaParser):
     OVERRIDE_PARSER_CLASSES[full_tag("startEvent")] = (StartEventParser, CaseStartEvent)
     # event subprocesses that start on an error, escalation or message too, with the
     # case's data of that moment, interrupting or not (event_subprocesses.py)
-    OVERRIDE_PARSER_CLASSES[full_tag("subProcess")] = (EventSubprocessParser, CallActivity)
+    # (an embedded subprocess runs as a call activity of its own content: its
+    # camunda:inputOutput around it, as around a call)
+    OVERRIDE_PARSER_CLASSES[full_tag("subProcess")] = (EventSubprocessParser,
+                                                       MappedCallActivity)
     OVERRIDE_PARSER_CLASSES[full_tag("intermediateCatchEvent")] = (
         IntermediateCatchEventParser, IntermediateCatchEvent)
     # call activities that pass what camunda:in and camunda:out say (call_mappings.py)

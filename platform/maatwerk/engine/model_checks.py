@@ -271,7 +271,7 @@ def _message_name(element: etree._Element, ref: str | None) -> str | None:
 
 MAPPED = {"userTask", "manualTask", "task", "scriptTask", "businessRuleTask", "serviceTask",
           "sendTask", "intermediateCatchEvent", "intermediateThrowEvent", "endEvent",
-          "callActivity"}
+          "callActivity", "subProcess"}
 
 
 def _check_io_mapping(upload: ModelUpload, filename: str, element: etree._Element) -> None:
@@ -289,6 +289,9 @@ def _check_io_mapping(upload: ModelUpload, filename: str, element: etree._Elemen
         upload.problem(filename, element.get("id"), "input/output mappings are supported on "
                        "tasks, call activities and intermediate and end events, not on a "
                        f"{local} yet")
+    elif local == "subProcess" and element.get("triggeredByEvent") == "true":
+        upload.problem(filename, element.get("id"), "input/output mappings on an event "
+                       "subprocess are not supported; it starts with the case's data")
 
 
 def _check_error_variables(upload: ModelUpload, filename: str, element: etree._Element,
