@@ -108,7 +108,7 @@ def test_a_listener_that_cannot_run_is_refused_by_name(
         ("slecht", "execution listener 'end': a process end listener needs exactly one"),
         ("Task_Js", "task listener 'create': script format 'javascript' can't run here"),
         ("Task_Js", "task listener 'update': the 'update' event is not supported"),
-        ("Task_Veel", "execution listener 'start': listeners on a task that repeats"),
+        ("Task_Veel", "task listener 'assignment': assignment listeners on a task that repeats"),
         ("Gateway_Kies", "execution listener 'end': the listener runs after the element"),
         ("Task_Veld", "camunda:field 'x' needs exactly one value"),
     }
@@ -318,3 +318,63 @@ def test_assignment_listeners_run_each_time_the_task_gets_an_assignee(
     assert [t["element_id"] for t in done["open_tasks"]] == ["Task_Vast"]
     done = complete(client, person, case_of(client, person, case["id"]), "Task_Vast", {})
     assert done["status"] == "completed"
+
+
+ROUNDS = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="D" targetNamespace="t">
+  <bpmn:message id="Msg_In" name="Ingetrokken" />
+  <bpmn:process id="gesprekken" isExecutable="true">
+    <bpmn:startEvent id="StartEvent_1" />
+    <bpmn:userTask id="Task_Gesprek" name="Gesprek" camunda:candidateGroups="consulenten">
+      <bpmn:extensionElements>
+        <camunda:executionListener event="start" delegateExpression="${gesprekPlannen}" />
+        <camunda:taskListener event="complete"
+          expression="${execution.setVariable(&#34;laatste&#34;, aanvrager)}" />
+        <camunda:executionListener event="end" class="nl.gemeente.Verslag" />
+      </bpmn:extensionElements>
+      <bpmn:multiInstanceLoopCharacteristics isSequential="true"
+        camunda:collection="${aanvragers}" camunda:elementVariable="aanvrager" />
+    </bpmn:userTask>
+    <bpmn:boundaryEvent id="Boundary_Ingetrokken" attachedToRef="Task_Gesprek">
+      <bpmn:messageEventDefinition messageRef="Msg_In" />
+    </bpmn:boundaryEvent>
+    <bpmn:endEvent id="EndEvent_1" />
+    <bpmn:endEvent id="End_Ingetrokken" />
+    <bpmn:sequenceFlow id="F1" sourceRef="StartEvent_1" targetRef="Task_Gesprek" />
+    <bpmn:sequenceFlow id="F2" sourceRef="Task_Gesprek" targetRef="EndEvent_1" />
+    <bpmn:sequenceFlow id="F3" sourceRef="Boundary_Ingetrokken" targetRef="End_Ingetrokken" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_listeners_on_a_repeating_task_run_in_every_round(
+        client: FlaskClient, tokens: dict[str, str], database: Database,
+        demo_loaded: list[str]) -> None:
+    """As Camunda 7 runs them on each instance: start, complete and end listeners run
+    around every round, each told its item; an event on the repeating task still ends all
+    of its rounds."""
+    response = upload(client, tokens["ontwerper"], [("gesprekken.bpmn", ROUNDS)])
+    assert response.status_code == 201, response.get_json()
+    worker = bearer(worker_account(database, "gesprek", ["gesprekPlannen",
+                                                         "nl.gemeente.Verslag"]))
+    person = tokens["consulent"]
+    case = start(client, person, "gesprekken", {"aanvragers": ["Anna", "Bram"]})
+    for name in ("Anna", "Bram"):
+        planned = _do(client, worker, "gesprekPlannen")
+        assert planned["variables"]["aanvrager"]["value"] == name
+        assert open_elements(client, person, case["id"]) == ["Task_Gesprek"]
+        done = complete(client, person, case_of(client, person, case["id"]),
+                        "Task_Gesprek", {})
+        assert done["data"]["laatste"] == name
+        assert _do(client, worker, "nl.gemeente.Verslag")["variables"]["aanvrager"][
+            "value"] == name
+    assert case_of(client, person, case["id"])["status"] == "completed"
+    # the message on the repeating task ends every round
+    other = start(client, person, "gesprekken", {"aanvragers": ["Cem", "Dina"]})
+    _do(client, worker, "gesprekPlannen")
+    sent = client.post("/engine-rest/message", headers=bearer(tokens["beheer"]), json={
+        "messageName": "Ingetrokken", "processInstanceId": str(other["id"])})
+    assert sent.status_code in (200, 204), sent.get_data(as_text=True)
+    after = case_of(client, person, other["id"])
+    assert after["status"] == "completed" and after["open_tasks"] == [], after.get("error")

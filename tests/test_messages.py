@@ -258,3 +258,48 @@ def test_a_process_with_a_message_start_and_a_plain_one_starts_either_way(
     assert case["data"] == {"melder": "Fatima"} and case["waiting_for_messages"] == []
     done = complete(client, tokens["consulent"], case, "Task_Melding", {})
     assert done["status"] == "completed"
+
+
+
+REPEATING_SUBPROCESS = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="D" targetNamespace="t">
+  <bpmn:message id="Msg_In" name="Ingetrokken" />
+  <bpmn:process id="gesprekken" isExecutable="true">
+    <bpmn:startEvent id="StartEvent_1" />
+    <bpmn:subProcess id="Sub">
+      <bpmn:multiInstanceLoopCharacteristics isSequential="true"
+        camunda:collection="${aanvragers}" camunda:elementVariable="aanvrager" />
+      <bpmn:startEvent id="S2" />
+      <bpmn:userTask id="Task_Gesprek" name="Gesprek" camunda:candidateGroups="consulenten"/>
+      <bpmn:endEvent id="E2" />
+      <bpmn:sequenceFlow id="G1" sourceRef="S2" targetRef="Task_Gesprek" />
+      <bpmn:sequenceFlow id="G2" sourceRef="Task_Gesprek" targetRef="E2" />
+    </bpmn:subProcess>
+    <bpmn:boundaryEvent id="Boundary_Ingetrokken" attachedToRef="Sub">
+      <bpmn:messageEventDefinition messageRef="Msg_In" />
+    </bpmn:boundaryEvent>
+    <bpmn:endEvent id="EndEvent_1" />
+    <bpmn:endEvent id="End_Ingetrokken" />
+    <bpmn:sequenceFlow id="F1" sourceRef="StartEvent_1" targetRef="Sub" />
+    <bpmn:sequenceFlow id="F2" sourceRef="Sub" targetRef="EndEvent_1" />
+    <bpmn:sequenceFlow id="F3" sourceRef="Boundary_Ingetrokken" targetRef="End_Ingetrokken" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_a_message_on_a_repeating_subprocess_ends_all_its_rounds(
+        client: FlaskClient, tokens: dict[str, str], demo_loaded: list[str]) -> None:
+    """An interrupting boundary event on a repeating subprocess: the case goes on along
+    the event's path (the engine dropped the rounds but kept their subprocesses, and the
+    next step failed with 'a task ... was not found')."""
+    response = upload(client, tokens["ontwerper"], [("gesprekken.bpmn", REPEATING_SUBPROCESS)])
+    assert response.status_code == 201, response.get_json()
+    case = start(client, tokens["consulent"], "gesprekken", {"aanvragers": ["Cem", "Dina"]})
+    assert [t["element_id"] for t in case["open_tasks"]] == ["Task_Gesprek"]
+    sent = client.post("/engine-rest/message", headers=bearer(tokens["beheer"]), json={
+        "messageName": "Ingetrokken", "processInstanceId": str(case["id"])})
+    assert sent.status_code in (200, 204), sent.get_data(as_text=True)
+    after = case_of(client, tokens["consulent"], case["id"])
+    assert after["status"] == "completed", after.get("error")
+    assert after["open_tasks"] == [] and after["waiting_for_messages"] == []

@@ -100,6 +100,41 @@ def insert_on(flow: etree._Element, step: etree._Element) -> None:
     _connect(container, step_id, target)
 
 
+def repeats(element: etree._Element) -> bool:
+    return element.find(f"{_B}multiInstanceLoopCharacteristics") is not None or \
+        element.find(f"{_B}standardLoopCharacteristics") is not None
+
+
+def wrap_rounds(element: etree._Element) -> None:
+    """A task that repeats and has listeners: Camunda 7 runs them in every round (on each
+    instance, not on the whole). The task moves into an embedded subprocess that repeats in
+    its place, `<id>__rounds`, with its loop and the paths and boundary events that were
+    the task's; a round is then start, the task, end, and the listeners' steps go around
+    the task inside it."""
+    container = _container(element)
+    element_id = element.get("id") or ""
+    wrapper_id = f"{element_id}__rounds"
+    wrapper = etree.Element(f"{_B}subProcess", id=wrapper_id,
+                            name=element.get("name") or element_id)
+    container.insert(container.index(element), wrapper)
+    for end in ("targetRef", "sourceRef"):
+        for flow in flows(container, end, element_id):
+            flow.set(end, wrapper_id)
+    for boundary in container.iterfind(f"{_B}boundaryEvent"):
+        if boundary.get("attachedToRef") == element_id:
+            boundary.set("attachedToRef", wrapper_id)
+    for loop in [*element.iterfind(f"{_B}multiInstanceLoopCharacteristics"),
+                 *element.iterfind(f"{_B}standardLoopCharacteristics")]:
+        wrapper.append(loop)  # moves it
+    for reference in [*element.iterfind(f"{_B}incoming"), *element.iterfind(f"{_B}outgoing")]:
+        element.remove(reference)
+    etree.SubElement(wrapper, f"{_B}startEvent", id=f"{element_id}__round_start")
+    wrapper.append(element)  # moves it
+    etree.SubElement(wrapper, f"{_B}endEvent", id=f"{element_id}__round_end")
+    _connect(wrapper, f"{element_id}__round_start", element_id)
+    _connect(wrapper, element_id, f"{element_id}__round_end")
+
+
 def _container(element: etree._Element) -> etree._Element:
     container = element.getparent()
     if container is None:

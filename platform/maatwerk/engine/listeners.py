@@ -37,7 +37,9 @@ from .listener_placement import (
     insert_on,
     joins,
     paths_in,
+    repeats,
     side,
+    wrap_rounds,
 )
 from .model_upload import Report
 
@@ -70,6 +72,7 @@ class _Owner:
     last_after: etree._Element | None = None
     count: int = 0
     assigned_end: etree._Element | None = None  # the end of its assignment listeners' path
+    in_rounds: bool = False  # a task that repeats, moved into a subprocess per round
 
 
 def expand(root: etree._Element, problem: Report) -> None:
@@ -124,10 +127,12 @@ def _place(owner: _Owner, listener: etree._Element) -> None:
     local = etree.QName(element).localname
     is_task_listener = listener.tag == f"{_C}taskListener"
     _check_event(local, event, is_task_listener)
-    if element.find(f"{_B}multiInstanceLoopCharacteristics") is not None or \
-            element.find(f"{_B}standardLoopCharacteristics") is not None:
-        raise ListenerProblem("listeners on a task that repeats (multi-instance or loop) "
-                              "are not supported yet")
+    if repeats(element):
+        wrap_rounds(element)  # its listeners run in every round
+        owner.in_rounds = True
+    if event == "assignment" and owner.in_rounds:
+        raise ListenerProblem("assignment listeners on a task that repeats are not "
+                              "supported yet")
     if local != "sequenceFlow" and event == "start" and joins(element):
         owner.count += 1
         for path, flow in enumerate(paths_in(element), 1):  # once per arriving path

@@ -200,6 +200,8 @@ def _advance(workflow: BpmnWorkflow) -> StepResult:
 
     def did_complete(task: SpiffTask) -> None:
         spec = task.task_spec
+        if workflow.subprocesses and getattr(spec, "cancel_activity", False):
+            tasktree.forget_orphans(workflow)  # (tasktree.py)
         if getattr(spec, "bpmn_id", None):
             timer = isinstance(getattr(spec, "event_definition", None), TimerEventDefinition)
             variable = getattr(spec, "result_variable", None)

@@ -66,6 +66,23 @@ def reset_in_place(workflow: BpmnWorkflow, target: SpiffTask, with_boundary: boo
         Workflow.reset_from_task_id(owner, task.id)
 
 
+def forget_orphans(workflow: BpmnWorkflow) -> None:
+    """Forget subprocesses whose task is no longer in the tree, with what waits in them:
+    the engine drops the rounds of a repeating subprocess that an interrupting event
+    cancels, but keeps their subprocess workflows (reading one then crashed)."""
+    removed = False
+    while True:
+        alive = {t.id for t in all_tasks(workflow)}
+        orphans = [task_id for task_id in workflow.subprocesses if task_id not in alive]
+        if not orphans:
+            break
+        for task_id in orphans:
+            workflow.subprocesses.pop(task_id, None)
+        removed = True
+    if removed:
+        forget_removed(workflow)
+
+
 def forget_removed(workflow: BpmnWorkflow) -> None:
     """Tidy up after tasks were taken out of the tree: the engine keeps them in its event
     manager (its next timer refresh crashed on them) and may still name one as a workflow's
