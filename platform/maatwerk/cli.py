@@ -25,6 +25,7 @@ from .services import (
     mail_delivery,
     start_clocks,
     timers,
+    topic_bindings,
     unit_of_work,
 )
 from .services.errors import DatabaseBusy, ServiceError
@@ -157,12 +158,18 @@ def cmd_worker(args: argparse.Namespace) -> int:
     settings = Settings()
     connector = http_connector.Allowed(settings.http_connector_allow,
                                        settings.http_connector_timeout)
+    try:
+        bindings = topic_bindings.Bindings.read(settings.topic_bindings, connector)
+    except topic_bindings.BindingProblem as exc:
+        print(f"error: MAATWERK_TOPIC_BINDINGS: {exc}", file=sys.stderr)
+        return 2
     mail = SmtpServer.from_url(settings.smtp_url, settings.mail_from) \
         if settings.smtp_url else None
-    log.info("worker started; polling every %ss; HTTP connector %s", args.interval,
-             f"calls {', '.join(connector.bases)}" if connector.bases else "off")
+    log.info("worker started; polling every %ss; HTTP connector %s; topics done here: %s",
+             args.interval, f"calls {', '.join(connector.bases)}" if connector.bases else
+             "off", ", ".join(bindings.topics) or "none")
     while not stopping:
-        fired = run_worker_pass(database, connector=connector, mail=mail)
+        fired = run_worker_pass(database, connector=connector, mail=mail, bindings=bindings)
         if fired:
             log.info("fired timers of %d case(s) (cases started by a clock included)", fired)
         if args.once:
@@ -176,10 +183,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def run_worker_pass(database: Database, limit: int = 100,
                     connector: http_connector.Allowed | None = None,
-                    mail: SmtpServer | None = None) -> int:
+                    mail: SmtpServer | None = None,
+                    bindings: topic_bindings.Bindings | None = None) -> int:
     """Start the cases whose timer start events are due and fire every due timer once,
     each in its own transaction; then do the waiting http-connector tasks (when the
-    operator allows the connector any URL) and send the outbox (with a mail server)."""
+    operator allows the connector any URL) and those of the topics bound to a built-in
+    connector, and send the outbox (with a mail server)."""
     with UnitOfWork(database, readonly=True) as uow:
         clocks = start_clocks.due(uow, utcnow(), limit)
         due = timers.due_cases(uow, utcnow(), limit)
@@ -187,6 +196,8 @@ def run_worker_pass(database: Database, limit: int = 100,
     fired += _each(database, due, timers.fire_due, "timers of case %s")
     if connector is not None and connector.bases:
         _part("the HTTP connector", lambda: http_connector.work_pass(database, connector))
+    if bindings is not None and bindings.topics:
+        _part("the bound topics", lambda: topic_bindings.work_pass(database, bindings))
     if mail is not None:
         _part("the outbox", lambda: mail_delivery.deliver_due(
             lambda: UnitOfWork(database), mail))

@@ -147,6 +147,11 @@ class Settings:
         part for part in os.environ.get("MAATWERK_HTTP_CONNECTOR_ALLOW", "").replace(
             ",", " ").split() if part)
     http_connector_timeout: float = float(os.environ.get("MAATWERK_HTTP_CONNECTOR_TIMEOUT", 10))
+    # topics the worker does itself (services/topic_bindings.py): topic=URL (an HTTP JSON
+    # call, under an allowed base) or topic=inwoner-bericht (a message to the resident)
+    topic_bindings: tuple[str, ...] = tuple(
+        part for part in os.environ.get("MAATWERK_TOPIC_BINDINGS", "").replace(
+            ",", " ").split() if part)
     # e-mail to residents (services/mailer.py): smtp://user:password@host:587 (STARTTLS
     # when the server offers it) or smtps://...:465; empty: messages stay in the outbox,
     # where caseworkers read what would have been sent

@@ -8,6 +8,7 @@ the workers that municipalities already run work here unchanged."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -177,8 +178,10 @@ def view_of(row: dict[str, Any], wanted: list[str] | None = None,
 
 
 def complete(uow: UnitOfWork, worker: Principal, task_id: str, worker_id: str,
-             variables: dict[str, Any]) -> StepOutcome:
-    """The worker that holds the task's lock completes it; the case runs on."""
+             variables: dict[str, Any],
+             along: Callable[[Step], None] | None = None) -> StepOutcome:
+    """The worker that holds the task's lock completes it; the case runs on. `along`: what
+    the platform's own worker did for the task, written in the same step (a message)."""
     may_work_on(worker, [])  # a worker account (or an admin) at all
 
     def act(step: Step) -> StepResult:
@@ -195,6 +198,8 @@ def complete(uow: UnitOfWork, worker: Principal, task_id: str, worker_id: str,
         step.record(worker.username, "external_task_completed", task_id=task.id, details={
             "element_id": task.element_id, "topic": lock.topic, "worker_id": worker_id,
             "data": variables})
+        if along is not None:
+            along(step)
         return result
     return run_step(uow, case_of_task(task_id, missing=NO_EXTERNAL_TASK), act)
 

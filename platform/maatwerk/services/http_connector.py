@@ -100,18 +100,19 @@ def work_pass(database: Database, allowed: Allowed, limit: int = 10) -> int:
             except ServiceError as exc:  # e.g. the case moved on; the lock runs out
                 log.warning("http-connector task %s not completed: %s", task.id, exc)
                 continue
-        _fail(database, task, outcome)
+        fail(database, CONNECTOR, WORKER_ID, task, outcome)
     return len(tasks)
 
 
-def _fail(database: Database, task: external_tasks.ExternalTaskView, outcome: Outcome) -> None:
+def fail(database: Database, worker: Principal, worker_id: str,
+         task: external_tasks.ExternalTaskView, outcome: Outcome) -> None:
     """Try again later, or (no use, or no retries left) an incident that says why."""
     retries = 0 if not outcome.retry else max(
         (task.retries if task.retries is not None else RETRIES) - 1, 0)
-    log.warning("http-connector task %s of case %s: %s", task.id, task.case_id,
+    log.warning("%s task %s of case %s: %s", worker.username, task.id, task.case_id,
                 outcome.problem)
     with UnitOfWork(database) as uow:
-        external_task_failures.failure(uow, CONNECTOR, task.id, WORKER_ID, outcome.problem,
+        external_task_failures.failure(uow, worker, task.id, worker_id, outcome.problem,
                                        None, retries, RETRY_AFTER)
 
 
@@ -126,7 +127,14 @@ def call(variables: dict[str, Any], allowed: Allowed) -> Outcome:
         return Outcome(problem=f"the method {method!r} is not one of {', '.join(METHODS)}",
                        retry=False)
     headers = {str(k): str(v) for k, v in (variables.get("headers") or {}).items()}
-    payload = variables.get("payload")
+    return send(method, url, headers, variables.get("payload"), allowed)
+
+
+def send(method: str, url: str, headers: dict[str, str], payload: Any,
+         allowed: Allowed) -> Outcome:
+    """One request to a URL that `allowed` permits (the caller checked); a map or list is
+    sent as JSON. The answer as Camunda's connector gives it: response, statusCode,
+    headers."""
     if isinstance(payload, (dict, list)):
         body: bytes | None = json.dumps(payload).encode()
         headers.setdefault("Content-Type", "application/json")

@@ -162,7 +162,7 @@ _STATES = {"pending": "Wordt verstuurd per e-mail", "sent": "Verstuurd per e-mai
 KINDS = {"receipt": "Ontvangstbevestiging", "request": "Verzoek om gegevens",
          "reminder": "Herinnering", "deviation": "Bericht over maatwerk",
          "decision": "Besluit", "answer": "Bericht van de behandelaar",
-         "extension": "Verlenging van de beslistermijn"}
+         "extension": "Verlenging van de beslistermijn", "process": "Bericht over uw aanvraag"}
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ SCHEMAS: dict[str, Any] = {
     "Message": {"type": "object", "properties": {
         "id": {"type": "integer"}, "kind": {"type": "string", "enum": [
             "receipt", "request", "reminder", "deviation", "extension", "decision",
-            "answer"]},
+            "answer", "process"]},
         "document_id": {"type": ["string", "null"],
                         "description": "the letter the message carries (a decision)"},
         "direction": {"type": "string", "enum": ["to_resident"]},
