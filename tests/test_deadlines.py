@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from conftest import csrf_token
-from helpers import BIJSTAND_AANVRAAG, actions, bearer, complete, open_task, start
+from helpers import BIJSTAND_AANVRAAG, actions, bearer, complete, open_task, start, upload
 from maatwerk.domain.workdays import easter, holidays, is_working_day, working_days_between
 from maatwerk.persistence.database import Database
 
@@ -30,6 +31,16 @@ def _case_row(database: Database, case_id: int) -> dict[str, object]:
     return dict(row)
 
 
+def _when(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def _case(client: FlaskClient, token: str, case_id: int) -> dict[str, Any]:
+    found: dict[str, Any] = client.get(f"/api/v1/cases/{case_id}", headers=bearer(token)
+                                       ).get_json()
+    return found
+
+
 def _as_datetime(value: object) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
@@ -41,9 +52,15 @@ def test_term_is_set_suspended_and_resumed(client: FlaskClient, tokens: dict[str
     due = datetime.fromisoformat(case["due_at"])
     started = datetime.fromisoformat(case["created_at"])
     assert due - started == timedelta(weeks=8)  # maatwerk:decisionTerm P8W
+    # the escalation timer expresses the term (maatwerk:followsDecisionDate): it waits for
+    # the decision date itself
+    assert _when(case["next_timer_at"]) == due
     case = complete(client, tokens["consulent"], case, "Task_Volledigheid", {
         "volledig": "nee", "ontbrekende_gegevens": "Stuur de offerte mee."})
     assert case["deadline_suspended"] is True
+    # while the term stands still the escalation waits; the resident's P14D term is next
+    next_timer = _when(_case(client, tokens["consulent"], case["id"])["next_timer_at"])
+    assert timedelta(days=13) < next_timer - started < timedelta(days=15)
     # pretend the resident took three days: move the start of the suspension back
     with database.engine.begin() as conn:
         since = _as_datetime(_case_row(database, case["id"])["suspended_since"])
@@ -67,6 +84,7 @@ def test_term_is_set_suspended_and_resumed(client: FlaskClient, tokens: dict[str
     assert body["deadline_suspended"] is False
     moved = datetime.fromisoformat(body["due_at"]) - due
     assert timedelta(days=3) <= moved < timedelta(days=3, minutes=5)
+    assert _when(body["next_timer_at"]) == _when(body["due_at"])  # the timer moved along
     history = actions(client, tokens["consulent"], case["id"])
     assert [a for a in history if a.startswith("deadline_")] == [
         "deadline_set", "deadline_suspended", "deadline_resumed"]
@@ -90,7 +108,71 @@ def test_extension_is_a_deviation_with_a_notice(client: FlaskClient,
     approved = client.post(f"/api/v1/deviations/{requested['id']}/approve", json={
         "comment": "Akkoord"}, headers=bearer(tokens["teamleider"])).get_json()
     assert datetime.fromisoformat(approved["case"]["due_at"]) - due == timedelta(weeks=4)
+    # the escalation that expresses the term moved with it (it said the old date before)
+    after = _case(client, tokens["consulent"], case["id"])
+    assert _when(after["next_timer_at"]) == due + timedelta(weeks=4)
     assert approved["before"] == {"due_at": due.isoformat()}
     assert "deadline_extended" in actions(client, tokens["consulent"], case["id"])
     status = client.get(status_url).get_data(as_text=True)
     assert "Wij wachten op een medisch advies" in status
+
+
+TERM_MODEL = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="D" targetNamespace="t">
+  <bpmn:process id="termijn" isExecutable="true">
+    <bpmn:extensionElements><camunda:properties>
+      <camunda:property name="maatwerk:decisionTerm" value="P8W" />
+    </camunda:properties></bpmn:extensionElements>
+    <bpmn:startEvent id="StartEvent_1" />
+    <bpmn:userTask id="Task_Beslissen" camunda:candidateGroups="consulenten">{task}</bpmn:userTask>
+    <bpmn:boundaryEvent id="Timer_Termijn" cancelActivity="false" attachedToRef="Task_Beslissen">
+      {timer}
+      <bpmn:timerEventDefinition><bpmn:timeDuration>P8W</bpmn:timeDuration></bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:userTask id="Task_Escaleren" camunda:candidateGroups="teamleiders" />
+    <bpmn:endEvent id="EndEvent_1" />
+    <bpmn:endEvent id="EndEvent_2" />
+    <bpmn:sequenceFlow id="F1" sourceRef="StartEvent_1" targetRef="Task_Beslissen" />
+    <bpmn:sequenceFlow id="F2" sourceRef="Task_Beslissen" targetRef="EndEvent_1" />
+    <bpmn:sequenceFlow id="F3" sourceRef="Timer_Termijn" targetRef="Task_Escaleren" />
+    <bpmn:sequenceFlow id="F4" sourceRef="Task_Escaleren" targetRef="EndEvent_2" />
+  </bpmn:process>
+</bpmn:definitions>"""
+FOLLOWS = ('<bpmn:extensionElements><camunda:properties><camunda:property '
+           'name="maatwerk:followsDecisionDate" value="{value}" /></camunda:properties>'
+           '</bpmn:extensionElements>')
+
+
+def _upload_term(client: FlaskClient, token: str, task: str = "", timer: str = "",
+                 term: str = "P8W") -> Any:
+    bpmn = TERM_MODEL.format(task=task, timer=timer).replace('value="P8W" />',
+                                                             f'value="{term}" />')
+    return upload(client, token, [("termijn.bpmn", bpmn.encode())])
+
+
+def test_a_term_timer_is_checked_at_upload(client: FlaskClient,
+                                           tokens: dict[str, str]) -> None:
+    """On a timer event, with a yes or no, in a process with a decision term; a timer as
+    long as the term that does not follow it is noted."""
+    designer = tokens["ontwerper"]
+    noted = _upload_term(client, designer)
+    assert noted.status_code == 201, noted.get_json()
+    assert any(n["element_id"] == "Timer_Termijn" and "maatwerk:followsDecisionDate = true"
+               in n["message"] for n in noted.get_json()["notes"])
+    followed = _upload_term(client, designer, timer=FOLLOWS.format(value="true"))
+    assert followed.status_code == 201, followed.get_json()
+    assert not [n for n in followed.get_json()["notes"] if n["element_id"] == "Timer_Termijn"]
+    for kwargs, element, opening in [
+        ({"task": FOLLOWS.format(value="true")}, "Task_Beslissen",
+         "maatwerk:followsDecisionDate belongs on a timer event"),
+        ({"timer": FOLLOWS.format(value="misschien")}, "Timer_Termijn",
+         "maatwerk:followsDecisionDate is 'misschien'"),
+        ({"timer": FOLLOWS.format(value="true"), "term": ""}, "Timer_Termijn",
+         "the timer follows the decision date"),
+    ]:
+        refused = _upload_term(client, designer, **kwargs)
+        assert refused.status_code == 422, kwargs
+        errors = refused.get_json()["errors"]
+        assert any(e["element_id"] == element and e["message"].startswith(opening) and
+                   e["file"] == "termijn.bpmn" for e in errors), errors

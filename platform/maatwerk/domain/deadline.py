@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+FOLLOWS = "maatwerk:followsDecisionDate"  # on a timer that expresses the legal term
+TRUE = ("true", "ja", "yes", "1")
 _DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$", re.IGNORECASE)
 
 
@@ -19,3 +21,8 @@ def parse_term(term: str) -> timedelta | None:
 def due_date(start: datetime, term: str | None) -> datetime | None:
     delta = parse_term(term) if term else None
     return start + delta if delta is not None else None
+
+
+def follows_decision_date(properties: dict[str, str]) -> bool:
+    """Whether an element's properties mark it as a timer of the legal decision term."""
+    return str(properties.get(FOLLOWS, "")).strip().lower() in TRUE

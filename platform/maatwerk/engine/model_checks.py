@@ -18,6 +18,7 @@ from . import (
     separation_checks,
     service_calls,
     start_checks,
+    term_checks,
     vendors,
 )
 from .camunda import CAMUNDA, NS
@@ -202,6 +203,7 @@ def _check_flow_node(upload: ModelUpload, filename: str, process_id: str, elemen
         _check_passings_elsewhere(upload, filename, element)
     letter_checks.check_decision(upload, filename, element_id, local, facts.properties)
     separation_checks.check(upload, filename, element_id, local, facts.properties, all_ids)
+    term_checks.check(upload, filename, element_id, local, facts)
     for condition in element.iterfind("bpmn:conditionalEventDefinition/bpmn:condition", NS):
         for message in problems_in_expression(condition.text or ""):
             upload.problem(filename, element_id, f"condition: {message}")

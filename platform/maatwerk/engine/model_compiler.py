@@ -27,6 +27,7 @@ from . import (
     plugin_links,
     reserved_ids,
     start_checks,
+    term_checks,
     vendors,
 )
 from .camunda import NS, MaatwerkParser
@@ -67,6 +68,9 @@ def compile_model(files: list[UploadedFile], form_parser: FormParser) -> Compile
     gzac_forms.check_all_linked(upload)
     key, main = _main_process(upload, processes)
     start_checks.check_called_triggers(upload, processes, key)
+    if main is not None:
+        term_checks.check_term(upload, processes, extension_properties(main[1]).get(
+            "maatwerk:decisionTerm") or None, elements)
     if upload.problems or key is None or main is None:
         raise ModelRefused(_distinct(upload.problems))
     _run_engine_parser(upload, key)

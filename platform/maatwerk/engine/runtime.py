@@ -17,7 +17,16 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
-from . import assignments, conditions, event_subprocesses, history, sandbox, serialization, tasktree
+from . import (
+    assignments,
+    conditions,
+    decision_timers,
+    event_subprocesses,
+    history,
+    sandbox,
+    serialization,
+    tasktree,
+)
 from .error_events import ThrownError
 from .scripting import SCRIPT_ENGINE
 
@@ -73,6 +82,8 @@ class StepResult:
     failure: tuple[str, str] | None = None  # element id, message
     # the messages the case waits for: [{"name", "element_id"}] (messages.py correlates)
     messages: list[dict[str, str]] = field(default_factory=list)
+    # the workflow the state was dumped from (a timer to set after the step: deadlines.py)
+    workflow: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -243,8 +254,8 @@ def _result(workflow: BpmnWorkflow, steps: list[AutomaticStep],
     return StepResult(
         state=serialization.dump(workflow), completed=completed,
         data=_case_data(workflow, completed), ready=ready,
-        next_timer_at=_next_timer(workflow), steps=steps, failure=failure,
-        messages=waiting_messages(workflow))
+        next_timer_at=next_timer(workflow), steps=steps, failure=failure,
+        messages=waiting_messages(workflow), workflow=workflow)
 
 
 def _stalled(workflow: BpmnWorkflow) -> tuple[str, str] | None:
@@ -292,6 +303,7 @@ def waiting_timers(workflow: BpmnWorkflow) -> dict[str, datetime]:
         spec = task.task_spec
         value = task.internal_data.get("event_value")
         if task.state == TaskState.WAITING and isinstance(value, str) and \
+                not decision_timers.is_held(value) and \
                 isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
             try:
                 found[spec.bpmn_id] = TimerEventDefinition.get_datetime(value)
@@ -300,10 +312,12 @@ def waiting_timers(workflow: BpmnWorkflow) -> dict[str, datetime]:
     return found
 
 
-def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
+def next_timer(workflow: BpmnWorkflow) -> datetime | None:
+    """When the case's next timer is due (None: none waits, or only held ones)."""
     due = []
     for event in workflow.waiting_events():
-        if "Timer" in str(event.event_type) and isinstance(event.value, str):
+        if "Timer" in str(event.event_type) and isinstance(event.value, str) and \
+                not decision_timers.is_held(event.value):
             try:
                 due.append(TimerEventDefinition.get_datetime(event.value))
             except (ValueError, TypeError):

@@ -67,6 +67,7 @@ def apply_step(step: Step, result: StepResult) -> list[TaskRow]:
     elif result.completed:
         uow.record(AuditEntry(actor, "case_completed", case_id=case.id, channel=channel))
     deadlines.sync(uow, case, model, still)
+    deadlines.follow_timers(case, model, result)
     return sorted(still, key=lambda t: (t.created_at, t.id))
 
 

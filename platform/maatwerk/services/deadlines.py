@@ -1,5 +1,6 @@
 """The legal decision term of a case (Awb): set at start, suspended while the resident is
-asked for missing information (4:15), extended by an approved deviation (4:14)."""
+asked for missing information (4:15), extended by an approved deviation (4:14). The timers a
+model marks as expressing the term follow the decision date (engine/decision_timers.py)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -8,8 +9,9 @@ from typing import Any
 from sqlalchemy import select
 
 from ..domain.audit import AuditEntry
-from ..domain.deadline import due_date
+from ..domain.deadline import due_date, follows_decision_date
 from ..domain.workdays import amsterdam_date, amsterdam_today, working_days_between
+from ..engine import StepResult, decision_timers, runtime
 from ..persistence import task_rows
 from ..persistence.models import Case, DeadlineSuspension, ProcessModel, utcnow
 from ..persistence.uow import UnitOfWork
@@ -76,6 +78,24 @@ def extend(uow: UnitOfWork, case: Case, days: int, actor: str, notice: str
         "days": days, "due_at_before": before.isoformat(), "due_at": case.due_at.isoformat(),
         "notice": notice}))
     return {"due_at": before.isoformat()}, {"due_at": case.due_at.isoformat()}
+
+
+def term_timers(model: ProcessModel) -> set[str]:
+    """The model's timers that express the decision term (maatwerk:followsDecisionDate)."""
+    return {element_id for element_id, facts in model.elements.items()
+            if follows_decision_date(facts.get("properties") or {})}
+
+
+def follow_timers(case: Case, model: ProcessModel, result: StepResult) -> None:
+    """After a step: the term's timers wait for the decision date as it is now (held while
+    the term stands still); a change goes into the case's engine state with the step."""
+    marked = term_timers(model)
+    if not marked or result.workflow is None or case.status != "open":
+        return
+    target = None if case.suspended_since is not None else case.due_at
+    if decision_timers.follow(result.workflow, marked, target):
+        case.engine_state = runtime.dump(result.workflow)
+        case.next_timer_at = runtime.next_timer(result.workflow)
 
 
 def _follow(uow: UnitOfWork, case: Case) -> None:

@@ -32,7 +32,10 @@ def execute(step: Step, deviation: Deviation) -> Effect:
             raise engine_deviations.DeviationNotApplicable("the case has no running term")
         before, after = deadlines.extend(step.uow, case, days, step.actor,
                                          deviation.resident_message or "")
-        return before, after, None
+        # the term's timers move with the date: the step writes the engine's state too
+        moved = runtime.snapshot(step.workflow()) if deadlines.term_timers(step.model) \
+            else None
+        return before, after, moved
     return _in_engine(step, deviation, kind)
 
 
