@@ -278,6 +278,14 @@ MATRIX: dict[tuple[str, str], list[Call]] = {
                                   (LOGIN, 302, 403, 302, 302, 302, 404, 403), _form({}))],
     ("work.unclaim", "POST"): [Call(lambda w: f"/werk/taken/{w.fresh_task()}/teruglegen",
                                     (LOGIN, 302, 403, 302, 302, 302, 404, 403), _form({}))],
+    # (refused with a warning on the task page for whoever may not hand it over)
+    ("work.hand_over", "POST"): [Call(lambda w: f"/werk/taken/{w.fresh_task()}/overdragen",
+                                      (LOGIN, 302, 403, 302, 302, 302, 404, 403),
+                                      _form({"aan": "consulent2"}))],
+    ("work.assign_many", "POST"): [Call(lambda w: "/werk/taken/toewijzen",
+                                        (LOGIN, 302, 403, 403, 403, 302, 403, 403),
+                                        lambda w, role: {"data": {
+                                            "taak": [w.fresh_task()], "aan": "consulent2"}})],
     ("work.cases", "GET"): [Call(lambda w: "/werk/zaken?q=Anna", STAFF_PAGE)],
     ("work.case", "GET"): [Call(lambda w: f"/werk/zaken/{w.case_a['id']}", CASE_PAGE)],
     ("work.new_link", "POST"): [Call(lambda w: f"/werk/zaken/{w.case_a['id']}/nieuwe-link",
@@ -373,6 +381,9 @@ MATRIX: dict[tuple[str, str], list[Call]] = {
     ("api.get_task", "GET"): [Call(lambda w: f"/api/v1/tasks/{w.task_a}", TASK_API)],
     ("api.claim_task", "POST"): [Call(lambda w: f"/api/v1/tasks/{w.fresh_task()}/claim",
                                       TASK_API)],
+    ("api.assign_task", "POST"): [  # not the caller's: only a team lead hands it over
+        Call(lambda w: f"/api/v1/tasks/{w.fresh_task()}/assign",
+             (401, 200, 404, 403, 403, 200, 404, 404), _json({"assignee": "consulent2"}))],
     ("api.unclaim_task", "POST"): [  # not claimed by the caller: only a team lead releases
         Call(lambda w: f"/api/v1/tasks/{w.fresh_task()}/unclaim",
              (401, 200, 404, 403, 403, 200, 404, 404))],
@@ -689,6 +700,13 @@ CSRF_FORMS: dict[str, FormPost] = {
                            lambda w: {}, 302),
     "work.unclaim": FormPost("consulent", lambda w: f"/werk/taken/{_claimed_task(w)}/teruglegen",
                              lambda w: {}, 302),
+    "work.hand_over": FormPost("consulent",
+                               lambda w: f"/werk/taken/{_claimed_task(w)}/overdragen",
+                               lambda w: {"aan": "consulent2"}, 302),
+    "work.assign_many": FormPost("teamleider",  # (the task made before the counting)
+                                 lambda w: w.task_a and "/werk/taken/toewijzen",
+                                 lambda w: {"taak": [w.task_a], "aan": "consulent2"},
+                                 302),
     "work.retry_case": FormPost("consulent", lambda w: f"/werk/zaken/{w.stuck['id']}/opnieuw",
                                 lambda w: {}, 302),
     "resident.send_message": FormPost(

@@ -4,24 +4,25 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import CursorResult, bindparam, select, update
+from sqlalchemy import ColumnElement, CursorResult, bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from ..domain.audit import AuditEntry
 from ..domain.principal import RESIDENT, RESIDENT_GROUP, Principal
 from ..engine import StepResult, TaskNotOpen, assignments, runtime
 from ..forms.model import FormDefinition
-from ..persistence import inbox_queries
+from ..persistence import colleagues, inbox_queries
 from ..persistence.inbox_queries import InboxFilter, InboxPage
 from ..persistence.models import Case, Task, TaskCandidate, utcnow
 from ..persistence.task_rows import TaskRow
 from ..persistence.uow import UnitOfWork
 from . import documents, four_eyes, process_models
-from .errors import Conflict, Forbidden, NotFound
+from .errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from .steps import NO_TASK, Step, StepOutcome, case_by_id, case_of_task, run_step
 from .submissions import submitted_data
 
-__all__ = ["InboxFilter", "InboxPage", "claim", "complete", "inbox", "unclaim"]
+__all__ = ["InboxFilter", "InboxPage", "assign_many", "claim", "complete", "hand_over", "inbox",
+           "unclaim"]
 
 INBOX_LIMIT = 200
 _EVERYTHING = InboxFilter()
@@ -75,34 +76,97 @@ def claim(uow: UnitOfWork, task_id: str, actor: Principal) -> Task:
     if case is not None:
         four_eyes.check(uow.session, case.process_model, case.id, task.element_id,
                         actor.username)
-    if case is not None and task.assignee != actor.username and \
-            assignments.has_listeners(case.process_model.elements, task.element_id):
-        def assigned(step: Step) -> StepResult | None:
-            _take(step.uow, task, actor)
-            return runtime.assigned(step.workflow(), task.element_id)
-        run_step(uow, case_by_id(case.id), assigned)  # all its open rows, this one too
-    else:
-        _take(uow, task, actor)
-        uow.commit()
-    uow.session.refresh(task)
+    _assign(uow, case, task, actor.username, (Task.assignee.is_(None)) |
+            (Task.assignee == actor.username),
+            AuditEntry(actor.username, "task_claimed", case_id=task.case_id, task_id=task.id,
+                       details={"element_id": task.element_id}))
     return task
 
 
-def _take(uow: UnitOfWork, task: Task, actor: Principal) -> None:
-    """Make the open task the actor's, if nobody else has it, with its audit event."""
+def hand_over(uow: UnitOfWork, task_id: str, actor: Principal, to: str) -> Task:
+    """Give an open task to a colleague the model lets do it, without a deviation: the
+    person who has it may, and a team lead who sees it. The new assignee's assignment
+    listeners run. Someone outside the task's groups needs a deviation (reassign)."""
+    task = get_task(uow, task_id, actor)
+    _ensure_open(task)
+    if task.assignee != actor.username and not actor.has_role("teamlead"):
+        raise Forbidden("Only the person who has the task, or a team lead, can hand it over.")
+    if to not in dict(colleagues.who_may_do(uow.session, [c.principal
+                                                           for c in task.candidates])):
+        raise InvalidInput(
+            f"{to} may not do this task: the model gives it to "
+            f"{task.candidate_groups or task.candidate_users or 'nobody'}. To give it to "
+            "someone else, ask a deviation (reassign).", {"assignee": "Not a candidate."})
+    if to == task.assignee:
+        return task
+    case = uow.session.get(Case, task.case_id)
+    if case is not None:
+        four_eyes.check(uow.session, case.process_model, case.id, task.element_id, to)
+    previous = task.assignee
+    _assign(uow, case, task, to, Task.assignee.is_(None) if previous is None
+            else Task.assignee == previous,
+            AuditEntry(actor.username, "task_handed_over", case_id=task.case_id,
+                       task_id=task.id, details={"element_id": task.element_id,
+                                                 "previous_assignee": previous, "to": to}))
+    return task
+
+
+def assign_many(uow: UnitOfWork, task_ids: list[str], actor: Principal,
+                to: str) -> list[tuple[str, str | None]]:
+    """A team lead hands several tasks to one colleague, each in its own step; per task
+    its id and why it was not handed over (None: it was)."""
+    if not actor.has_role("teamlead"):
+        raise Forbidden("Assigning several tasks at once is for team leads.")
+    done: list[tuple[str, str | None]] = []
+    for task_id in task_ids[:INBOX_LIMIT]:
+        try:
+            hand_over(uow, task_id, actor, to)
+            done.append((task_id, None))
+        except ServiceError as exc:
+            uow.rollback()
+            done.append((task_id, str(exc)))
+    return done
+
+
+def colleagues_for(uow: UnitOfWork, task: Task) -> list[tuple[str, str]]:
+    """(username, display name) of the staff this task may be handed to."""
+    return colleagues.who_may_do(uow.session, [c.principal for c in task.candidates])
+
+
+def colleagues_of(uow: UnitOfWork, actor: Principal) -> list[tuple[str, str]]:
+    """The staff in a team lead's groups (to assign inbox tasks to)."""
+    return colleagues.who_may_do(uow.session, [f"group:{g}" for g in sorted(actor.groups)])
+
+
+def _assign(uow: UnitOfWork, case: Case | None, task: Task, to: str,
+            who_has_it: ColumnElement[bool], event: AuditEntry) -> None:
+    """Give the task to `to` where `who_has_it` still holds, with its audit event; a new
+    assignee runs the task's assignment listeners in the same step. Committed."""
+    if case is not None and task.assignee != to and \
+            assignments.has_listeners(case.process_model.elements, task.element_id):
+        def assigned(step: Step) -> StepResult | None:
+            _write_assignee(step.uow, task, to, who_has_it, event)
+            return runtime.assigned(step.workflow(), task.element_id)
+        run_step(uow, case_by_id(case.id), assigned)  # all its open rows, this one too
+    else:
+        _write_assignee(uow, task, to, who_has_it, event)
+        uow.commit()
+    uow.session.refresh(task)
+
+
+def _write_assignee(uow: UnitOfWork, task: Task, to: str, who_has_it: ColumnElement[bool],
+                    event: AuditEntry) -> None:
     changed: CursorResult[Any] = uow.session.execute(  # type: ignore[assignment]
-        update(Task).where(Task.id == task.id, Task.state == "open",
-                           (Task.assignee.is_(None)) | (Task.assignee == actor.username))
-        .values(assignee=actor.username).execution_options(synchronize_session=False))
+        update(Task).where(Task.id == task.id, Task.state == "open", who_has_it)
+        .values(assignee=to).execution_options(synchronize_session=False))
     if changed.rowcount != 1:
         uow.session.refresh(task)
         _ensure_open(task)
         raise Conflict(f"This task was already claimed by {task.assignee}.")
     uow.session.execute(update(TaskCandidate).where(TaskCandidate.task_id == task.id)
-                        .values(assignee=actor.username)
+                        .values(assignee=to)
                         .execution_options(synchronize_session=False))  # the inbox entries
-    uow.record(AuditEntry(actor.username, "task_claimed", case_id=task.case_id, task_id=task.id,
-                          details={"element_id": task.element_id}))
+    uow.record(event)
 
 
 def unclaim(uow: UnitOfWork, task_id: str, actor: Principal) -> Task:

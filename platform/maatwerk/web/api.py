@@ -155,6 +155,16 @@ def claim_task(task_id: str) -> Response:
     return jsonify(_case_answer(task.case_id))
 
 
+@bp.post("/tasks/<task_id>/assign")
+def assign_task(task_id: str) -> Response:
+    body = request.get_json(silent=True)
+    to = body.get("assignee") if isinstance(body, dict) else None
+    if not isinstance(to, str) or not to.strip():
+        raise InvalidInput("Send the assignee's user name.", {"assignee": "Required."})
+    task = tasks.hand_over(uow(), task_id, me(), to.strip())
+    return jsonify(_case_answer(task.case_id))
+
+
 @bp.post("/tasks/<task_id>/unclaim")
 def unclaim_task(task_id: str) -> Response:
     task = tasks.unclaim(uow(), task_id, me())

@@ -78,6 +78,13 @@ _DUTCH_TEXTS: tuple[tuple[str, str | Callable[..., str]], ...] = (
                                  "proberen.")),
     (r"^Only the person who claimed the task", ("Alleen wie de taak oppakte (of een "
                                                "teamleider) kan hem vrijgeven.")),
+    (r"^Only the person who has the task, or a team lead, can hand it over",
+     "Alleen wie de taak heeft, of een teamleider, kan hem overdragen."),
+    (r"^(.+) may not do this task: the model gives it to (.+)\. To give it to someone else",
+     ("{0} mag deze taak niet doen: het proces geeft hem aan {1}. Moet iemand anders hem "
+      "toch doen, vraag dan een afwijking aan (andere behandelaar).")),
+    (r"^Assigning several tasks at once is for team leads",
+     "Alleen een teamleider wijst meerdere taken tegelijk toe."),
     (r"^Say why the request is rejected", "Geef aan waarom het verzoek wordt afgewezen."),
     (r"^The message is empty", "Schrijf eerst het bericht; er is niets verstuurd."),
     (r"^The message is longer than (\d+) characters",

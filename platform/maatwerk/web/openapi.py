@@ -269,6 +269,13 @@ def _task_paths() -> dict[str, Any]:
             parameters=_path_id("task_id", "string"))},
         "/tasks/{task_id}/unclaim": {"post": _op("Release a claim", {"200": case},
                                                  parameters=_path_id("task_id", "string"))},
+        "/tasks/{task_id}/assign": {"post": _op(
+            "Hand a task to a colleague the model lets do it (its assignee or a team lead)",
+            {"200": case, "403": _json(_ref("Error"), "Not the assignee or a team lead"),
+             "422": _json(_ref("Error"), "Not a candidate: ask a deviation")},
+            parameters=_path_id("task_id", "string"),
+            requestBody=_body({"type": "object", "required": ["assignee"],
+                               "properties": {"assignee": {"type": "string"}}}))},
         "/tasks/{task_id}/complete": {"post": _op("Complete a task with its form data", {
             "200": case, "409": _json(_ref("Error"), "No longer open"),
             "422": _json(_ref("Error"), "Field errors")},

@@ -55,7 +55,8 @@ def inbox() -> str:
         remaining=remaining, models=process_models.latest_versions(unit), args=args,
         pending=deviation_register.pending_cases(unit, set(case_refs)),
         unread=resident_messages.unread_by_case(unit, set(case_refs)),
-        approvals=len(deviation_register.pending_for(unit, me())), title="Werkvoorraad")
+        approvals=len(deviation_register.pending_for(unit, me())), title="Werkvoorraad",
+        colleagues=tasks.colleagues_of(unit, me()) if me().has_role("teamlead") else [])
 
 
 def _page_number(text: str) -> int:
@@ -106,6 +107,9 @@ def task(task_id: str) -> str | Response | tuple[str, int]:
         .get("documentation", ""),
         request_previews=resident_requests.previews(
             unit, case, {f.key for f in definition.input_fields()}) if definition else [],
+        colleagues=[c for c in tasks.colleagues_for(unit, row) if c[0] != row.assignee]
+        if row.state == "open" and (row.assignee == me().username or
+                                    me().has_role("teamlead")) else [],
         title=("Fout: " if status == 422 else "") + f"{row.name} — {case.reference}"), status
 
 
@@ -131,6 +135,39 @@ def unclaim(task_id: str) -> Response:
         flash(for_people(exc), "warning")
     return redirect(safe_next(request.form.get("terug")) or
                     url_for("work.task", task_id=task_id))
+
+
+@bp.post("/taken/<task_id>/overdragen")
+@login_required("caseworker", "teamlead")
+def hand_over(task_id: str) -> Response:
+    """The person who has the task (or a team lead) gives it to a colleague."""
+    to = request.form.get("aan", "")
+    try:
+        tasks.hand_over(uow(), task_id, me(), to)
+        flash(f"De taak is overgedragen aan {to}.", "success")
+    except (Conflict, Forbidden, InvalidInput) as exc:
+        flash(for_people(exc), "warning")
+    return redirect(url_for("work.task", task_id=task_id))
+
+
+@bp.post("/taken/toewijzen")
+@login_required("teamlead")
+def assign_many() -> Response:
+    """A team lead gives the tasks ticked in the inbox to one colleague."""
+    to, ids = request.form.get("aan", ""), request.form.getlist("taak")
+    names = dict(tasks.colleagues_of(uow(readonly=True), me()))
+    done = tasks.assign_many(uow(), ids, me(), to)
+    given = [task_id for task_id, why in done if why is None]
+    if given:
+        flash(f"{len(given)} {'taak' if len(given) == 1 else 'taken'} toegewezen aan "
+              f"{names.get(to, to)}.", "success")
+    for task_id, why in done:
+        if why is not None:
+            flash(f"Taak {task_id[:8]} niet toegewezen: {for_people(InvalidInput(why))}",
+                  "warning")
+    if not done:
+        flash("Kies eerst een of meer taken.", "warning")
+    return redirect(safe_next(request.form.get("terug")) or url_for("work.inbox"))
 
 
 @bp.get("/zaken", endpoint="cases")
