@@ -295,6 +295,11 @@ MATRIX: dict[tuple[str, str], list[Call]] = {
     ("work.answer_resident", "POST"): [  # an empty message: a warning on the case page
         Call(lambda w: f"/werk/zaken/{w.case_a['id']}/berichten", CASE_WORK_POST,
              _form({}))],
+    ("work.add_note", "POST"): [  # an empty note: a warning on the case page
+        Call(lambda w: f"/werk/zaken/{w.case_a['id']}/notities", CASE_WORK_POST, _form({}))],
+    ("work.add_contact", "POST"): [  # no channel: a warning on the case page
+        Call(lambda w: f"/werk/zaken/{w.case_a['id']}/contactmomenten", CASE_WORK_POST,
+             _form({}))],
     ("work.messages_read", "POST"): [
         Call(lambda w: f"/werk/zaken/{w.case_a['id']}/berichten/gelezen", CASE_WORK_POST,
              _form({}))],
@@ -353,6 +358,11 @@ MATRIX: dict[tuple[str, str], list[Call]] = {
         Call(lambda w: f"/api/v1/cases/{w.case_a['id']}/documents", CASE_CONTENTS_API)],
     ("api.case_messages", "GET"): [
         Call(lambda w: f"/api/v1/cases/{w.case_a['id']}/messages", CASE_CONTENTS_API)],
+    ("api.case_notes_list", "GET"): [
+        Call(lambda w: f"/api/v1/cases/{w.case_a['id']}/notes", CASE_CONTENTS_API)],
+    ("api.add_case_note", "POST"): [  # an empty note: refused at the field
+        Call(lambda w: f"/api/v1/cases/{w.case_a['id']}/notes",
+             (401, 422, 404, 422, 422, 422, 404, 403), _json({}))],
     ("api.send_case_message", "POST"): [  # an empty message: refused at the field
         Call(lambda w: f"/api/v1/cases/{w.case_a['id']}/messages",
              (401, 422, 404, 422, 422, 422, 404, 403), _json({}))],
@@ -712,6 +722,12 @@ CSRF_FORMS: dict[str, FormPost] = {
     "resident.send_message": FormPost(
         "anonymous", lambda w: f"/status/{w.token_a}/berichten",
         lambda w: {"bericht-bericht": "Wanneer hoor ik iets?"}, 302),
+    "work.add_note": FormPost(
+        "consulent", lambda w: f"/werk/zaken/{w.case_a['id']}/notities",
+        lambda w: {"text": "Aanvrager belt morgen terug."}, 302),
+    "work.add_contact": FormPost(
+        "consulent", lambda w: f"/werk/zaken/{w.case_a['id']}/contactmomenten",
+        lambda w: {"channel": "telefoon", "text": "Gebeld over de offerte."}, 302),
     "work.answer_resident": FormPost(
         "consulent", lambda w: f"/werk/zaken/{w.case_a['id']}/berichten",
         lambda w: {"text": "U hoort binnen twee weken van ons."}, 302),

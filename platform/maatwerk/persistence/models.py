@@ -413,6 +413,22 @@ class ResidentMessage(Base):
     read_by: Mapped[str | None] = mapped_column(String(80))
 
 
+class CaseNote(Base):
+    """A note staff keep on a case, or a contact moment (phone, counter, letter, ...):
+    internal, never shown to the resident; never changed (services/case_notes.py)."""
+
+    __tablename__ = "case_notes"
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "note" or "contact"
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    channel: Mapped[str | None] = mapped_column(String(20))  # a contact moment's
+    contact_at: Mapped[datetime | None] = mapped_column()
+    contact_with: Mapped[str | None] = mapped_column(String(200))
+
+
 class ResidentLink(Base):
     """Another private link to a case's status page, made for a message that asks the
     resident to act (the first link's token is kept only as a hash on the case, so a later

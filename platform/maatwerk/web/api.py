@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify, request
 from ..domain.process_model import ModelRefused, UploadedFile
 from ..services import (
     audit,
+    case_notes,
     cases,
     deviations,
     documents,
@@ -124,6 +125,23 @@ def send_case_message(case_id: int) -> tuple[Response, int]:
     text = _json_body().get("text")  # not text: refused as an empty message, after access
     sent = resident_messages.answer(uow(), case_id, me(), text if isinstance(text, str) else "")
     return jsonify(sent.to_dict()), 201
+
+
+@bp.get("/cases/<int:case_id>/notes")
+def case_notes_list(case_id: int) -> Response:
+    found = case_notes.for_case(uow(readonly=True), case_id, me())
+    return jsonify({"notes": [serializers.note(note) for note in found]})
+
+
+@bp.post("/cases/<int:case_id>/notes")
+def add_case_note(case_id: int) -> tuple[Response, int]:
+    """An internal note, or a contact moment, on the case."""
+    body = _json_body()
+    texts = {name: value if isinstance(value := body.get(name), str) else ""
+             for name in ("kind", "text", "channel", "contact_with", "contact_at")}
+    note = case_notes.add(uow(), case_id, me(), texts["kind"] or "note", texts["text"],
+                          texts["channel"], texts["contact_with"], texts["contact_at"])
+    return jsonify(serializers.note(note)), 201
 
 
 @bp.get("/cases/<int:case_id>/documents/<document_id>")

@@ -87,6 +87,13 @@ _DUTCH_TEXTS: tuple[tuple[str, str | Callable[..., str]], ...] = (
      "Alleen een teamleider wijst meerdere taken tegelijk toe."),
     (r"^Say why the request is rejected", "Geef aan waarom het verzoek wordt afgewezen."),
     (r"^The message is empty", "Schrijf eerst het bericht; er is niets verstuurd."),
+    (r"^The note is empty", "De notitie is leeg; schrijf eerst wat u wilt vastleggen."),
+    (r"^The note is longer than (\d+) characters",
+     "De notitie is te lang (meer dan {0} tekens); er is niets opgeslagen."),
+    (r"^The contact moment is not complete", ("Het contactmoment is niet compleet: kies hoe, "
+     "en geef een moment dat al voorbij is. Er is niets opgeslagen.")),
+    (r"^Only caseworkers and team leads write notes",
+     "Alleen behandelaars en teamleiders schrijven notities bij een zaak."),
     (r"^The message is longer than (\d+) characters",
      "Het bericht is te lang (meer dan {0} tekens); er is niets verstuurd."),
     (r"^Only caseworkers and team leads write to residents",

@@ -142,3 +142,10 @@ def csv_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
+
+
+def note(found: Any) -> dict[str, Any]:
+    """A note or contact moment on a case (services/case_notes.py NoteView)."""
+    return {"id": found.id, "kind": found.kind, "text": found.text, "author": found.author,
+            "created_at": _iso(found.created_at), "channel": found.channel,
+            "contact_with": found.contact_with, "contact_at": _iso(found.contact_at)}

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from ..config import CHANNELS
 from ..domain.workdays import amsterdam_date, amsterdam_today, working_days_between
 from ..services import (
+    case_notes,
     cases,
     deadlines,
     deviation_register,
@@ -201,11 +202,13 @@ def _contents(unit: Any, case_id: int) -> dict[str, Any]:
     """What the case holds, for those who may read it; a counter clerk sees how it stands."""
     if not cases.sees_contents(me()):
         return {"contents": False, "history": [], "deviations": [], "documents": [],
-                "messages": []}
+                "messages": [], "notes": []}
     return {"contents": True, "history": cases.history(unit, case_id),
             "deviations": deviation_register.for_case(unit, case_id),
             "documents": documents.for_case(unit, case_id, me()),
-            "messages": resident_messages.conversation(unit, case_id, me())}
+            "messages": resident_messages.conversation(unit, case_id, me()),
+            "notes": case_notes.for_case(unit, case_id, me()),
+            "note_channels": case_notes.CHANNELS}
 
 
 @bp.post("/zaken/<int:case_id>/nieuwe-link")
@@ -233,6 +236,35 @@ def answer_resident(case_id: int) -> Response:
     else:
         flash("Uw bericht aan de inwoner is verstuurd.", "success")
     return redirect(url_for("work.case", case_id=case_id, _anchor="messages-title"))
+
+
+@bp.post("/zaken/<int:case_id>/notities")
+@login_required("caseworker", "teamlead")
+def add_note(case_id: int) -> Response:
+    """An internal note on the case, from the case page."""
+    return _note(case_id, "note", "De notitie is opgeslagen.")
+
+
+@bp.post("/zaken/<int:case_id>/contactmomenten")
+@login_required("caseworker", "teamlead")
+def add_contact(case_id: int) -> Response:
+    """A contact moment (phone, counter, letter, ...), from the case page."""
+    return _note(case_id, "contact", "Het contactmoment is vastgelegd.")
+
+
+def _note(case_id: int, kind: str, done: str) -> Response:
+    form = request.form
+    try:
+        case_notes.add(uow(), case_id, me(), kind, form.get("text", ""),
+                       form.get("channel", ""), form.get("contact_with", ""),
+                       form.get("contact_at", ""))
+    except NotFound:
+        abort(404)
+    except (Forbidden, InvalidInput) as exc:
+        flash(for_people(exc), "warning")
+    else:
+        flash(done, "success")
+    return redirect(url_for("work.case", case_id=case_id, _anchor="notes-title"))
 
 
 @bp.post("/zaken/<int:case_id>/berichten/gelezen")
