@@ -84,6 +84,7 @@ def test_the_case_page_keeps_notes_and_contact_moments(app: Flask, client: Flask
     assert sent.status_code == 302
     page = staff.get(sent.headers["Location"]).get_data(as_text=True)
     assert "Kwam de offerte brengen." in page and "Balie" in page
+    assert "vastgelegd door Chris Consulent" in page  # the person's name, not the account's
     empty = staff.post(f"/werk/zaken/{case['id']}/notities", data={
         "csrf_token": csrf_token(page), "text": ""})
     assert "De notitie is leeg" in staff.get(empty.headers["Location"]).get_data(as_text=True)

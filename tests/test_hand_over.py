@@ -72,6 +72,10 @@ def test_a_team_lead_assigns_several_tasks_at_once(app: Flask, client: FlaskClie
     assert sent.status_code == 302
     done = lead.get(sent.headers["Location"]).get_data(as_text=True)
     assert "2 taken toegewezen aan Kim Konings" in done
+    # people and steps by their names: the assignee's name, the step filter's step names
+    assert "<td>Kim Konings</td>" in done and "<td>consulent2</td>" not in done
+    assert ('<option value="Task_Volledigheid" >Volledigheid controleren (Bijzondere '
+            'bijstand)</option>') in done
     for task_id in ids:
         found = client.get(f"/api/v1/tasks/{task_id}", headers=bearer(tokens["consulent"]))
         assert found.get_json()["assignee"] == "consulent2"

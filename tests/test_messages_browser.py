@@ -52,7 +52,7 @@ def test_a_question_and_its_answer_in_the_browser(live_server: str, browser: Any
     staff.get_by_label("Bericht aan de inwoner").fill(ANSWER)
     staff.get_by_role("button", name="Versturen").click()
     staff.get_by_text("Uw bericht aan de inwoner is verstuurd.").wait_for()
-    assert staff.get_by_text("gelezen door consulent", exact=False).count() == 1
+    assert staff.get_by_text("gelezen door Chris Consulent", exact=False).count() == 1
     failures.update({f"case-{k}": v for k, v in [("answered", _violations(staff))] if v})
 
     page.goto(live_server + case["status_url"])

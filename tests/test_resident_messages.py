@@ -61,7 +61,7 @@ def test_the_resident_asks_and_the_caseworker_answers(
         "csrf_token": csrf_token(case_page), "text": ANSWER})
     assert answered.status_code == 302
     case_page = client.get(f"/werk/zaken/{case['id']}").get_data(as_text=True)
-    assert "gelezen door consulent" in case_page and "Markeer als gelezen" not in case_page
+    assert "gelezen door Chris Consulent" in case_page and "Markeer als gelezen" not in case_page
     assert "nieuw bericht van de inwoner" not in client.get("/werk/").get_data(as_text=True)
     answer = _messages(database)[-1]
     assert (answer.kind, answer.recipient, answer.state) == \
@@ -128,5 +128,5 @@ def test_marking_read_takes_the_message_off_the_inbox(
                        data={"csrf_token": csrf_token(page)})
     assert done.status_code == 302
     assert "van de inwoner</a>" not in client.get("/werk/").get_data(as_text=True)
-    assert "gelezen door consulent" in client.get(
+    assert "gelezen door Chris Consulent" in client.get(
         f"/werk/zaken/{case['id']}").get_data(as_text=True)

@@ -178,3 +178,10 @@ def revoke_token(uow: UnitOfWork, token_id: int, actor: str = "systeem") -> Toke
     return next(t for t in list_tokens(uow) if t.id == token_id)
 
 
+
+
+def display_names(uow: UnitOfWork) -> dict[str, str]:
+    """Every account's display name by user name, for pages that name people (a small
+    table, read at most once per page)."""
+    return {row.username: row.display_name for row in uow.session.execute(
+        select(User.username, User.display_name))}

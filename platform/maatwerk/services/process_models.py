@@ -233,3 +233,12 @@ def diagram_xml(uow: UnitOfWork, model: ProcessModel) -> str:
         if file.kind == "bpmn" and f'id="{model.key}"' in file.content:
             return file.content
     raise NotFound("This model has no diagram.")
+
+
+def people_steps(models: list[ProcessModel]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Per process (by name), its steps that people do: (element id, step name), in the
+    order the model lists them (the inbox's step filter)."""
+    return [(model.name, [(element_id, facts.get("name") or element_id)
+                          for element_id, facts in model.elements.items()
+                          if facts.get("type") in ("userTask", "manualTask")])
+            for model in models]

@@ -37,6 +37,7 @@ from .i18n import (
     status_label,
     translate,
 )
+from .people import person
 
 csrf = CSRFProtect()
 
@@ -82,7 +83,7 @@ def build_app(settings: Settings) -> Flask:
                                  answer_texts=answer_texts)
     app.jinja_env.filters.update(datetime=dutch_datetime, status_label=status_label,
                                  action_label=action_label, pretty=deviations.pretty,
-                                 deviation_label=deviation_label)
+                                 deviation_label=deviation_label, person=person)
     return app
 
 

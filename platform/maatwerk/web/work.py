@@ -30,6 +30,7 @@ from .context import login_required, me, uow
 from .errors import for_people
 from .form_classes import ask_files_again, build_form_class, form_data, prefill
 from .i18n import CHANNELS as CHANNEL_LABELS
+from .people import person
 
 bp = Blueprint("work", __name__, url_prefix="/werk")
 
@@ -51,9 +52,11 @@ def inbox() -> str:
     today = amsterdam_today()
     remaining = {t.id: working_days_between(today, amsterdam_date(t.due_at))
                  for t in page.tasks if t.due_at is not None}
+    models = process_models.latest_versions(unit)
     return render_template(
         "work/inbox.html", page=page, tasks=page.tasks, view=view, case_refs=case_refs,
-        remaining=remaining, models=process_models.latest_versions(unit), args=args,
+        remaining=remaining, models=models, steps=process_models.people_steps(models),
+        args=args,
         pending=deviation_register.pending_cases(unit, set(case_refs)),
         unread=resident_messages.unread_by_case(unit, set(case_refs)),
         approvals=len(deviation_register.pending_for(unit, me())), title="Werkvoorraad",
@@ -145,7 +148,7 @@ def hand_over(task_id: str) -> Response:
     to = request.form.get("aan", "")
     try:
         tasks.hand_over(uow(), task_id, me(), to)
-        flash(f"De taak is overgedragen aan {to}.", "success")
+        flash(f"De taak is overgedragen aan {person(to)}.", "success")
     except (Conflict, Forbidden, InvalidInput) as exc:
         flash(for_people(exc), "warning")
     return redirect(url_for("work.task", task_id=task_id))
@@ -156,12 +159,11 @@ def hand_over(task_id: str) -> Response:
 def assign_many() -> Response:
     """A team lead gives the tasks ticked in the inbox to one colleague."""
     to, ids = request.form.get("aan", ""), request.form.getlist("taak")
-    names = dict(tasks.colleagues_of(uow(readonly=True), me()))
     done = tasks.assign_many(uow(), ids, me(), to)
     given = [task_id for task_id, why in done if why is None]
     if given:
         flash(f"{len(given)} {'taak' if len(given) == 1 else 'taken'} toegewezen aan "
-              f"{names.get(to, to)}.", "success")
+              f"{person(to)}.", "success")
     for task_id, why in done:
         if why is not None:
             flash(f"Taak {task_id[:8]} niet toegewezen: {for_people(InvalidInput(why))}",
