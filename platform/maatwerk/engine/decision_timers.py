@@ -16,9 +16,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import UTC, datetime
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.util.task import TaskState
 
 from . import tasktree
 
@@ -31,13 +29,8 @@ def follow(workflow: BpmnWorkflow, element_ids: Collection[str], due: datetime |
     still) where they were not set to it yet; whether any changed."""
     target = due.isoformat() if due is not None else HELD
     changed = False
-    for task in tasktree.all_tasks(workflow):
-        spec = task.task_spec
-        if task.state != TaskState.WAITING or getattr(spec, "bpmn_id", None) not in \
-                element_ids or not isinstance(getattr(spec, "event_definition", None),
-                                              TimerEventDefinition):
-            continue
-        if isinstance(task.internal_data.get("event_value"), str) and \
+    for task in tasktree.waiting_timers(workflow):
+        if task.task_spec.bpmn_id in element_ids and \
                 task.internal_data.get(FOLLOWED) != target:
             task.internal_data["event_value"] = target
             task.internal_data[FOLLOWED] = target

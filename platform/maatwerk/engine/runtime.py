@@ -299,14 +299,11 @@ def _case_data(workflow: BpmnWorkflow, completed: bool) -> dict[str, Any]:
 def waiting_timers(workflow: BpmnWorkflow) -> dict[str, datetime]:
     """Element id -> due moment of every timer that is waiting now."""
     found: dict[str, datetime] = {}
-    for task in _all_tasks(workflow):
-        spec = task.task_spec
-        value = task.internal_data.get("event_value")
-        if task.state == TaskState.WAITING and isinstance(value, str) and \
-                not decision_timers.is_held(value) and \
-                isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
+    for task in tasktree.waiting_timers(workflow):
+        value = task.internal_data["event_value"]
+        if not decision_timers.is_held(value):
             try:
-                found[spec.bpmn_id] = TimerEventDefinition.get_datetime(value)
+                found[task.task_spec.bpmn_id] = TimerEventDefinition.get_datetime(value)
             except (ValueError, TypeError):
                 continue
     return found
@@ -334,14 +331,8 @@ def _plain(data: dict[str, Any]) -> dict[str, Any]:
 def set_timer_due(workflow: BpmnWorkflow, due: datetime, element_id: str | None = None) -> int:
     """Move waiting duration/date timers (all, or one element's) to a new due moment."""
     moved = 0
-    for task in _all_tasks(workflow):
-        spec = task.task_spec
-        definition = getattr(spec, "event_definition", None)
-        if task.state != TaskState.WAITING or not isinstance(definition, TimerEventDefinition):
-            continue
-        if element_id is not None and getattr(spec, "bpmn_id", None) != element_id:
-            continue
-        if isinstance(task.internal_data.get("event_value"), str):
+    for task in tasktree.waiting_timers(workflow):
+        if element_id is None or task.task_spec.bpmn_id == element_id:
             task.internal_data["event_value"] = due.isoformat()
             moved += 1
     return moved

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
@@ -29,6 +30,16 @@ def all_tasks(workflow: BpmnWorkflow) -> list[SpiffTask]:
     for sub in workflow.subprocesses.values():
         tasks.extend(sub.tasks.values())
     return tasks
+
+
+def waiting_timers(workflow: BpmnWorkflow) -> Iterator[SpiffTask]:
+    """The timer events of a case that wait now, with their due moment as the engine keeps
+    it (`internal_data["event_value"]`, an ISO 8601 text)."""
+    for task in all_tasks(workflow):
+        if task.state == TaskState.WAITING and isinstance(
+                task.internal_data.get("event_value"), str) and isinstance(
+                getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
+            yield task
 
 
 def subtree(task: SpiffTask) -> Iterator[SpiffTask]:

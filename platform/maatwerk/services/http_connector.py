@@ -20,6 +20,7 @@ import json
 import logging
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -30,6 +31,7 @@ from ..persistence.database import Database
 from ..persistence.uow import UnitOfWork
 from . import external_task_failures, external_tasks
 from .errors import InvalidInput, ServiceError
+from .step import Step
 
 log = logging.getLogger("maatwerk.http_connector")
 
@@ -88,20 +90,27 @@ def work_pass(database: Database, allowed: Allowed, limit: int = 10) -> int:
         tasks = external_tasks.fetch_and_lock(
             uow, CONNECTOR, WORKER_ID, [external_tasks.TopicRequest(TOPIC, lock)], limit)
     for task in tasks:
-        outcome = call(task.variables or {}, allowed)
-        if outcome.variables is not None:
-            try:
-                with UnitOfWork(database) as uow:
-                    external_tasks.complete(uow, CONNECTOR, task.id, WORKER_ID,
-                                            outcome.variables)
-                continue
-            except InvalidInput as exc:  # the model's outputs can't read this answer
-                outcome = Outcome(problem=str(exc), retry=False)
-            except ServiceError as exc:  # e.g. the case moved on; the lock runs out
-                log.warning("http-connector task %s not completed: %s", task.id, exc)
-                continue
-        fail(database, CONNECTOR, WORKER_ID, task, outcome)
+        finish(database, CONNECTOR, WORKER_ID, task, call(task.variables or {}, allowed))
     return len(tasks)
+
+
+def finish(database: Database, worker: Principal, worker_id: str,
+           task: external_tasks.ExternalTaskView, outcome: Outcome,
+           along: Callable[[Step], None] | None = None) -> None:
+    """What the platform's own worker did, in a transaction of its own: the task completed
+    with the answer (and `along`, written in the same step), or failed with the reason."""
+    if outcome.variables is not None:
+        try:
+            with UnitOfWork(database) as uow:
+                external_tasks.complete(uow, worker, task.id, worker_id, outcome.variables,
+                                        along)
+            return
+        except InvalidInput as exc:  # the model's outputs can't read this answer
+            outcome = Outcome(problem=str(exc), retry=False)
+        except ServiceError as exc:  # e.g. the case moved on; the lock runs out
+            log.warning("%s task %s not completed: %s", worker.username, task.id, exc)
+            return
+    fail(database, worker, worker_id, task, outcome)
 
 
 def fail(database: Database, worker: Principal, worker_id: str,

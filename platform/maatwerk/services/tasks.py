@@ -91,8 +91,7 @@ def hand_over(uow: UnitOfWork, task_id: str, actor: Principal, to: str) -> Task:
     _ensure_open(task)
     if task.assignee != actor.username and not actor.has_role("teamlead"):
         raise Forbidden("Only the person who has the task, or a team lead, can hand it over.")
-    if to not in dict(colleagues.who_may_do(uow.session, [c.principal
-                                                           for c in task.candidates])):
+    if to not in dict(colleagues_for(uow, task)):
         raise InvalidInput(
             f"{to} may not do this task: the model gives it to "
             f"{task.candidate_groups or task.candidate_users or 'nobody'}. To give it to "

@@ -23,7 +23,6 @@ redirects, a time limit, a bounded answer; no database transaction is open durin
 """
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -33,11 +32,8 @@ from ..persistence.database import Database
 from ..persistence.models import utcnow
 from ..persistence.uow import UnitOfWork
 from . import external_tasks, http_connector, mail_text, outbox, receipts, resident_links
-from .errors import InvalidInput, ServiceError
 from .http_connector import Outcome
 from .step import Step
-
-log = logging.getLogger("maatwerk.topic_bindings")
 
 RESIDENT_MESSAGE = "inwoner-bericht"
 WORKER_ID = "maatwerk-topic-bindings"
@@ -102,18 +98,7 @@ def work_pass(database: Database, bindings: Bindings, limit: int = 10) -> int:
             outcome, along = _message(task)
         else:
             outcome, along = _call(task, bindings.http[task.topic], bindings.allowed), None
-        if outcome.variables is not None:
-            try:
-                with UnitOfWork(database) as uow:
-                    external_tasks.complete(uow, worker, task.id, WORKER_ID,
-                                            outcome.variables, along)
-                continue
-            except InvalidInput as exc:  # the model's outputs can't read this answer
-                outcome = Outcome(problem=str(exc), retry=False)
-            except ServiceError as exc:  # e.g. the case moved on; the lock runs out
-                log.warning("bound task %s not completed: %s", task.id, exc)
-                continue
-        http_connector.fail(database, worker, WORKER_ID, task, outcome)
+        http_connector.finish(database, worker, WORKER_ID, task, outcome, along)
     return len(tasks)
 
 
