@@ -19,6 +19,7 @@ from maatwerk.forms.fields import (
     check_unique_keys,
     compile_pattern,
     finish_field,
+    read_required_channels,
 )
 from maatwerk.forms.model import FormDefinition, FormDefinitionError, FormField, Option
 
@@ -86,6 +87,7 @@ def _read_field(index: int, spec: Mapping[str, Any], problems: Problems) -> Form
         return None
     read_type(spec, properties, values, report)
     _check_constraints_fit(values, report)
+    read_required_channels(dict(properties), values, report)
     return finish_field(report, problems_before, values)
 
 

@@ -13,11 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from maatwerk.config import CHANNELS
 from maatwerk.forms import patterns
 from maatwerk.forms.model import RESERVED_KEYS, FormField, Option
 
 __all__ = [
     "KEY_RE",
+    "REQUIRED_CHANNELS",
     "FieldProblems",
     "Problems",
     "check_key",
@@ -26,7 +28,13 @@ __all__ = [
     "compile_pattern",
     "describe",
     "finish_field",
+    "read_required_channels",
 ]
+
+#: The custom property of a form field that names the channels on which it is required
+#: (comma separated, e.g. "online": an e-mail address a resident without one need not give
+#: at the counter).
+REQUIRED_CHANNELS = "maatwerk:requiredChannels"
 
 KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
@@ -164,3 +172,22 @@ def finish_field(report: FieldProblems, problems_before: int,
     ff = FormField(**values)
     _check_default(ff, report)
     return ff
+
+
+def read_required_channels(properties: Any, values: dict[str, Any],
+                           report: FieldProblems) -> None:
+    """``maatwerk:requiredChannels`` among a field's custom properties, checked, into
+    ``values`` (its ``required`` read already)."""
+    if not isinstance(properties, dict) or properties.get(REQUIRED_CHANNELS) is None:
+        return
+    raw = properties[REQUIRED_CHANNELS]
+    names = tuple(dict.fromkeys(part.strip() for part in str(raw).split(",") if part.strip()))
+    unknown = [name for name in names if name not in CHANNELS]
+    if not names or unknown:
+        report.add(f"{report.subject}: {REQUIRED_CHANNELS} must list channels out of "
+                   f"{', '.join(CHANNELS)} (comma separated), not {str(raw)!r}.")
+    elif not values.get("required"):
+        report.add(f"{report.subject}: {REQUIRED_CHANNELS} says where the field is "
+                   f"required, but the field is not required; mark it required too.")
+    else:
+        values["required_channels"] = names

@@ -27,6 +27,7 @@ from maatwerk.forms.fields import (
     compile_pattern,
     describe,
     finish_field,
+    read_required_channels,
 )
 from maatwerk.forms.model import (
     VALIDATION_TYPES,
@@ -351,6 +352,7 @@ def _read_input(c: dict[str, Any], ctype: str, cid: str, raw_key: Any,
         )
         values["default"] = None
     _INPUTS[ctype](c, validate, values, report)
+    read_required_channels(c.get("properties"), values, report)
     return finish_field(report, problems_before, values)
 
 

@@ -15,7 +15,7 @@ This module must stay free of Flask, SpiffWorkflow and SQLAlchemy imports.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from typing import Any
 
@@ -124,6 +124,9 @@ class FormField:
     shown_when_value: str = ""
     shown_when_show: bool = True
     hidden_value: Any = None
+    # the channels on which a required field is required (empty: all of them); e.g. an
+    # e-mail address required online but not at the counter (maatwerk:requiredChannels)
+    required_channels: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.type not in FIELD_TYPES:
@@ -133,6 +136,7 @@ class FormField:
         if isinstance(self.options, list):
             object.__setattr__(self, "options", tuple(self.options))
         object.__setattr__(self, "accept", tuple(self.accept))
+        object.__setattr__(self, "required_channels", tuple(self.required_channels))
         object.__setattr__(self, "default", _freeze(self.default))
         object.__setattr__(self, "hidden_value", _freeze(self.hidden_value))
 
@@ -222,6 +226,16 @@ class FormDefinition:
     def has_files(self) -> bool:
         """Whether a submission may carry files (the HTML form then posts multipart data)."""
         return any(f.type == "filepicker" and f.editable for f in self.fields)
+
+    def for_channel(self, channel: str) -> FormDefinition:
+        """The form as a resident fills it in through this channel: a field required only
+        on other channels is optional here."""
+        if not any(f.required_channels for f in self.fields):
+            return self
+        return FormDefinition(id=self.id, fields=tuple(
+            replace(f, required=False, required_channels=())
+            if f.required_channels and channel not in f.required_channels else f
+            for f in self.fields))
 
     def field(self, key: str) -> FormField:
         for f in self.fields:

@@ -68,6 +68,7 @@ def start_case(uow: UnitOfWork, process_key: str, data: Any, channel: str,
     model = process_models.latest(uow, process_key)
     _startable_by_hand(model)
     form = process_models.form_of(model, model.start_form_key)
+    form = form.for_channel(channel) if form is not None else None
     clean, files = documents.take_files(form, submitted_data(form, data))
     if language not in LANGUAGES:
         raise InvalidInput("Unknown language.", {"language": "Choose nl or en."})

@@ -194,13 +194,15 @@ def form_of(model: ProcessModel, form_key: str | None) -> FormDefinition | None:
     return FormDefinition.from_dict(model.forms[form_key])
 
 
-def with_start_form(uow: UnitOfWork, key: str) -> tuple[ProcessModel, FormDefinition]:
-    """The newest version of a process that residents can apply for, with its start form."""
+def with_start_form(uow: UnitOfWork, key: str, channel: str = "online"
+                    ) -> tuple[ProcessModel, FormDefinition]:
+    """The newest version of a process that residents can apply for, with its start form
+    as it is filled in through this channel (FormDefinition.for_channel)."""
     model = latest(uow, key)
     definition = form_of(model, model.start_form_key)
     if definition is None:
         raise NotFound(f"Process '{key}' has no start form.")
-    return model, definition
+    return model, definition.for_channel(channel)
 
 
 def element(model: ProcessModel, element_id: str) -> dict[str, Any]:

@@ -309,12 +309,13 @@ def counter() -> str:
 @bp.route("/balie/<key>", methods=["GET", "POST"])
 @login_required("clerk")
 def counter_start(key: str) -> str | tuple[str, int]:
-    try:
-        model, definition = process_models.with_start_form(uow(readonly=True), key)
+    channel = request.form.get("kanaal", "balie")
+    try:  # the form as this channel asks it (e-mail may be optional at the counter)
+        model, definition = process_models.with_start_form(
+            uow(readonly=True), key, channel if channel in CHANNELS else "balie")
     except NotFound:
         abort(404)
     form = build_form_class(definition)()
-    channel = request.form.get("kanaal", "balie")
     channel_error = None
     if request.method == "POST":
         channel_ok = channel in CHANNELS and channel != "online"
