@@ -71,6 +71,14 @@ def test_every_page_type_passes_axe(live_server: str, browser: Any, client: Flas
     sign_in(page, live_server, "balie")
     check("counter", "/werk/balie")
     check("counter-form", "/werk/balie/kapvergunning")
+    page.get_by_role("link", name="Zaken", exact=True).click()  # the clerk's menu
+    page.get_by_label("Geboortedatum").fill("31-02-1980")
+    page.get_by_role("button", name="Zoeken").click()
+    check("counter-search-error")
+    page.get_by_label("Geboortedatum").fill("02-01-1980")
+    page.get_by_role("button", name="Zoeken").click()
+    assert page.get_by_role("link", name=case["reference"]).count() == 1
+    check("counter-search")
     context.close()
     assert failures == {}
 

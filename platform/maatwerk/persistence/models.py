@@ -1,7 +1,7 @@
 """SQLAlchemy 2 typed models: the tables behind cases, tasks, models and the audit record."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -154,6 +154,10 @@ class Case(Base):
     channel: Mapped[str] = mapped_column(String(20))
     started_by: Mapped[str | None] = mapped_column(String(80))
     resident_name: Mapped[str | None] = mapped_column(String(200))
+    # the resident's address (lower case) and date of birth, as the counter finds a case by
+    # them (services/resident_facts.py; kept in line with the data by every step)
+    resident_email: Mapped[str | None] = mapped_column(String(320), index=True)
+    resident_birth_date: Mapped[date | None] = mapped_column(index=True)
     # what the resident reads: nl, or en when they applied in English (messages, letters)
     language: Mapped[str] = mapped_column(String(5), default="nl", server_default="nl")
     status_token_hash: Mapped[str] = mapped_column(String(64), unique=True)

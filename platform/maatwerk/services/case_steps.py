@@ -12,7 +12,7 @@ from ..persistence import external_task_queries, message_queries, step_writes, t
 from ..persistence.models import Case, ProcessModel, utcnow
 from ..persistence.step_writes import Closing
 from ..persistence.task_rows import TaskRow
-from . import deadlines, decision_letters, resident_requests
+from . import deadlines, decision_letters, resident_facts, resident_requests
 from .step import Step
 
 
@@ -28,6 +28,7 @@ def apply_step(step: Step, result: StepResult) -> list[TaskRow]:
     values: dict[str, Any] = {"engine_state": result.state, "data": result.data,
                               "next_timer_at": result.next_timer_at, "updated_at": now,
                               "waiting_messages": message_queries.as_column(result.messages)}
+    values.update(resident_facts.changed(model, case.data or {}, result.data))
     if result.failure is not None:
         element_id, message = result.failure
         values.update(status="error", error=f"{element_id}: {message}")

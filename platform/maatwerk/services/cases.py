@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -24,6 +24,7 @@ from . import (
     outbox,
     process_models,
     receipts,
+    resident_facts,
     resident_links,
     start_clocks,
 )
@@ -113,7 +114,7 @@ def _create(uow: UnitOfWork, model: ProcessModel, data: dict[str, Any], channel:
     data = {**data, **_initiator(model, actor)}
     case = Case(reference=_new_reference(model, now), process_model_id=model.id, status="open",
                 data={}, channel=channel, started_by=actor.username if actor else None,
-                resident_name=_resident_name(data), status_token_hash=token_digest(token),
+                **resident_facts.of(model, data), status_token_hash=token_digest(token),
                 engine_state="", engine_version=STATE_VERSION, created_at=now, updated_at=now,
                 due_at=deadlines.first_due_date(model, now), language=language)
     case.process_model = model
@@ -156,13 +157,6 @@ def _initiator(model: ProcessModel, actor: Principal | None) -> dict[str, Any]:
             and facts.get("process_id") == model.key}
 
 
-def _resident_name(data: dict[str, Any]) -> str | None:
-    for key in ("naam", "name", "volledige_naam", "aanvrager"):
-        if isinstance(data.get(key), str) and data[key].strip():
-            return str(data[key]).strip()[:200]
-    return None
-
-
 def case_by_token(uow: UnitOfWork, token: str) -> Case:
     case = resident_links.case_of(uow, token)
     if case is None:
@@ -190,17 +184,26 @@ def history(uow: UnitOfWork, case_id: int) -> list[AuditEvent]:
 
 
 def find_cases(uow: UnitOfWork, actor: Principal, query: str = "", status: str = "",
-               limit: int = 50) -> list[Case]:
+               limit: int = 50, birth_date: date | None = None,
+               email: str | None = None) -> list[Case]:
+    """The newest cases this person may see that match all that is given: the reference or
+    the resident's name contains `query`; the date of birth and e-mail address are equal
+    (the address in any case)."""
     if not (actor.works_tasks or actor.has_role("clerk")):
         raise Forbidden("You may not list cases.")
-    q = select(Case).order_by(Case.id.desc()).limit(limit)
+    q = select(Case).options(defer(Case.engine_state), defer(Case.data)) \
+        .order_by(Case.id.desc()).limit(limit)
     if (visible := visible_filter(uow, actor)) is not None:
         q = q.where(visible)
     if status:
         q = q.where(Case.status == status)
-    if query:
-        like = f"%{query.strip()}%"
-        q = q.where(Case.reference.ilike(like) | Case.resident_name.ilike(like))
+    if query.strip():
+        q = q.where(Case.reference.icontains(query.strip(), autoescape=True)
+                    | Case.resident_name.icontains(query.strip(), autoescape=True))
+    if birth_date is not None:
+        q = q.where(Case.resident_birth_date == birth_date)
+    if email is not None:
+        q = q.where(Case.resident_email == email.strip().lower())
     return list(uow.session.scalars(q))
 
 

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from ..config import CHANNELS
 from ..domain.workdays import amsterdam_date, amsterdam_today, working_days_between
+from ..forms.validation import parse_date
 from ..services import (
     case_notes,
     cases,
@@ -175,13 +176,27 @@ def assign_many() -> Response:
 
 @bp.get("/zaken", endpoint="cases")
 @login_required("caseworker", "teamlead", "clerk")
-def cases_list() -> str:
-    query = request.args.get("q", "")[:100]
-    status = request.args.get("status", "")
-    found = cases.find_cases(uow(readonly=True), me(), query, status if status in
-                             ("open", "completed", "error") else "")
+def cases_list() -> tuple[str, int]:
+    """Find a case by reference, name, date of birth or e-mail address (all that are
+    given); a counter clerk checks who stands before them with the last two."""
+    args = request.args
+    query, birth_text = args.get("q", "")[:100], args.get("geboortedatum", "").strip()[:20]
+    email, status = args.get("email", "").strip()[:320], args.get("status", "")
+    errors: dict[str, str] = {}
+    birth = None
+    if birth_text:
+        try:
+            birth = parse_date(birth_text)
+        except ValueError:
+            errors["geboortedatum"] = "Vul een datum in zoals 31-12-1980."
+    found = [] if errors else cases.find_cases(
+        uow(readonly=True), me(), query, status if status in ("open", "completed", "error")
+        else "", birth_date=birth, email=email or None)
     return render_template("work/cases.html", cases=found, q=query, status=status,
-                           title="Zaken")
+                           birth_text=birth_text, email=email, errors=errors,
+                           searched=bool(query or birth or email),
+                           title=("Fout: " if errors else "") + "Zaken"), \
+        (422 if errors else 200)
 
 
 @bp.get("/zaken/<int:case_id>")
