@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -348,9 +349,14 @@ def test_pages_show_the_deviation_to_caseworker_lead_and_resident(
     _approve(client, tokens["teamleider"], deviation["id"])
     register = client.get("/werk/afwijkingen").get_data(as_text=True)
     assert "Task_Draagkracht" in register and "art. 4:84 Awb" in register
-    csv_text = client.get("/werk/afwijkingen?format=csv").get_data(as_text=True)
-    assert csv_text.splitlines()[0].startswith("id,case_reference,process_key")
-    assert "override_decision" in csv_text
+    [row] = _rows(client.get("/werk/afwijkingen?format=csv").get_data(as_text=True))
+    assert (row["Zaak"], row["Soort"], row["Status"], row["Gewijzigd veld"], row["Was"],
+            row["Wordt"], row["Aangevraagd door"], row["Besloten door"],
+            row["Toelichting bij het besluit"]) == (
+        refused_case["reference"], "Uitkomst van een beslissing aanpassen", "Goedgekeurd",
+        "uitkomst", "afwijzen", "toekennen", "Chris Consulent", "Tara Teamleider",
+        "Akkoord, goed onderbouwd.")
+    assert re.fullmatch(r"\d\d-\d\d-20\d\d \d\d:\d\d", row["Besloten op"])
     status_url = refused_case["status_url"]  # kept from the start by the fixture
     resident = client.get(status_url).get_data(as_text=True)
     assert "Een beslissing op maat" in resident and REASON not in resident
@@ -470,9 +476,8 @@ def test_the_register_export_never_hands_a_spreadsheet_a_formula(
     for text in (client.get("/api/v1/deviations?format=csv",
                             headers=bearer(tokens["consulent"])).get_data(as_text=True),
                  _signed_in_csv(client)):
-        [row] = [r for r in csv.DictReader(io.StringIO(text, newline=""))
-                 if "HYPERLINK" in r["reason"]]
-        assert row["reason"] == "'" + formula
+        [row] = [r for r in _rows(text) if "HYPERLINK" in r["Reden"]]
+        assert row["Reden"] == "'" + formula
 
 
 def test_a_cell_that_starts_with_a_tab_or_return_is_neutralised_too() -> None:
@@ -480,6 +485,12 @@ def test_a_cell_that_starts_with_a_tab_or_return_is_neutralised_too() -> None:
     assert csv_cell("\tHYPERLINK()") == "'\tHYPERLINK()"
     assert csv_cell("\r=1+1") == "'\r=1+1"
     assert csv_cell("Gewone tekst") == "Gewone tekst" and csv_cell(-5) == -5
+
+
+def _rows(text: str) -> list[dict[str, str]]:
+    """The register's CSV as Dutch Excel reads it: a byte order mark, then ';' between."""
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text[1:], newline=""), delimiter=";"))
 
 
 def _signed_in_csv(client: FlaskClient) -> str:
@@ -512,6 +523,9 @@ def test_a_designer_reads_the_register_without_any_residents_data(
     assert refused_case["reference"] not in page
     exported = client.get("/werk/afwijkingen?format=csv").get_data(as_text=True)
     assert REASON not in exported and refused_case["reference"] not in exported
+    [row] = _rows(exported)  # the field's name is the designer's; its values are not
+    assert (row["Naar stap"], row["Gewijzigd veld"]) == ("Task_Draagkracht", "uitkomst")
+    assert not {"Zaak", "Reden", "Was", "Wordt", "Toelichting bij het besluit"} & set(row)
 
 
 def test_a_request_twice_or_beside_another_on_the_same_step_is_refused(

@@ -292,6 +292,7 @@ def deviation_register() -> Response:
     found = registers.register(uow(readonly=True), me(), register_filter(request.args))
     items = [serializers.deviation(d, found.personal) for d in found.items]
     if request.args.get("format") == "csv":
-        return Response(serializers.register_csv(items), mimetype="text/csv", headers={
-            "Content-Disposition": "attachment; filename=afwijkingenregister.csv"})
+        return Response(serializers.register_csv(items, found.personal),
+                        mimetype="text/csv", headers={
+                            "Content-Disposition": "attachment; filename=afwijkingenregister.csv"})
     return jsonify({"counts": found.counts, "deviations": items})

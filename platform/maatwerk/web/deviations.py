@@ -212,7 +212,7 @@ def register() -> str | Response:
                                         register_filter(request.args))
     if request.args.get("format") == "csv":
         return Response(serializers.register_csv([serializers.deviation(d, found.personal)
-                                                  for d in found.items]),
+                                                  for d in found.items], found.personal),
                         mimetype="text/csv", headers={
                             "Content-Disposition": "attachment; filename=afwijkingen.csv"})
     return render_template("deviations/register.html", register=found, args=request.args,

@@ -8,8 +8,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from ..domain.dutch_dates import AMSTERDAM
 from ..services import messages
 from ..services.steps import StepOutcome
+from .i18n import deviation_label, status_label
+from .people import person
 
 
 class OpenTask(Protocol):
@@ -104,8 +107,16 @@ def _deviation(found: Any) -> dict[str, Any]:
         "citation": found.citation, "resident_message": found.resident_message,
         "requested_by": found.requested_by, "requested_at": _iso(found.requested_at),
         "decided_by": found.decided_by, "decided_at": _iso(found.decided_at),
-        "decision_comment": found.decision_comment,
+        "decision_comment": found.decision_comment, "fields": _fields(found),
     }
+
+
+def _fields(found: Any) -> list[str]:
+    """The data field a correction changes, or the outcome an override sets (their names
+    only: what a designer may read too)."""
+    if found.type in ("correct_data", "override_decision"):
+        return sorted(found.values or {})
+    return []
 
 
 def event(found: Any) -> dict[str, Any]:
@@ -116,20 +127,56 @@ def event(found: Any) -> dict[str, Any]:
             "hash": found.hash}
 
 
-REGISTER_COLUMNS = ["id", "case_reference", "process_key", "element_id", "type", "status",
-                    "legal_basis", "citation", "reason", "requested_by", "requested_at",
-                    "decided_by", "decided_at", "before", "after"]
+#: the register's spreadsheet: (heading, key of the deviation's JSON); the personal ones
+#: only for people who work cases (PERSONAL)
+REGISTER_COLUMNS = [
+    ("Nummer", "id"), ("Zaak", "case_reference"), ("Proces", "process_key"),
+    ("Stap", "element_id"), ("Naar stap", "target_element_id"), ("Soort", "type"),
+    ("Status", "status"), ("Grondslag", "legal_basis"), ("Artikel", "citation"),
+    ("Reden", "reason"), ("Aangevraagd door", "requested_by"),
+    ("Aangevraagd op", "requested_at"), ("Besloten door", "decided_by"),
+    ("Besloten op", "decided_at"), ("Toelichting bij het besluit", "decision_comment"),
+    ("Gewijzigd veld", "fields"), ("Was", "before"), ("Wordt", "after")]
 
 
-def register_csv(items: Sequence[dict[str, Any]]) -> str:
-    """The deviation register as CSV (objects as JSON in their cell)."""
+def register_csv(items: Sequence[dict[str, Any]], personal: bool) -> str:
+    """The deviation register as a spreadsheet opens it in Dutch Excel: UTF-8 with a byte
+    order mark, `;` between cells, Dutch headings, dates as dd-mm-jjjj uu:mm in Dutch time;
+    types and statuses by their Dutch names, people by theirs. Every cell goes through
+    csv_cell."""
+    columns = [(heading, key) for heading, key in REGISTER_COLUMNS
+               if personal or key not in PERSONAL]
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=REGISTER_COLUMNS, extrasaction="ignore")
-    writer.writeheader()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([heading for heading, _ in columns])
     for item in items:
-        writer.writerow({k: csv_cell(v if not isinstance(v, dict) else json.dumps(v))
-                         for k, v in item.items()})
-    return buffer.getvalue()
+        writer.writerow([csv_cell(_words(key, item.get(key))) for _, key in columns])
+    return "\ufeff" + buffer.getvalue()
+
+
+def _words(key: str, value: Any) -> Any:
+    """A register value as people read it in a spreadsheet cell."""
+    if value is None or value == "" or value == [] or value == {}:
+        return ""
+    if key == "type":
+        return deviation_label(value)
+    if key == "status":
+        return status_label(value)
+    if key in ("requested_by", "decided_by"):
+        return person(value)
+    if key.endswith("_at"):
+        return f"{datetime.fromisoformat(value).astimezone(AMSTERDAM):%d-%m-%Y %H:%M}"
+    if key == "fields":
+        return ", ".join(value)
+    if isinstance(value, dict):
+        if len(value) == 1:
+            return _cell_value(next(iter(value.values())))
+        return "; ".join(f"{name}: {_cell_value(v)}" for name, v in value.items())
+    return value
+
+
+def _cell_value(value: Any) -> Any:
+    return value if isinstance(value, str | int | float) else json.dumps(value, ensure_ascii=False)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
