@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from conftest import ROOT
+from conftest import ROOT, csrf_token, login
 from helpers import BIJSTAND_AANVRAAG, bearer, start
 from maatwerk.services.demo import bundle_files
 
@@ -31,32 +31,63 @@ def _bijstand_files() -> list[tuple[str, bytes]]:
         ROOT / "workflows" / "bijzondere_bijstand.bpmn", ROOT / "workflows", ROOT / "forms")]
 
 
+def _changed(files: list[tuple[str, bytes]], mark: str) -> list[tuple[str, bytes]]:
+    """The same files with the BPMN file changed (a comment at its end)."""
+    return [(name, content + f"<!-- {mark} -->".encode() if name.endswith(".bpmn")
+             else content) for name, content in files]
+
+
 def test_upload_bpmn_dmn_and_forms_makes_versions(client: FlaskClient,
                                                   tokens: dict[str, str]) -> None:
-    files = _bijstand_files()
+    files = _changed(_bijstand_files(), "versie 2")
     assert {Path(n).suffix for n, _ in files} == {".bpmn", ".dmn", ".form"}
     first = _upload(client, tokens["ontwerper"], files)
     assert first.status_code == 201
     assert first.get_json() == {"key": "bijzondere_bijstand", "version": 2,
                                 "name": "Bijzondere bijstand",
                                 "description": first.get_json()["description"],
-                                "notes": first.get_json()["notes"]}
+                                "notes": first.get_json()["notes"], "unchanged": False}
     # the demo model's camunda:formRefBinding and historyTimeToLive change nothing here
     assert {n["message"].split(" ")[0] for n in first.get_json()["notes"]} == {
         "camunda:formRefBinding", "camunda:historyTimeToLive"}
-    second = _upload(client, tokens["ontwerper"], files)
-    assert second.get_json()["version"] == 3
+    second = _upload(client, tokens["ontwerper"], _changed(_bijstand_files(), "versie 3"))
+    assert (second.status_code, second.get_json()["version"]) == (201, 3)
     listed = client.get("/api/v1/process-models?key=bijzondere_bijstand",
                         headers=bearer(tokens["ontwerper"])).get_json()["models"]
     assert [m["version"] for m in listed] == [3, 2, 1]
-    assert len({m["content_hash"] for m in listed}) == 1
+    assert len({m["content_hash"] for m in listed}) == 3
+
+
+def test_the_same_files_again_make_no_new_version(client: FlaskClient,
+                                                  tokens: dict[str, str]) -> None:
+    """The demo loaded version 1 from these very files: uploading them again answers that
+    version; the files of an older version again make a new one (going back is a change)."""
+    again = _upload(client, tokens["ontwerper"], _bijstand_files())
+    assert again.status_code == 200
+    assert (again.get_json()["version"], again.get_json()["unchanged"]) == (1, True)
+    newer = _upload(client, tokens["ontwerper"], _changed(_bijstand_files(), "nieuw"))
+    assert (newer.status_code, newer.get_json()["version"]) == (201, 2)
+    back = _upload(client, tokens["ontwerper"], _bijstand_files())
+    assert (back.status_code, back.get_json()["version"]) == (201, 3)
+    login(client, "ontwerper")
+    page = client.get("/ontwerp/uploaden").get_data(as_text=True)
+    response = client.post("/ontwerp/uploaden", data={
+        "csrf_token": csrf_token(page),
+        "files": [(io.BytesIO(content), name) for name, content in _bijstand_files()]},
+        content_type="multipart/form-data", follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Deze bestanden zijn precies versie 3 van ‘Bijzondere bijstand’" in html
+    assert "er is geen nieuwe versie gemaakt" in html
+    listed = client.get("/api/v1/process-models?key=bijzondere_bijstand",
+                        headers=bearer(tokens["ontwerper"])).get_json()["models"]
+    assert [m["version"] for m in listed] == [3, 2, 1]
 
 
 def test_running_cases_stay_on_their_version(client: FlaskClient,
                                              tokens: dict[str, str]) -> None:
     case = start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
     assert case["process_version"] == 1
-    _upload(client, tokens["ontwerper"], _bijstand_files())
+    _upload(client, tokens["ontwerper"], _changed(_bijstand_files(), "versie 2"))
     newer = start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
     assert newer["process_version"] == 2
     again = client.get(f"/api/v1/cases/{case['id']}", headers=bearer(tokens["consulent"]))

@@ -41,8 +41,7 @@ def run(url: str, checkpoints: tuple[int, ...] = CHECKPOINTS,
     with UnitOfWork(database) as uow:
         designer = accounts.principal_by_username(uow, "bench-designer")
         assert designer is not None
-        process_models.upload(uow, designer, [UploadedFile(MODEL.name, MODEL.read_bytes())],
-                              skip_unchanged=True)
+        process_models.upload(uow, designer, [UploadedFile(MODEL.name, MODEL.read_bytes())])
         actor = accounts.principal_by_username(uow, "bench")
         assert actor is not None
     current: dict[int, _Driver] = {}

@@ -35,7 +35,7 @@ def load(uow: UnitOfWork, workflows: Path, forms: Path) -> list[str]:
     designer = Principal(SYSTEM.username, SYSTEM.display_name, frozenset({"designer"}))
     for bpmn in sorted(workflows.glob("*.bpmn")):
         files = bundle_files(bpmn, workflows, forms)
-        result = process_models.upload(uow, designer, files, skip_unchanged=True)
+        result = process_models.upload(uow, designer, files)
         report.append(f"model {result.key} version {result.version}: {result.name}")
     return report
 

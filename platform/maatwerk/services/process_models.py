@@ -35,6 +35,7 @@ class ModelSummary:
     description: str
     has_start_form: bool
     notes: list[ModelProblem] = field(default_factory=list)  # of the upload that made it
+    unchanged: bool = False  # the upload's files were the newest version's: nothing new
 
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "version": self.version, "name": self.name,
@@ -46,12 +47,12 @@ def summary(model: ProcessModel) -> ModelSummary:
                         model.start_form_key is not None)
 
 
-def upload(uow: UnitOfWork, actor: Principal, files: list[UploadedFile],
-           skip_unchanged: bool = False) -> ModelSummary:
-    """Check the files and store them as the next version of their process.
+def upload(uow: UnitOfWork, actor: Principal, files: list[UploadedFile]) -> ModelSummary:
+    """Check the files and store them as the next version of their process; files that
+    are the newest version's (its content hash: models, forms and texts) store nothing
+    new and answer that version, `unchanged`.
 
-    A refused upload is recorded in the audit log (in its own commit) and stores nothing.
-    With `skip_unchanged`, files identical to the newest version store nothing new."""
+    A refused upload is recorded in the audit log (in its own commit) and stores nothing."""
     if not actor.has_role("designer"):
         raise Forbidden("Only process designers may upload models.")
     try:
@@ -66,8 +67,8 @@ def upload(uow: UnitOfWork, actor: Principal, files: list[UploadedFile],
     newest = uow.session.scalar(select(ProcessModel).where(ProcessModel.key == compiled.key)
                                 .order_by(ProcessModel.version.desc()).limit(1))
     content_hash = _with_texts(compiled.content_hash, texts)
-    if skip_unchanged and newest is not None and newest.content_hash == content_hash:
-        return summary(newest)
+    if newest is not None and newest.content_hash == content_hash:
+        return replace(summary(newest), notes=compiled.notes, unchanged=True)
     model = ProcessModel(
         key=compiled.key, version=(newest.version if newest else 0) + 1, name=compiled.name,
         description=compiled.description, content_hash=content_hash,

@@ -58,7 +58,10 @@ def upload_models() -> tuple[Response, int]:
     except ModelRefused as refused:
         return jsonify({"error": "The model can't be used.",
                         "errors": [p.to_dict() for p in refused.problems]}), 422
-    return jsonify(result.to_dict() | {"notes": [n.to_dict() for n in result.notes]}), 201
+    # the same files again make no new version: 200 with the version they are
+    return jsonify(result.to_dict() | {"notes": [n.to_dict() for n in result.notes],
+                                       "unchanged": result.unchanged}), \
+        200 if result.unchanged else 201
 
 
 @bp.get("/process-models")

@@ -40,7 +40,10 @@ def upload() -> str | WerkzeugResponse | tuple[str, int]:
         except ModelRefused as refused:
             problems = refused.problems
         else:
-            flash(f"‘{result.name}’ is opgeslagen als versie {result.version}.", "success")
+            flash(f"Deze bestanden zijn precies versie {result.version} van ‘{result.name}’; "
+                  "er is geen nieuwe versie gemaakt." if result.unchanged else
+                  f"‘{result.name}’ is opgeslagen als versie {result.version}.",
+                  "info" if result.unchanged else "success")
             for message, where in _grouped(result.notes).items():
                 flash(f"Goed om te weten: {message} ({where}).", "info")
             return redirect(url_for("designer.model", key=result.key, version=result.version))

@@ -45,7 +45,9 @@ SCHEMAS: dict[str, Any] = {
         "description": {"type": "string"},
         "notes": {"type": "array", "description": "in the answer to an upload only: what "
                   "was accepted but changes nothing here, and why ({file, element_id, "
-                  "message})", "items": {"type": "object"}}}},
+                  "message})", "items": {"type": "object"}},
+        "unchanged": {"type": "boolean", "description": "in the answer to an upload only: "
+                      "the files were the newest version's, so no new version was made"}}},
     "TaskSummary": {"type": "object", "properties": {
         "id": {"type": "string"}, "element_id": {"type": "string"}, "name": {"type": "string"},
         "candidate_groups": {"type": "array", "items": {"type": "string"}},
@@ -172,6 +174,8 @@ def _process_model_paths() -> dict[str, Any]:
                 "type": "object", "properties": {"models": {
                     "type": "array", "items": _ref("ProcessModel")}}})}),
             "post": _op("Upload .bpmn, .dmn, .form and GZAC .json files as a new version", {
+                "200": _json(_ref("ProcessModel"), "The newest version's very files: no new "
+                             "version (unchanged: true)"),
                 "201": _json(_ref("ProcessModel"), "Stored as a new version"),
                 "422": _json(_ref("ModelProblems"), "Refused; every problem listed")},
                 requestBody={"required": True, "content": {"multipart/form-data": {
