@@ -311,10 +311,15 @@ def test_added_step_must_be_done_first(client: FlaskClient, tokens: dict[str, st
     blocked = client.post(f"/api/v1/tasks/{task['id']}/complete",
                           json={"data": {"volledig": "ja"}}, headers=bearer(tokens["consulent"]))
     assert blocked.status_code == 409 and "Huisbezoek" in blocked.get_json()["error"]
+    # the added step has a form of its own for what was found: the findings are asked
+    empty = client.post(f"/api/v1/tasks/{added['id']}/complete", json={"data": {}},
+                        headers=bearer(tokens["consulent"]))
+    assert empty.status_code == 422 and set(empty.get_json()["errors"]) == {"bevindingen"}
     done = client.post(f"/api/v1/tasks/{added['id']}/complete",
-                       json={"data": {"verslag": "Woning bezocht."}},
+                       json={"data": {"bevindingen": "Woning bezocht; de wasmachine is kapot."}},
                        headers=bearer(tokens["consulent"]))
     assert done.status_code == 200
+    assert "bevindingen" not in done.get_json()["data"]  # on record, not in the case data
     complete(client, tokens["consulent"], done.get_json(), "Task_Volledigheid",
              {"volledig": "ja"})
 

@@ -11,7 +11,7 @@ from ..domain.deviation import DeviationType
 from ..engine import StepResult, assignments, runtime
 from ..engine import deviations as engine_deviations
 from ..persistence.models import Deviation, Task, TaskCandidate
-from . import deadlines
+from . import added_steps, deadlines
 from .deviation_checks import check_the_way, extension_days
 from .steps import SYSTEM_ACTOR, Step
 
@@ -99,7 +99,8 @@ def _add_task(step: Step, deviation: Deviation) -> dict[str, Any]:
     case, values = step.case, deviation.values
     group = str(values.get("candidate_group") or "").strip() or \
         (blocked.candidate_groups.split(",")[0] if blocked.candidate_groups else "")
-    task = Task(id=str(uuid.uuid4()), case_id=case.id, element_id=f"adhoc:{deviation.id}",
+    task = Task(id=str(uuid.uuid4()), case_id=case.id,
+                element_id=f"{added_steps.PREFIX}{deviation.id}",
                 name=str(values["title"]).strip(), state="open", kind="adhoc",
                 instructions=str(values.get("instructions") or "").strip() or None,
                 blocks_task_id=blocked.id, candidate_groups=group, due_at=case.due_at)

@@ -16,7 +16,7 @@ from ..persistence.inbox_queries import InboxFilter, InboxPage
 from ..persistence.models import Case, Task, TaskCandidate, utcnow
 from ..persistence.task_rows import TaskRow
 from ..persistence.uow import UnitOfWork
-from . import documents, four_eyes, process_models
+from . import added_steps, documents, four_eyes, process_models
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from .steps import NO_TASK, Step, StepOutcome, case_by_id, case_of_task, run_step
 from .submissions import submitted_data
@@ -189,6 +189,9 @@ def _ensure_open(task: Task | TaskRow) -> None:
 
 
 def form_for(uow: UnitOfWork, task: Task) -> FormDefinition | None:
+    """The task's form: its model's, or the findings form of an added step."""
+    if task.kind == "adhoc":
+        return added_steps.FINDINGS
     case = uow.session.get(Case, task.case_id)
     if case is None:
         raise NotFound("There is no such case.")
@@ -205,7 +208,7 @@ def complete(uow: UnitOfWork, task_id: str, data: Any, actor: Principal,
     def act(step: Step) -> StepResult | None:
         task = _completable(step, actor)
         if task.kind == "adhoc":
-            _complete_added_step(step, task, data, actor)
+            _complete_added_step(step, task, data, actor, channel)
             return None
         form = process_models.form_of(step.model, task.form_key)
         clean, files = documents.take_files(form, submitted_data(form, data))
@@ -249,10 +252,15 @@ def _may_see_row(actor: Principal, principals: Collection[str], assignee: str | 
     return actor.works_tasks and actor.may_see_task(set(principals), assignee)
 
 
-def _complete_added_step(step: Step, task: TaskRow, data: Any, actor: Principal) -> None:
-    """An ad-hoc step lives outside the model: completing it only unblocks the next step."""
-    clean = submitted_data(None, data)
+def _complete_added_step(step: Step, task: TaskRow, data: Any, actor: Principal,
+                         channel: str | None) -> None:
+    """An added step lives outside the model: completing it records what was found (its
+    findings form; added_steps.py) and unblocks the next step; the case data stays as it
+    was."""
+    clean, files = documents.take_files(added_steps.FINDINGS,
+                                        submitted_data(added_steps.FINDINGS, data))
     step.close(task.id, "completed", actor.username)
     step.case.updated_at = utcnow()
+    documents.store(step.uow, step.case.id, task.id, files, actor.username, channel)
     step.record(actor.username, "task_completed", task_id=task.id, details={
         "element_id": task.element_id, "name": task.name, "data": clean})

@@ -11,6 +11,7 @@ from ..config import CHANNELS
 from ..domain.workdays import amsterdam_date, amsterdam_today, working_days_between
 from ..forms.validation import parse_date
 from ..services import (
+    added_steps,
     case_notes,
     cases,
     deadlines,
@@ -219,8 +220,9 @@ def _contents(unit: Any, case_id: int) -> dict[str, Any]:
     """What the case holds, for those who may read it; a counter clerk sees how it stands."""
     if not cases.sees_contents(me()):
         return {"contents": False, "history": [], "deviations": [], "documents": [],
-                "messages": [], "notes": []}
+                "messages": [], "notes": [], "findings": {}}
     return {"contents": True, "history": cases.history(unit, case_id),
+            "findings": added_steps.findings_of(unit, case_id),
             "deviations": deviation_register.for_case(unit, case_id),
             "documents": documents.for_case(unit, case_id, me()),
             "messages": resident_messages.conversation(unit, case_id, me()),
