@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from conftest import csrf_token, login
-from helpers import BIJSTAND_AANVRAAG
+from helpers import BIJSTAND_AANVRAAG, start
 from maatwerk.web.errors import dutch
 
 FORM = {k: str(v) for k, v in BIJSTAND_AANVRAAG.items() if k != "toestemming"}
@@ -188,3 +188,25 @@ def test_refusals_read_in_dutch_on_pages(client: FlaskClient, demo_loaded: list[
 ])
 def test_refusals_have_their_dutch(status: int, english: str, expected: str) -> None:
     assert dutch(status, english) == expected
+
+
+def test_the_case_data_is_shown_by_its_labels_in_the_forms_order(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    """Form labels instead of data keys, values as people write them; variables no form
+    asks follow under their own names."""
+    case = start(client, tokens["consulent"], "bijzondere_bijstand", dict(
+        BIJSTAND_AANVRAAG, bedrag=650.5))
+    login(client, "consulent")
+    for url in (f"/werk/zaken/{case['id']}", f"/werk/taken/{case['open_tasks'][0]['id']}"):
+        html = client.get(url).get_data(as_text=True)
+        table = html[html.index('id="case-data-caption"'):]
+        table = table[:table.index("</table>")]
+        rows = re.findall(r'<th scope="row">(.*?)</th><td[^>]*>(.*?)</td>', table)
+        assert rows[:6] == [
+            ("Naam", "Jan Jansen"), ("E-mailadres", "jan@example.nl"),
+            ("Telefoonnummer", "—"), ("Geboortedatum", "2 januari 1980"),
+            ("Woonsituatie", "Ik woon alleen"),
+            ("Waarvoor vraagt u geld aan?", "Een nieuwe wasmachine, want de oude is kapot.")]
+        assert ("Hoeveel kost het?", "650,5") in rows
+        assert ("Ik heb dit formulier naar waarheid ingevuld", "ja") in rows
+        assert "bedrag" not in {label for label, _ in rows}

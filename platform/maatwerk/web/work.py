@@ -12,6 +12,7 @@ from ..domain.workdays import amsterdam_date, amsterdam_today, working_days_betw
 from ..forms.validation import parse_date
 from ..services import (
     added_steps,
+    case_fields,
     case_notes,
     cases,
     deadlines,
@@ -107,6 +108,7 @@ def task(task_id: str) -> str | Response | tuple[str, int]:
     return render_template(
         "work/task.html", task=row, case=case, form=form, definition=definition,
         history=cases.history(unit, case.id), open_tasks=cases.open_tasks(unit, case.id),
+        case_fields=case_fields.readable(case.process_model, case.data or {}),
         deviations=deviation_register.for_case(unit, case.id),
         documents=documents.for_case(unit, case.id, me()),
         documentation=process_models.element(case.process_model, row.element_id)
@@ -213,15 +215,17 @@ def case(case_id: int) -> str:
                            waits=messages.waits_of(found),
                            remaining=deadlines.remaining_working_days(found),
                            suspensions=deadlines.suspensions(unit, case_id),
-                           title=f"Zaak {found.reference}", **_contents(unit, case_id))
+                           title=f"Zaak {found.reference}", **_contents(unit, found))
 
 
-def _contents(unit: Any, case_id: int) -> dict[str, Any]:
+def _contents(unit: Any, found: Any) -> dict[str, Any]:
     """What the case holds, for those who may read it; a counter clerk sees how it stands."""
+    case_id = found.id
     if not cases.sees_contents(me()):
         return {"contents": False, "history": [], "deviations": [], "documents": [],
-                "messages": [], "notes": [], "findings": {}}
+                "messages": [], "notes": [], "findings": {}, "case_fields": []}
     return {"contents": True, "history": cases.history(unit, case_id),
+            "case_fields": case_fields.readable(found.process_model, found.data or {}),
             "findings": added_steps.findings_of(unit, case_id),
             "deviations": deviation_register.for_case(unit, case_id),
             "documents": documents.for_case(unit, case_id, me()),
