@@ -440,7 +440,7 @@ def test_the_page_asks_for_an_extension_of_the_decision_term(
     the decision date moves by those weeks."""
     case = start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
     due = datetime.fromisoformat(case["due_at"])
-    url = f"/werk/zaken/{case['id']}/afwijking"
+    url = f"/werk/zaken/{case['id']}/afwijking?soort=extend_deadline"
     login(client, "consulent")
     form = {"type": "extend_deadline", "reason": REASON, "legal_basis": "art. 4:84 Awb"}
 

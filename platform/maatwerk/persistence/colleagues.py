@@ -24,3 +24,17 @@ def who_may_do(session: Session, principals: list[str]) -> list[tuple[str, str]]
         .order_by(User.display_name, User.username)).all()
     return [(row.username, row.display_name) for row in rows
             if STAFF_ROLES & set(row.roles.split(","))]
+
+
+def all_staff(session: Session) -> list[tuple[str, str]]:
+    """(username, display name) of every active caseworker and team lead, by name."""
+    rows = session.execute(select(User.username, User.display_name, User.roles)
+                           .where(User.active).order_by(User.display_name, User.username))
+    return [(row.username, row.display_name) for row in rows
+            if STAFF_ROLES & set(row.roles.split(","))]
+
+
+def staff_groups(session: Session) -> list[str]:
+    """The groups that have members, by name."""
+    return list(session.scalars(select(UserGroup.group_name).distinct()
+                                .order_by(UserGroup.group_name)))

@@ -264,3 +264,13 @@ def _complete_added_step(step: Step, task: TaskRow, data: Any, actor: Principal,
     documents.store(step.uow, step.case.id, task.id, files, actor.username, channel)
     step.record(actor.username, "task_completed", task_id=task.id, details={
         "element_id": task.element_id, "name": task.name, "data": clean})
+
+
+def all_staff(uow: UnitOfWork) -> list[tuple[str, str]]:
+    """(username, display name) of all active staff who work tasks (a deviation may give a
+    task to someone outside its groups)."""
+    return colleagues.all_staff(uow.session)
+
+
+def staff_groups(uow: UnitOfWork) -> list[str]:
+    return colleagues.staff_groups(uow.session)

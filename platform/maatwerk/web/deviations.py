@@ -11,7 +11,7 @@ from wtforms import IntegerField, RadioField, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..domain.deviation import LABELS, MAX_EXTENSION_DAYS, DeviationType
-from ..services import cases, deviation_register, deviations
+from ..services import case_fields, cases, deviation_register, deviations, tasks
 from ..services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from . import serializers
 from .api import register_filter
@@ -30,13 +30,12 @@ class DeviationForm(FlaskForm):
     task_id = SelectField("Open taak waar het om gaat", validators=[Optional()])
     target_element_id = SelectField("Stap in het proces", validators=[Optional()])
     new_value = StringField("Nieuwe waarde of uitkomst", validators=[Optional(), Length(max=500)])
-    field_name = StringField("Gegeven (naam van het veld)", validators=[Optional(),
-                                                                         Length(max=100)])
+    field_name = SelectField("Gegeven", validators=[Optional()], validate_choice=False)
     title = StringField("Titel van de extra stap", validators=[Optional(), Length(max=200)])
     instructions = TextAreaField("Instructie voor de extra stap", validators=[Optional()])
-    person = StringField("Toewijzen aan medewerker (gebruikersnaam)",
-                         validators=[Optional(), Length(max=80)])
-    group = StringField("Of aan groep", validators=[Optional(), Length(max=80)])
+    person = SelectField("Toewijzen aan medewerker", validators=[Optional()],
+                         validate_choice=False)
+    group = SelectField("Of aan groep", validators=[Optional()], validate_choice=False)
     weeks = IntegerField("Beslistermijn verlengen met (weken)", validators=[
         Optional(), NumberRange(1, MAX_EXTENSION_DAYS // 7,
                                 f"Kies 1 tot {MAX_EXTENSION_DAYS // 7} weken.")])
@@ -89,60 +88,134 @@ def _typed(text: str, current: Any) -> Any:
     return text
 
 
+#: what each type asks besides the reason and legal basis (the guided page shows only these)
+SHOWN = {
+    DeviationType.SKIP_TASK: ("task_id",), DeviationType.RETURN_TO: ("target_element_id",),
+    DeviationType.JUMP_TO: ("target_element_id",),
+    DeviationType.OVERRIDE_DECISION: ("target_element_id", "new_value"),
+    DeviationType.ADD_TASK: ("task_id", "title", "instructions", "group"),
+    DeviationType.CORRECT_DATA: ("field_name", "new_value"),
+    DeviationType.REASSIGN: ("task_id", "person", "group"),
+    DeviationType.EXTEND_DEADLINE: ("weeks",),
+}
+EXPLANATIONS = {
+    DeviationType.SKIP_TASK: "Een open taak is voor deze inwoner niet nodig.",
+    DeviationType.RETURN_TO: "Een stap die al gedaan is, moet opnieuw.",
+    DeviationType.JUMP_TO: "Stappen die voor deze inwoner niet nodig zijn, overslaan.",
+    DeviationType.OVERRIDE_DECISION: "Een andere uitkomst dan de regels geven (maatwerk).",
+    DeviationType.ADD_TASK: "Iets extra's doen voor een open taak, zoals een huisbezoek.",
+    DeviationType.CORRECT_DATA: "Een gegeven in de aanvraag klopt niet.",
+    DeviationType.REASSIGN: "Een taak naar iemand buiten de groepen van het model.",
+    DeviationType.EXTEND_DEADLINE: "Meer tijd om te beslissen (art. 4:14 Awb).",
+}
+
+
 @bp.route("/zaken/<int:case_id>/afwijking", methods=["GET", "POST"])
 @login_required("caseworker", "teamlead")
 def request_deviation(case_id: int) -> str | WerkzeugResponse | tuple[str, int]:
+    """The guided page: first the type, then only what that type needs, each chosen from
+    the case by name (its open tasks, steps, fields and the staff)."""
     unit = uow(readonly=True)
     try:
         case = cases.get_case(unit, case_id, me())
     except NotFound:
         abort(404)
-    form = DeviationForm()
     open_tasks = cases.open_tasks(unit, case.id)
-    elements = case.process_model.elements
-    form.task_id.choices = [choice("", "— geen —")] + [
-        choice(t.id, t.name) for t in open_tasks]
-    form.target_element_id.choices = [choice("", "— geen —")] + [
-        choice(*item) for item in sorted(
-            ((eid, f"{e['name']} ({eid})") for eid, e in elements.items()
-             if e["type"] in deviations.TASK_TYPES | deviations.DECISION_TYPES),
-            key=lambda item: item[1])]
-    bases = deviations.legal_bases(unit)
-    form.legal_basis.choices = [choice("", "Kies een grondslag")] + [
-        choice(b.text, b.text) for b in bases]
-    if request.method == "GET" and request.args.get("taak"):
-        form.task_id.data = request.args["taak"]
+    preset = request.args.get("taak") if request.args.get("taak") in {
+        t.id for t in open_tasks} else None
+    kind = _kind(request.form.get("type") or request.args.get("soort"))
+    if kind is None:  # first the type (asked for and not given: said so)
+        asked = request.method == "POST" or "stap" in request.args
+        return render_template(
+            "deviations/request.html", case=case, kind=None, preset_task=preset,
+            types=[(t.value, LABELS[t], EXPLANATIONS[t]) for t in DeviationType],
+            type_error="Kies wat u wilt doen." if asked else None,
+            title=("Fout: " if asked else "") + f"Afwijking aanvragen — {case.reference}"), \
+            (422 if asked else 200)
+    form = DeviationForm()
+    _choices(unit, form, case, kind, open_tasks)
+    if request.method == "GET" and preset:
+        form.task_id.data = preset
     status = 200
     if form.validate_on_submit() and _extension_complete(form):
-        decision_variable = _decision_variable(case, form.target_element_id.data)
-        req = deviations.DeviationRequest(
-            type=form.type.data or "", reason=form.reason.data or "",
-            legal_basis=form.legal_basis.data or "", task_id=form.task_id.data or None,
-            target_element_id=form.target_element_id.data or None,
-            values=_values(form, case.data, decision_variable), citation=form.citation.data,
-            resident_message=form.resident_message.data)
-        try:
-            deviations.request(uow(), case.id, me(), req)
-        except InvalidInput as exc:
-            extending = form.type.data == DeviationType.EXTEND_DEADLINE.value
-            for key, message in exc.errors.items():
-                name = "weeks" if extending and key == "values" else FORM_TO_API.get(key, key)
-                field = getattr(form, name, None)
-                if field is not None:
-                    field.errors = [*field.errors, message]
-                else:
-                    form.form_errors.append(f"{key}: {message}")
-            if not exc.errors:
-                form.form_errors.append(for_people(exc))
-            status = 422
-        else:
+        if _send(form, case):
             flash("De afwijking is aangevraagd. Een teamleider beslist erover.", "success")
             return redirect(url_for("work.case", case_id=case.id))
+        status = 422
     elif request.method == "POST":
         status = 422
-    return render_template("deviations/request.html", form=form, case=case, bases=bases,
+    return render_template("deviations/request.html", form=form, case=case, kind=kind.value,
+                           kind_label=LABELS[kind], shown=SHOWN[kind], preset_task=preset,
+                           target_help=_TARGET_HELP.get(kind, ""),
+                           value_help=_VALUE_HELP.get(kind, ""),
                            title=("Fout: " if status == 422 else "") +
                            f"Afwijking aanvragen — {case.reference}"), status
+
+
+_TARGET_HELP = {
+    DeviationType.RETURN_TO: "De stap waar de zaak weer begint.",
+    DeviationType.JUMP_TO: "De stap waar de zaak verder gaat.",
+    DeviationType.OVERRIDE_DECISION: "De beslissing (beslistabel of keuze in het proces).",
+}
+_VALUE_HELP = {
+    DeviationType.CORRECT_DATA: "Wat er moet staan. Ja/nee en getallen worden herkend.",
+    DeviationType.OVERRIDE_DECISION: "De uitkomst die de beslissing moet geven.",
+}
+
+
+def _kind(value: str | None) -> DeviationType | None:
+    try:
+        return DeviationType(value or "")
+    except ValueError:
+        return None
+
+
+def _choices(unit: Any, form: DeviationForm, case: Any, kind: DeviationType,
+             open_tasks: list[Any]) -> None:
+    """Each list of the form, from the case: open tasks, steps and fields by name."""
+    elements = case.process_model.elements
+    types = deviations.DECISION_TYPES if kind == DeviationType.OVERRIDE_DECISION \
+        else deviations.TASK_TYPES
+    form.task_id.choices = [choice("", "Kies een taak")] + [
+        choice(t.id, t.name) for t in open_tasks]
+    form.target_element_id.choices = [choice("", "Kies een stap")] + [
+        choice(*item) for item in sorted(((eid, str(e["name"])) for eid, e in elements.items()
+                                          if e["type"] in types), key=lambda item: item[1])]
+    form.field_name.choices = [choice("", "Kies een gegeven")] + [
+        choice(f.key, f"{f.label} (nu: {f.text})")
+        for f in case_fields.readable(case.process_model, case.data or {})]
+    form.person.choices = [choice("", "Niemand in het bijzonder")] + [
+        choice(*person) for person in tasks.all_staff(unit)]
+    form.group.choices = [choice("", "Geen groep")] + [
+        choice(group, group) for group in tasks.staff_groups(unit)]
+    form.legal_basis.choices = [choice("", "Kies een grondslag")] + [
+        choice(b.text, b.text) for b in deviations.legal_bases(unit)]
+
+
+def _send(form: DeviationForm, case: Any) -> bool:
+    """Ask the deviation; False with the errors on the form's fields."""
+    decision_variable = _decision_variable(case, form.target_element_id.data)
+    req = deviations.DeviationRequest(
+        type=form.type.data or "", reason=form.reason.data or "",
+        legal_basis=form.legal_basis.data or "", task_id=form.task_id.data or None,
+        target_element_id=form.target_element_id.data or None,
+        values=_values(form, case.data, decision_variable), citation=form.citation.data,
+        resident_message=form.resident_message.data)
+    try:
+        deviations.request(uow(), case.id, me(), req)
+    except InvalidInput as exc:
+        extending = form.type.data == DeviationType.EXTEND_DEADLINE.value
+        for key, message in exc.errors.items():
+            name = "weeks" if extending and key == "values" else FORM_TO_API.get(key, key)
+            field = getattr(form, name, None)
+            if field is not None:
+                field.errors = [*field.errors, message]
+            else:
+                form.form_errors.append(f"{key}: {message}")
+        if not exc.errors:
+            form.form_errors.append(for_people(exc))
+        return False
+    return True
 
 
 def _extension_complete(form: DeviationForm) -> bool:
