@@ -3,13 +3,17 @@ from __future__ import annotations
 
 import gc
 import io
+import re
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from lxml import etree
 
 from conftest import ROOT, csrf_token, login
 from helpers import BIJSTAND_AANVRAAG, bearer, start
+from maatwerk.engine import flow_order
+from maatwerk.engine.model_checks import FLOW_NODES
 from maatwerk.services.demo import bundle_files
 
 DATA = Path(__file__).parent / "data"
@@ -171,3 +175,41 @@ def test_refused_upload_is_on_record(client: FlaskClient, tokens: dict[str, str]
     event = latest(uow.session, 1)[0]
     assert event.action == "model_upload_refused" and event.result == "refused"
     assert event.actor == "ontwerper" and event.details["problems"]
+
+
+def test_steps_are_listed_in_process_order(client: FlaskClient, tokens: dict[str, str]) -> None:
+    """As the diagram reads: from the start along the flows, a subprocess's steps after it,
+    a boundary event after its task, an event subprocess last; not by id or name."""
+    login(client, "ontwerper")
+    page = client.get("/ontwerp/bijzondere_bijstand/1").get_data(as_text=True)
+    steps = page[page.index('id="steps-title"'):]
+    ids = re.findall(r'<code class="muted">([^<]+)</code>', steps[:steps.index("</table>")])
+    assert ids[:2] == ["StartEvent_Aanvraag", "SubProcess_Behandeling"]
+    assert ids.index("Task_Volledigheid") < ids.index("Task_Draagkracht") \
+        < ids.index("Task_Vierogen") < ids.index("Task_Betaling")
+    assert ids.index("Task_Volledigheid") < ids.index("Task_Aanvulling")
+    login(client, "consulent")
+    inbox = client.get("/werk/").get_data(as_text=True)
+    names = re.findall(r'<option value="Task_[^"]+"[^>]*>([^<]+) \(Bijzondere bijstand\)<',
+                       inbox)
+    assert names.index("Volledigheid controleren") < names.index("Vierogencontrole besluit")
+
+
+def test_process_order_of_events_and_subprocesses() -> None:
+    xml = etree.fromstring(b"""<bpmn:process id="p"
+        xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">
+      <bpmn:subProcess id="Sub_Event" triggeredByEvent="true">
+        <bpmn:startEvent id="Start_Event"/></bpmn:subProcess>
+      <bpmn:userTask id="Z_Second"/>
+      <bpmn:boundaryEvent id="Timer" attachedToRef="A_First"/>
+      <bpmn:userTask id="A_First"/>
+      <bpmn:startEvent id="Start"/>
+      <bpmn:endEvent id="End"/>
+      <bpmn:sequenceFlow id="f1" sourceRef="Start" targetRef="A_First"/>
+      <bpmn:sequenceFlow id="f2" sourceRef="A_First" targetRef="Z_Second"/>
+      <bpmn:sequenceFlow id="f3" sourceRef="Z_Second" targetRef="End"/>
+      <bpmn:sequenceFlow id="f4" sourceRef="Timer" targetRef="End"/>
+    </bpmn:process>""")
+    ranks = flow_order.ranks(xml, FLOW_NODES)
+    assert sorted(ranks, key=ranks.__getitem__) == [
+        "Start", "A_First", "Z_Second", "Timer", "End", "Sub_Event", "Start_Event"]

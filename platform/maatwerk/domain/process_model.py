@@ -55,6 +55,7 @@ class ElementFacts:
     plain_start: bool = False  # a start event of the process without a trigger (by hand)
     # a timer start event of the process: {"kind", "value"} of the clock that starts cases
     start_clock: dict[str, str] | None = None
+    order: int | None = None  # its place in process order (engine/flow_order.py)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

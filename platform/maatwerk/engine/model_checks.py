@@ -11,6 +11,7 @@ from . import (
     assignments,
     call_mappings,
     camunda_attributes,
+    flow_order,
     io_mappings,
     letter_checks,
     reserved_ids,
@@ -100,6 +101,9 @@ def check_process(upload: ModelUpload, filename: str, process: etree._Element,
             _check_sequence_flow(upload, filename, element)
         elif local not in ALLOWED_OTHER and element is not process:
             upload.problem(filename, element_id, f"the element '{local}' is not supported")
+    for element_id, rank in flow_order.ranks(process, FLOW_NODES).items():
+        if element_id in elements and elements[element_id].process_id == process_id:
+            elements[element_id].order = rank
 
 
 # elements that carry nothing the platform looks up by id: Camunda Modeler names the first

@@ -239,9 +239,20 @@ def diagram_xml(uow: UnitOfWork, model: ProcessModel) -> str:
 
 
 def people_steps(models: list[ProcessModel]) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Per process (by name), its steps that people do: (element id, step name), in the
-    order the model lists them (the inbox's step filter)."""
+    """Per process (by name), its steps that people do: (element id, step name), in
+    process order (the inbox's step filter)."""
     return [(model.name, [(element_id, facts.get("name") or element_id)
-                          for element_id, facts in model.elements.items()
+                          for element_id, facts in in_order(model)
                           if facts.get("type") in ("userTask", "manualTask")])
             for model in models]
+
+
+def in_order(model: ProcessModel) -> list[tuple[str, dict[str, Any]]]:
+    """The model's elements in process order (engine/flow_order.py), its own process
+    first; a version stored before the order was kept, in the order of its file."""
+    items = list(model.elements.items())
+    places = {element_id: index for index, (element_id, _) in enumerate(items)}
+    return sorted(items, key=lambda item: (
+        item[1].get("process_id") != model.key,
+        item[1]["order"] if item[1].get("order") is not None else len(items),
+        places[item[0]]))

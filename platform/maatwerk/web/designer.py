@@ -72,6 +72,7 @@ def model(key: str, version: int) -> str:
     clocks = [clock for clock in start_clocks.of_process(unit, key)
               if clock.process_model_id == found.id]
     return render_template("designer/model.html", model=found, clocks=clocks,
+                           steps=process_models.in_order(found),
                            clocked=bool(start_clocks.clocks_of(found)),
                            viewer=diagram_viewer_available(),
                            usage=process_models.usage(unit, found),

@@ -11,7 +11,14 @@ from wtforms import IntegerField, RadioField, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..domain.deviation import LABELS, MAX_EXTENSION_DAYS, DeviationType
-from ..services import case_fields, cases, deviation_register, deviations, tasks
+from ..services import (
+    case_fields,
+    cases,
+    deviation_register,
+    deviations,
+    process_models,
+    tasks,
+)
 from ..services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from . import serializers
 from .api import register_filter
@@ -173,14 +180,13 @@ def _kind(value: str | None) -> DeviationType | None:
 def _choices(unit: Any, form: DeviationForm, case: Any, kind: DeviationType,
              open_tasks: list[Any]) -> None:
     """Each list of the form, from the case: open tasks, steps and fields by name."""
-    elements = case.process_model.elements
     types = deviations.DECISION_TYPES if kind == DeviationType.OVERRIDE_DECISION \
         else deviations.TASK_TYPES
     form.task_id.choices = [choice("", "Kies een taak")] + [
         choice(t.id, t.name) for t in open_tasks]
-    form.target_element_id.choices = [choice("", "Kies een stap")] + [
-        choice(*item) for item in sorted(((eid, str(e["name"])) for eid, e in elements.items()
-                                          if e["type"] in types), key=lambda item: item[1])]
+    form.target_element_id.choices = [choice("", "Kies een stap")] + [  # in process order
+        choice(eid, str(e["name"])) for eid, e in process_models.in_order(case.process_model)
+        if e["type"] in types]
     form.field_name.choices = [choice("", "Kies een gegeven")] + [
         choice(f.key, f"{f.label} (nu: {f.text})")
         for f in case_fields.readable(case.process_model, case.data or {})]
