@@ -3,10 +3,12 @@ needs, each chosen from the case by name (open tasks, steps, data fields by thei
 with the current value, colleagues and groups), without typing an id; in Chromium."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask.testing import FlaskClient
 
+from conftest import login
 from helpers import BIJSTAND_AANVRAAG, bearer, complete, sign_in, start
 from test_accessibility import SHOTS, _violations
 
@@ -75,6 +77,14 @@ def test_every_type_is_asked_by_name_without_typing_an_id(
     _ask(page, live_server, refused["id"], "Uitkomst van een beslissing aanpassen",
          {"Stap in het proces": "Draagkracht berekenen"},
          {"Nieuwe waarde of uitkomst": "toekennen"})
+    sign_in(page, live_server, "teamleider")  # the queue, filtered by keyboard-free clicks
+    page.goto(f"{live_server}/werk/goedkeuren")
+    page.get_by_label("Soort").select_option(label="Gegevens corrigeren")
+    page.get_by_role("button", name="Filteren").click()
+    page.get_by_text("1 van 5 aanvragen").wait_for()
+    assert page.get_by_text("Hoeveel kost het? 400").count() == 1
+    assert _violations(page) == []
+    page.screenshot(path=str(SHOTS / "approvals-filtered.png"), full_page=True)
     page.context.close()
 
     asked = {(d["type"], d["task_id"] is not None, d["target_element_id"]): d["values"]
@@ -88,3 +98,45 @@ def test_every_type_is_asked_by_name_without_typing_an_id(
                                    "candidate_group": "consulenten"},
         ("override_decision", False, "Task_Draagkracht"): {"uitkomst": "toekennen"},
     }
+
+
+def _ask_api(client: FlaskClient, token: str, case_id: int, **body: Any) -> dict[str, Any]:
+    response = client.post(f"/api/v1/cases/{case_id}/deviations", headers=bearer(token),
+                           json=dict(body, reason=REASON, legal_basis="art. 4:84 Awb"))
+    assert response.status_code == 201, response.get_json()
+    result: dict[str, Any] = response.get_json()
+    return result
+
+
+def _cards(html: str) -> list[str]:
+    return re.findall(r'<article class="card deviation".*?</article>', html, re.S)
+
+
+def test_the_approvals_queue_reads_as_people_speak_and_filters(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    first = start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
+    second = start(client, tokens["consulent"], "bijzondere_bijstand", dict(
+        BIJSTAND_AANVRAAG, naam="Fatima el Amrani"))
+    _ask_api(client, tokens["consulent"], first["id"], type="correct_data",
+             values={"bedrag": 400})
+    _ask_api(client, tokens["consulent2"], second["id"], type="extend_deadline",
+             values={"weeks": 2}, resident_message="Wij wachten nog op een advies van de arts.")
+    login(client, "teamleider")
+    page = client.get("/werk/goedkeuren").get_data(as_text=True)
+    correction, extension = sorted(_cards(page), key=lambda card: "Beslistermijn" in card)
+    assert "Jan Jansen" in correction and "Hoeveel kost het? 400" in correction
+    assert "Hoeveel kost het? 650" in correction and "bedrag" not in correction
+    assert "Fatima el Amrani" in extension and "Verlenging: 2 weken" in extension
+    assert re.search(r"Beslisdatum: \d+ \w+ 20\d\d<", extension)  # a date as a date
+
+    def shown(**query: str) -> list[str]:
+        html = client.get("/werk/goedkeuren", query_string=query).get_data(as_text=True)
+        return [re.search(r'id="deviation-\d+">([^<]+)', card).group(1).strip()  # type: ignore[union-attr]
+                for card in _cards(html)]
+
+    assert shown(soort="extend_deadline") == ["Beslistermijn verlengen"]
+    assert shown(door="consulent") == ["Gegevens corrigeren"]
+    assert shown(proces="bijzondere_bijstand", door="consulent2") == ["Beslistermijn verlengen"]
+    assert shown(wacht="1") == []  # both were asked just now
+    assert "Geen aanvragen met deze filters" in client.get(
+        "/werk/goedkeuren?wacht=7").get_data(as_text=True)

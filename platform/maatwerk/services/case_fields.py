@@ -68,3 +68,10 @@ def _text(field: FormField | None, value: Any) -> str:
 
 def _long(day: date) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def described(model: ProcessModel, values: dict[str, Any]) -> list[tuple[str, tuple[str, str]]]:
+    """(key, (label, value as people read it)) of some data values (a deviation's)."""
+    fields = _fields_of(model)
+    return [(key, (fields[key].label if key in fields else key, _text(fields.get(key), value)))
+            for key, value in values.items()]

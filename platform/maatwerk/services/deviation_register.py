@@ -14,8 +14,8 @@ from ..persistence.uow import UnitOfWork
 from .case_access import visible_filter
 from .errors import Forbidden
 
-__all__ = ["Register", "RegisterFilter", "for_case", "pending_cases", "pending_for",
-           "register", "resident_notes"]
+__all__ = ["ApprovalFilter", "Register", "RegisterFilter", "for_case", "only", "pending_cases",
+           "pending_for", "register", "resident_notes"]
 
 
 def for_case(uow: UnitOfWork, case_id: int) -> list[Deviation]:
@@ -27,6 +27,27 @@ def pending_for(uow: UnitOfWork, actor: Principal) -> list[Deviation]:
     if not actor.has_role("teamlead"):
         return []
     return deviation_queries.waiting_for_others(uow.session, actor.username)
+
+
+@dataclass(frozen=True)
+class ApprovalFilter:
+    """What the approvals queue shows: requests of one process, of one type, by one
+    person, waiting at least so many days (None: any)."""
+
+    process_key: str | None = None
+    type: str | None = None
+    requested_by: str | None = None
+    waiting_days: int | None = None
+
+
+def only(pending: list[Deviation], flt: ApprovalFilter, now: datetime) -> list[Deviation]:
+    """The requests of the queue that the filter lets through (a queue is short: it is
+    filtered as it is read)."""
+    return [d for d in pending
+            if flt.process_key in (None, d.case.process_model.key)
+            and flt.type in (None, d.type) and flt.requested_by in (None, d.requested_by)
+            and (flt.waiting_days is None
+                 or (now - d.requested_at).total_seconds() >= flt.waiting_days * 86400)]
 
 
 def pending_cases(uow: UnitOfWork, case_ids: set[int]) -> set[int]:

@@ -15,6 +15,7 @@ from . import (
     assets,
     auth,
     designer,
+    deviation_words,
     deviations,
     documents,
     engine_rest,
@@ -80,9 +81,10 @@ def build_app(settings: Settings) -> Flask:
     app.add_url_rule("/healthz", "healthz", _healthz)
     app.jinja_env.globals.update(current_principal=current_principal, LABELS=LABELS,
                                  nlds=assets.nlds_available(), condition_text=condition_text,
-                                 answer_texts=answer_texts)
+                                 answer_texts=answer_texts,
+                                 step_name=deviation_words.step_name)
     app.jinja_env.filters.update(datetime=dutch_datetime, status_label=status_label,
-                                 action_label=action_label, pretty=deviations.pretty,
+                                 action_label=action_label, said=deviation_words.said,
                                  deviation_label=deviation_label, person=person)
     return app
 

@@ -1,7 +1,7 @@
 """Pages for deviations: request one on a case, the approvals queue, the register."""
 from __future__ import annotations
 
-import json
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -279,9 +279,29 @@ def withdraw(deviation_id: int) -> WerkzeugResponse:
 @bp.get("/goedkeuren")
 @login_required("teamlead")
 def approvals() -> str:
-    pending = deviation_register.pending_for(uow(readonly=True), me())
-    return render_template("deviations/approvals.html", pending=pending,
-                           title="Afwijkingen goedkeuren")
+    """The queue, filtered by process, type, requester and how long a request waits; the
+    choices are those of the requests waiting."""
+    waiting = deviation_register.pending_for(uow(readonly=True), me())
+    args = request.args
+    days = args.get("wacht", "")
+    flt = deviation_register.ApprovalFilter(
+        process_key=args.get("proces") or None, type=args.get("soort") or None,
+        requested_by=args.get("door") or None,
+        waiting_days=int(days) if days in WAITING_DAYS else None)
+    shown = deviation_register.only(waiting, flt, datetime.now(UTC))
+    return render_template(
+        "deviations/approvals.html", pending=shown, waiting=waiting, args=args,
+        waiting_days=WAITING_DAYS,
+        processes=sorted({(d.case.process_model.key, d.case.process_model.name)
+                          for d in waiting}, key=lambda p: p[1]),
+        types=[(t.value, LABELS[t]) for t in DeviationType
+               if t.value in {d.type for d in waiting}],
+        requesters=sorted({d.requested_by for d in waiting}),
+        title="Afwijkingen goedkeuren")
+
+
+WAITING_DAYS = {"1": "langer dan een dag", "3": "3 dagen of langer",
+                "7": "een week of langer"}
 
 
 @bp.get("/afwijkingen")
@@ -299,6 +319,3 @@ def register() -> str | Response:
                            types=[(t.value, LABELS[t]) for t in DeviationType],
                            title="Afwijkingenregister")
 
-
-def pretty(values: dict[str, Any]) -> str:
-    return ", ".join(f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in values.items())
