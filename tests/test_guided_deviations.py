@@ -8,7 +8,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from conftest import login
+from conftest import csrf_token, login
 from helpers import BIJSTAND_AANVRAAG, bearer, complete, sign_in, start
 from test_accessibility import SHOTS, _violations
 
@@ -16,7 +16,7 @@ REASON = "De standaard past hier niet: de situatie van deze inwoner is echt ande
 
 
 def _ask(page: Any, base: str, case_id: int, kind: str, choose: dict[str, str],
-         fill: dict[str, str]) -> None:
+         fill: dict[str, str], preview: bool = False) -> None:
     """From the case page: choose the type, then the lists by their visible text and the
     texts, the reason and the legal basis; send; the case page says it is asked."""
     page.goto(f"{base}/werk/zaken/{case_id}")
@@ -30,6 +30,12 @@ def _ask(page: Any, base: str, case_id: int, kind: str, choose: dict[str, str],
         page.get_by_label(label, exact=False).fill(text)
     page.get_by_label("Reden").fill(REASON)
     page.get_by_label("Juridische grondslag").select_option(label="art. 4:84 Awb")
+    if preview:  # first see what approval would do; the answers stay as they were
+        page.get_by_role("button", name="Eerst bekijken wat er gebeurt").click()
+        page.get_by_role("heading", name="Wat er gebeurt als een teamleider dit goedkeurt") \
+            .wait_for()
+        assert _violations(page) == []
+        page.screenshot(path=str(SHOTS / "deviation-preview.png"), full_page=True)
     page.get_by_role("button", name="Afwijking aanvragen").click()
     page.get_by_text("De afwijking is aangevraagd").wait_for()
 
@@ -76,7 +82,7 @@ def test_every_type_is_asked_by_name_without_typing_an_id(
           "consulenten"}, {"Titel van de extra stap": "Huisbezoek"})
     _ask(page, live_server, refused["id"], "Uitkomst van een beslissing aanpassen",
          {"Stap in het proces": "Draagkracht berekenen"},
-         {"Nieuwe waarde of uitkomst": "toekennen"})
+         {"Nieuwe waarde of uitkomst": "toekennen"}, preview=True)
     sign_in(page, live_server, "teamleider")  # the queue, filtered by keyboard-free clicks
     page.goto(f"{live_server}/werk/goedkeuren")
     page.get_by_label("Soort").select_option(label="Gegevens corrigeren")
@@ -140,3 +146,45 @@ def test_the_approvals_queue_reads_as_people_speak_and_filters(
     assert shown(wacht="1") == []  # both were asked just now
     assert "Geen aanvragen met deze filters" in client.get(
         "/werk/goedkeuren?wacht=7").get_data(as_text=True)
+
+
+def _post_page(client: FlaskClient, case_id: int, kind: str, data: dict[str, str]) -> Any:
+    url = f"/werk/zaken/{case_id}/afwijking?soort={kind}"
+    page = client.get(url).get_data(as_text=True)
+    return client.post(url, data=dict(data, type=kind, csrf_token=csrf_token(page),
+                                       reason=REASON, legal_basis="art. 4:84 Awb"))
+
+
+def test_a_preview_says_what_approval_would_do_and_keeps_nothing(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    token = tokens["consulent"]
+    case = start(client, token, "bijzondere_bijstand", BIJSTAND_AANVRAAG)
+    refused = complete(client, token, start(client, token, "bijzondere_bijstand", dict(
+        BIJSTAND_AANVRAAG, netto_inkomen=2500)), "Task_Volledigheid", {"volledig": "ja"})
+    login(client, "consulent")
+    notice = "Wij wachten nog op een advies van de arts."
+    shown = _post_page(client, case["id"], "extend_deadline", {
+        "weeks": "3", "resident_message": notice, "actie": "voorbeeld"})
+    html = shown.get_data(as_text=True)
+    assert shown.status_code == 200 and "Er is nog niets aangevraagd." in html
+    assert re.search(r"Nieuwe beslisdatum: \d+ \w+ 20\d\d \(nu: \d+ \w+ 20\d\d\)", html)
+    assert f"De inwoner leest: ‘{notice}’" in html
+    assert "De zaak blijft bij dezelfde stap." in html
+    override = _post_page(client, refused["id"], "override_decision", {
+        "target_element_id": "Task_Draagkracht", "new_value": "toekennen",
+        "actie": "voorbeeld"}).get_data(as_text=True)
+    assert "De zaak staat daarna bij: Vierogencontrole besluit." in override
+    reassign = _post_page(client, case["id"], "reassign", {
+        "task_id": case["open_tasks"][0]["id"], "person": "consulent2",
+        "actie": "voorbeeld"}).get_data(as_text=True)
+    assert "De inwoner krijgt hier geen bericht over." in reassign
+    skip = _post_page(client, case["id"], "skip_task", {
+        "task_id": case["open_tasks"][0]["id"], "actie": "voorbeeld"})
+    assert skip.status_code == 422 and "Er is nog niets aangevraagd." not in \
+        skip.get_data(as_text=True)  # a skip that can't work is refused, as when asked
+    assert _requests(client, token, case["id"]) == []  # nothing was kept
+    assert _requests(client, token, refused["id"]) == []
+    sent = _post_page(client, case["id"], "extend_deadline", {
+        "weeks": "3", "resident_message": notice})
+    assert sent.status_code == 302  # the case is not left locked by a preview
+    assert [d["type"] for d in _requests(client, token, case["id"])] == ["extend_deadline"]

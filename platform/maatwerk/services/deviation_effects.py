@@ -43,19 +43,21 @@ ENGINE_KINDS = (DeviationType.SKIP_TASK, DeviationType.RETURN_TO, DeviationType.
                 DeviationType.OVERRIDE_DECISION, DeviationType.CORRECT_DATA)
 
 
-def try_on_copy(step: Step, deviation: Deviation) -> None:
+def try_on_copy(step: Step, deviation: Deviation) -> list[str] | None:
     """Run a deviation the engine carries out on the case's workflow as loaded for `step`,
-    writing nothing: what approval would run, asked when the deviation is requested.
-    Raises DeviationNotApplicable (or runtime.StepRefused) when it can't work, or when the
-    case would stop with an error after it."""
+    writing nothing: what approval would run, asked when the deviation is requested; the
+    steps open afterwards (None: the engine does not carry out this type, or the case
+    stays where it is). Raises DeviationNotApplicable (or runtime.StepRefused) when it
+    can't work, or when the case would stop with an error after it."""
     kind = DeviationType(deviation.type)
     if kind not in ENGINE_KINDS:
-        return
+        return None
     result = _in_engine(step, deviation, kind)[2]
     if result is not None and result.failure is not None:  # it would stop the case
         element_id, message = result.failure
         raise engine_deviations.DeviationNotApplicable(
             f"the case would stop at {element_id}: {message.rstrip('.')}")
+    return [ready.element_id for ready in result.ready] if result is not None else None
 
 
 def _in_engine(step: Step, deviation: Deviation, kind: DeviationType) -> Effect:

@@ -4,11 +4,11 @@ the register: deviation_register.py."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..domain.audit import AuditEntry
-from ..domain.deviation import DeviationStatus, DeviationType
+from ..domain.deviation import RESIDENT_TEXTS, DeviationStatus, DeviationType
 from ..domain.principal import Principal
 from ..engine import StepResult
 from ..engine import deviations as engine_deviations
@@ -52,6 +52,43 @@ def add_legal_basis(uow: UnitOfWork, text: str, requires_citation: bool, actor: 
 # -- request -----------------------------------------------------------------------------
 
 def request(uow: UnitOfWork, case_id: int, actor: Principal, req: DeviationRequest) -> Deviation:
+    """Ask a deviation: checked, tried on a copy of the case, and stored for a team lead."""
+    deviation, _ = _prepared(uow, case_id, actor, req)
+    uow.session.add(deviation)
+    uow.session.flush()
+    uow.record(AuditEntry(actor.username, "deviation_requested", case_id=deviation.case_id,
+                          task_id=req.task_id, details=audit_record(deviation)))
+    uow.commit()
+    return deviation
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What approval of a request would do, shown before it is sent: the steps open
+    afterwards (None: the case stays where it is), the new decision date of an extension,
+    and what the resident reads ("" for nothing)."""
+
+    open_after: list[str] | None
+    due_at: datetime | None
+    resident_text: str
+
+
+def preview(uow: UnitOfWork, case_id: int, actor: Principal, req: DeviationRequest) -> Preview:
+    """The same checks and trial as a request, and nothing saved."""
+    deviation, open_after = _prepared(uow, case_id, actor, req)
+    kind = DeviationType(deviation.type)
+    days = extension_days(deviation.values) if kind is DeviationType.EXTEND_DEADLINE else None
+    due = deviation.case.due_at
+    shown = Preview(open_after, due + timedelta(days=days) if due and days else None,
+                    deviation.resident_message or RESIDENT_TEXTS[kind])
+    uow.rollback()  # the trial's copy and the request: nothing is kept
+    return shown
+
+
+def _prepared(uow: UnitOfWork, case_id: int, actor: Principal, req: DeviationRequest
+              ) -> tuple[Deviation, list[str] | None]:
+    """The request as a deviation, checked and tried on a copy of the case (not stored);
+    the steps open after it (see deviation_effects.try_on_copy)."""
     if not actor.works_tasks:
         raise Forbidden("Only caseworkers may request a deviation.")
     case = get_case(uow, case_id, actor)
@@ -77,13 +114,8 @@ def request(uow: UnitOfWork, case_id: int, actor: Principal, req: DeviationReque
         citation=(req.citation or "").strip() or None,
         resident_message=(req.resident_message or "").strip() or None,
         requested_by=actor.username)
-    _try_on_copy(trial, deviation)
-    uow.session.add(deviation)
-    uow.session.flush()
-    uow.record(AuditEntry(actor.username, "deviation_requested", case_id=case.id,
-                          task_id=req.task_id, details=audit_record(deviation)))
-    uow.commit()
-    return deviation
+    deviation.case = case
+    return deviation, _try_on_copy(trial, deviation)
 
 
 def _check_pending(uow: UnitOfWork, case: Case, kind: DeviationType, element_id: str | None,
@@ -109,12 +141,12 @@ def _check_pending(uow: UnitOfWork, case: Case, kind: DeviationType, element_id:
                                "or withdrawn first. Nothing was saved.")
 
 
-def _try_on_copy(trial: Step, deviation: Deviation) -> None:
+def _try_on_copy(trial: Step, deviation: Deviation) -> list[str] | None:
     """Refuse, when it is asked, a deviation that can't work on the case as it is now: it is
     run on a copy of the case's workflow (what approval runs), and nothing is written.
     Approval runs it again on the case as it is then (it may have moved on)."""
     try:
-        deviation_effects.try_on_copy(trial, deviation)
+        return deviation_effects.try_on_copy(trial, deviation)
     except (engine_deviations.DeviationNotApplicable, StepRefused) as exc:
         reason = exc.message if isinstance(exc, StepRefused) else str(exc)
         raise InvalidInput(f"This deviation can't work on the case as it is now: "

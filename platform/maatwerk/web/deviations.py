@@ -1,8 +1,9 @@
 """Pages for deviations: request one on a case, the approvals queue, the register."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
@@ -28,6 +29,7 @@ from .errors import for_people
 from .form_classes import choice
 
 bp = Blueprint("deviations", __name__, url_prefix="/werk")
+T = TypeVar("T")
 
 
 class DeviationForm(FlaskForm):
@@ -143,16 +145,21 @@ def request_deviation(case_id: int) -> str | WerkzeugResponse | tuple[str, int]:
     _choices(unit, form, case, kind, open_tasks)
     if request.method == "GET" and preset:
         form.task_id.data = preset
-    status = 200
+    status, preview = 200, None
     if form.validate_on_submit() and _extension_complete(form):
-        if _send(form, case):
+        if request.form.get("actie") == "voorbeeld":  # what approval would do; nothing kept
+            preview = _asked(form, case, deviations.preview)
+            status = 200 if preview is not None else 422
+        elif _asked(form, case, deviations.request) is not None:
             flash("De afwijking is aangevraagd. Een teamleider beslist erover.", "success")
             return redirect(url_for("work.case", case_id=case.id))
-        status = 422
+        else:
+            status = 422
     elif request.method == "POST":
         status = 422
     return render_template("deviations/request.html", form=form, case=case, kind=kind.value,
                            kind_label=LABELS[kind], shown=SHOWN[kind], preset_task=preset,
+                           preview=preview,
                            target_help=_TARGET_HELP.get(kind, ""),
                            value_help=_VALUE_HELP.get(kind, ""),
                            title=("Fout: " if status == 422 else "") +
@@ -198,8 +205,9 @@ def _choices(unit: Any, form: DeviationForm, case: Any, kind: DeviationType,
         choice(b.text, b.text) for b in deviations.legal_bases(unit)]
 
 
-def _send(form: DeviationForm, case: Any) -> bool:
-    """Ask the deviation; False with the errors on the form's fields."""
+def _asked(form: DeviationForm, case: Any, ask: Callable[..., T]) -> T | None:
+    """The form's request asked of the service (`deviations.request` or `preview`); None,
+    with the errors on the form's fields, when it is refused."""
     decision_variable = _decision_variable(case, form.target_element_id.data)
     req = deviations.DeviationRequest(
         type=form.type.data or "", reason=form.reason.data or "",
@@ -208,7 +216,7 @@ def _send(form: DeviationForm, case: Any) -> bool:
         values=_values(form, case.data, decision_variable), citation=form.citation.data,
         resident_message=form.resident_message.data)
     try:
-        deviations.request(uow(), case.id, me(), req)
+        return ask(uow(), case.id, me(), req)
     except InvalidInput as exc:
         extending = form.type.data == DeviationType.EXTEND_DEADLINE.value
         for key, message in exc.errors.items():
@@ -220,8 +228,7 @@ def _send(form: DeviationForm, case: Any) -> bool:
                 form.form_errors.append(f"{key}: {message}")
         if not exc.errors:
             form.form_errors.append(for_people(exc))
-        return False
-    return True
+        return None
 
 
 def _extension_complete(form: DeviationForm) -> bool:
