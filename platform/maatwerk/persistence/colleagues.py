@@ -2,7 +2,7 @@
 members of its candidate groups and the users it names), for handing it over."""
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.orm import Session
 
 from .models import User, UserGroup
@@ -17,19 +17,19 @@ def who_may_do(session: Session, principals: list[str]) -> list[tuple[str, str]]
     users = [p.removeprefix("user:") for p in principals if p.startswith("user:")]
     if not groups and not users:
         return []
-    rows = session.execute(
-        select(User.username, User.display_name, User.roles).where(
-            User.active, or_(User.username.in_(users), User.id.in_(
-                select(UserGroup.user_id).where(UserGroup.group_name.in_(groups)))))
-        .order_by(User.display_name, User.username)).all()
-    return [(row.username, row.display_name) for row in rows
-            if STAFF_ROLES & set(row.roles.split(","))]
+    return _staff(session, or_(User.username.in_(users), User.id.in_(
+        select(UserGroup.user_id).where(UserGroup.group_name.in_(groups)))))
 
 
 def all_staff(session: Session) -> list[tuple[str, str]]:
     """(username, display name) of every active caseworker and team lead, by name."""
+    return _staff(session, true())
+
+
+def _staff(session: Session, which: ColumnElement[bool]) -> list[tuple[str, str]]:
+    """(username, display name) of the active caseworkers and team leads among `which`."""
     rows = session.execute(select(User.username, User.display_name, User.roles)
-                           .where(User.active).order_by(User.display_name, User.username))
+                           .where(User.active, which).order_by(User.display_name, User.username))
     return [(row.username, row.display_name) for row in rows
             if STAFF_ROLES & set(row.roles.split(","))]
 

@@ -33,13 +33,24 @@ def readable(model: ProcessModel, data: dict[str, Any]) -> list[CaseField]:
     return [*known, *rest]
 
 
+_FIELDS: dict[tuple[int, str], dict[str, FormField]] = {}
+_KEPT = 256  # model versions whose fields are kept
+
+
 def _fields_of(model: ProcessModel) -> dict[str, FormField]:
-    """Each data key a form of the model asks, with the first field that asks it."""
+    """Each data key a form of the model asks, with the first field that asks it; read
+    once per model version (a version never changes), not on every page or queue card."""
+    kept = _FIELDS.get((model.id, model.content_hash))
+    if kept is not None:
+        return kept
     keys = sorted(model.forms or {}, key=lambda k: k != model.start_form_key)
     found: dict[str, FormField] = {}
     for form_key in keys:
         for field in FormDefinition.from_dict(model.forms[form_key]).input_fields():
             found.setdefault(field.key, field)
+    if len(_FIELDS) >= _KEPT:
+        _FIELDS.clear()
+    _FIELDS[(model.id, model.content_hash)] = found
     return found
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..services import case_fields
+from ..services import case_fields, process_models
 from .i18n import dutch_datetime
 from .people import person
 
@@ -21,7 +21,7 @@ def step_name(model: Any, element_id: str | None) -> str:
     """A step of the model by its name (its id when it has none)."""
     if not element_id:
         return ""
-    return str((model.elements.get(element_id) or {}).get("name") or element_id)
+    return str(process_models.element(model, element_id).get("name") or element_id)
 
 
 def said(deviation: Any, which: str) -> list[tuple[str, str]]:
