@@ -89,6 +89,7 @@ def test_every_type_is_asked_by_name_without_typing_an_id(
     page.get_by_role("button", name="Filteren").click()
     page.get_by_text("1 van 5 aanvragen").wait_for()
     assert page.get_by_text("Hoeveel kost het? 400").count() == 1
+    assert page.get_by_role("heading", name="Wat er gebeurt bij goedkeuren").count() == 1
     assert _violations(page) == []
     page.screenshot(path=str(SHOTS / "approvals-filtered.png"), full_page=True)
     page.context.close()
@@ -188,3 +189,40 @@ def test_a_preview_says_what_approval_would_do_and_keeps_nothing(
         "weeks": "3", "resident_message": notice})
     assert sent.status_code == 302  # the case is not left locked by a preview
     assert [d["type"] for d in _requests(client, token, case["id"])] == ["extend_deadline"]
+
+
+def test_the_queue_shows_what_approval_does_as_tried_when_asked(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    token = tokens["consulent"]
+    waiting = start(client, token, "bijzondere_bijstand", BIJSTAND_AANVRAAG)
+    refused = complete(client, token, start(client, token, "bijzondere_bijstand", dict(
+        BIJSTAND_AANVRAAG, netto_inkomen=2500, naam="Fatima el Amrani")),
+        "Task_Volledigheid", {"volledig": "ja"})
+    notice = "Wij wachten nog op een advies van de arts."
+    _ask_api(client, token, waiting["id"], type="extend_deadline", values={"weeks": 2},
+             resident_message=notice)
+    _ask_api(client, token, refused["id"], type="override_decision",
+             target_element_id="Task_Draagkracht", values={"uitkomst": "toekennen"})
+    login(client, "teamleider")
+    extension, override = sorted(_cards(client.get("/werk/goedkeuren").get_data(
+        as_text=True)), key=lambda card: "Fatima" in card)
+    for card in (extension, override):
+        assert "Wat er gebeurt bij goedkeuren" in card and "niet veranderd" in card
+    assert "De zaak staat daarna bij: Vierogencontrole besluit." in override
+    assert "De inwoner leest: ‘" in override  # the standard sentence for an override
+    assert "De zaak blijft bij dezelfde stap." in extension
+    assert re.search(r"Nieuwe beslisdatum: \d+ \w+ 20\d\d \(nu: \d+ \w+ 20\d\d\)", extension)
+    assert f"De inwoner leest: ‘{notice}’" in extension
+    api = {d["type"]: d["expected"] for case in (waiting, refused)
+           for d in _requests(client, token, case["id"])}
+    assert api["override_decision"] == {"open_after": ["Task_Vierogen"], "due_at": None,
+                                        "case_changed": False}
+    assert api["extend_deadline"]["open_after"] is None
+    assert api["extend_deadline"]["due_at"] > waiting["due_at"]
+
+    complete(client, token, waiting, "Task_Volledigheid", {"volledig": "ja"})
+    extension = next(card for card in _cards(client.get("/werk/goedkeuren").get_data(
+        as_text=True)) if "Beslistermijn" in card)
+    assert "De zaak is veranderd sinds de aanvraag" in extension  # approval tries again
+    assert [d["expected"]["case_changed"] for d in _requests(client, token, waiting["id"])
+            ] == [True]

@@ -284,6 +284,8 @@ class Deviation(Base):
     values: Mapped[dict[str, Any]] = mapped_column(default=dict)
     before: Mapped[dict[str, Any]] = mapped_column(default=dict)
     after: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # what approval was expected to do when it was asked (services.deviations.Expected)
+    expected: Mapped[dict[str, Any] | None] = mapped_column()
     reason: Mapped[str] = mapped_column(Text)
     legal_basis: Mapped[str] = mapped_column(String(200))
     citation: Mapped[str | None] = mapped_column(Text)

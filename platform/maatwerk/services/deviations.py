@@ -53,7 +53,7 @@ def add_legal_basis(uow: UnitOfWork, text: str, requires_citation: bool, actor: 
 
 def request(uow: UnitOfWork, case_id: int, actor: Principal, req: DeviationRequest) -> Deviation:
     """Ask a deviation: checked, tried on a copy of the case, and stored for a team lead."""
-    deviation, _ = _prepared(uow, case_id, actor, req)
+    deviation = _prepared(uow, case_id, actor, req)
     uow.session.add(deviation)
     uow.session.flush()
     uow.record(AuditEntry(actor.username, "deviation_requested", case_id=deviation.case_id,
@@ -63,32 +63,56 @@ def request(uow: UnitOfWork, case_id: int, actor: Principal, req: DeviationReque
 
 
 @dataclass(frozen=True)
-class Preview:
-    """What approval of a request would do, shown before it is sent: the steps open
+class Expected:
+    """What approval of a request would do, as tried when it was asked: the steps open
     afterwards (None: the case stays where it is), the new decision date of an extension,
-    and what the resident reads ("" for nothing)."""
+    what the resident reads ("" for nothing), and whether the case changed since (approval
+    then tries it again on the case as it is)."""
 
     open_after: list[str] | None
     due_at: datetime | None
     resident_text: str
+    case_changed: bool = False
 
 
-def preview(uow: UnitOfWork, case_id: int, actor: Principal, req: DeviationRequest) -> Preview:
+def preview(uow: UnitOfWork, case_id: int, actor: Principal, req: DeviationRequest
+            ) -> Expected:
     """The same checks and trial as a request, and nothing saved."""
-    deviation, open_after = _prepared(uow, case_id, actor, req)
-    kind = DeviationType(deviation.type)
-    days = extension_days(deviation.values) if kind is DeviationType.EXTEND_DEADLINE else None
-    due = deviation.case.due_at
-    shown = Preview(open_after, due + timedelta(days=days) if due and days else None,
-                    deviation.resident_message or RESIDENT_TEXTS[kind])
+    deviation = _prepared(uow, case_id, actor, req)
+    shown = _read(deviation, deviation.expected or {})
     uow.rollback()  # the trial's copy and the request: nothing is kept
     return shown
 
 
+def expected(deviation: Deviation) -> Expected | None:
+    """What approval of the request was expected to do when it was asked (None for a
+    request asked before that was kept)."""
+    return None if deviation.expected is None else _read(deviation, deviation.expected)
+
+
+def _read(deviation: Deviation, kept: dict[str, Any]) -> Expected:
+    kind = DeviationType(deviation.type)
+    due = kept.get("due_at")
+    return Expected(kept.get("open_after"), datetime.fromisoformat(due) if due else None,
+                    deviation.resident_message or RESIDENT_TEXTS[kind],
+                    case_changed=kept.get("case_version") != deviation.case.row_version)
+
+
+def _expectation(deviation: Deviation, version: int, open_after: list[str] | None
+                 ) -> dict[str, Any]:
+    """What is kept as `Deviation.expected`: the trial's open steps, an extension's new
+    decision date, and the case's version they were tried on."""
+    kind = DeviationType(deviation.type)
+    days = extension_days(deviation.values) if kind is DeviationType.EXTEND_DEADLINE else None
+    due = deviation.case.due_at
+    return {"open_after": open_after, "case_version": version,
+            "due_at": (due + timedelta(days=days)).isoformat() if due and days else None}
+
+
 def _prepared(uow: UnitOfWork, case_id: int, actor: Principal, req: DeviationRequest
-              ) -> tuple[Deviation, list[str] | None]:
-    """The request as a deviation, checked and tried on a copy of the case (not stored);
-    the steps open after it (see deviation_effects.try_on_copy)."""
+              ) -> Deviation:
+    """The request as a deviation, checked and tried on a copy of the case (not stored),
+    with what the trial expects approval to do (see deviation_effects.try_on_copy)."""
     if not actor.works_tasks:
         raise Forbidden("Only caseworkers may request a deviation.")
     case = get_case(uow, case_id, actor)
@@ -100,6 +124,7 @@ def _prepared(uow: UnitOfWork, case_id: int, actor: Principal, req: DeviationReq
     element_id = _acting_element(uow, case, kind, req)
     check_allowed(case.process_model, element_id, kind)
     _check_pending(uow, case, kind, element_id, req)
+    version = case.row_version
     trial = Step(uow, case, [])  # the case's workflow, loaded once: read, then tried on
     if kind in (DeviationType.JUMP_TO, DeviationType.RETURN_TO):
         start = uow.session.get(Task, req.task_id) if req.task_id else None
@@ -115,7 +140,8 @@ def _prepared(uow: UnitOfWork, case_id: int, actor: Principal, req: DeviationReq
         resident_message=(req.resident_message or "").strip() or None,
         requested_by=actor.username)
     deviation.case = case
-    return deviation, _try_on_copy(trial, deviation)
+    deviation.expected = _expectation(deviation, version, _try_on_copy(trial, deviation))
+    return deviation
 
 
 def _check_pending(uow: UnitOfWork, case: Case, kind: DeviationType, element_id: str | None,

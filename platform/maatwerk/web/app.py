@@ -82,7 +82,8 @@ def build_app(settings: Settings) -> Flask:
     app.jinja_env.globals.update(current_principal=current_principal, LABELS=LABELS,
                                  nlds=assets.nlds_available(), condition_text=condition_text,
                                  answer_texts=answer_texts,
-                                 step_name=deviation_words.step_name)
+                                 step_name=deviation_words.step_name,
+                                 expected=deviation_words.expected)
     app.jinja_env.filters.update(datetime=dutch_datetime, status_label=status_label,
                                  action_label=action_label, said=deviation_words.said,
                                  deviation_label=deviation_label, person=person)

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from ..domain.dutch_dates import AMSTERDAM
-from ..services import messages
+from ..services import deviations, messages
 from ..services.steps import StepOutcome
 from .i18n import deviation_label, status_label
 from .people import person
@@ -108,7 +108,17 @@ def _deviation(found: Any) -> dict[str, Any]:
         "requested_by": found.requested_by, "requested_at": _iso(found.requested_at),
         "decided_by": found.decided_by, "decided_at": _iso(found.decided_at),
         "decision_comment": found.decision_comment, "fields": _fields(found),
+        "expected": _expected(found),
     }
+
+
+def _expected(found: Any) -> dict[str, Any] | None:
+    """What approval was expected to do when the request was asked (no resident's text)."""
+    kept = deviations.expected(found) if found.case is not None else None
+    if kept is None:
+        return None
+    return {"open_after": kept.open_after, "due_at": _iso(kept.due_at),
+            "case_changed": kept.case_changed}
 
 
 def _fields(found: Any) -> list[str]:
