@@ -81,8 +81,7 @@ def test_every_type_is_asked_by_name_without_typing_an_id(
          {"Open taak waar het om gaat": "Volledigheid controleren", "Of aan groep":
           "consulenten"}, {"Titel van de extra stap": "Huisbezoek"})
     _ask(page, live_server, refused["id"], "Uitkomst van een beslissing aanpassen",
-         {"Stap in het proces": "Draagkracht berekenen"},
-         {"Nieuwe waarde of uitkomst": "toekennen"}, preview=True)
+         {"Nieuwe uitkomst": "toekennen"}, {}, preview=True)
     sign_in(page, live_server, "teamleider")  # the queue, filtered by keyboard-free clicks
     page.goto(f"{live_server}/werk/goedkeuren")
     page.get_by_label("Soort").select_option(label="Gegevens corrigeren")
@@ -156,6 +155,47 @@ def _post_page(client: FlaskClient, case_id: int, kind: str, data: dict[str, str
                                        reason=REASON, legal_basis="art. 4:84 Awb"))
 
 
+def _option(client: FlaskClient, case_id: int, decision: str, label: str) -> str:
+    """The value of an outcome in the override's list, by its decision's name and label."""
+    page = client.get(f"/werk/zaken/{case_id}/afwijking?soort=override_decision")
+    group = re.search(rf'<optgroup label="{re.escape(decision)}">(.*?)</optgroup>',
+                      page.get_data(as_text=True), re.S)
+    assert group is not None, f"no outcomes listed for {decision}"
+    found = re.search(rf'<option value="([^"]+)">{re.escape(label)}</option>', group.group(1))
+    assert found is not None, f"{label} is not an outcome of {decision}"
+    return found.group(1)
+
+
+def test_an_override_offers_the_routes_and_table_results_by_name(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    token = tokens["consulent"]
+    refused = complete(client, token, start(client, token, "bijzondere_bijstand", dict(
+        BIJSTAND_AANVRAAG, netto_inkomen=2500)), "Task_Volledigheid", {"volledig": "ja"})
+    login(client, "consulent")
+    page = client.get(f"/werk/zaken/{refused['id']}/afwijking?soort=override_decision"
+                      ).get_data(as_text=True)
+    targets = re.search(r'<select[^>]*id="target_element_id".*?</select>', page, re.S)
+    assert targets is None or "Draagkracht" not in targets.group(0)  # chosen, not typed
+    assert "Gateway_VolledigheidSamen" not in page  # a join is no decision
+    route = _option(client, refused["id"], "Uitkomst draagkracht?",
+                    "Toekennen, meer dan € 500")
+    shown = _post_page(client, refused["id"], "override_decision", {
+        "outcome": route, "actie": "voorbeeld"}).get_data(as_text=True)
+    assert "De zaak staat daarna bij: Vierogencontrole besluit." in shown
+    tampered = _post_page(client, refused["id"], "override_decision", {
+        "outcome": "Gateway_Uitkomst#9"})
+    assert tampered.status_code == 422
+    assert "Kies een uitkomst uit de lijst." in tampered.get_data(as_text=True)
+    assert _post_page(client, refused["id"], "override_decision", {
+        "outcome": route}).status_code == 302
+    [asked] = _requests(client, token, refused["id"])
+    assert (asked["target_element_id"], asked["values"]) == (
+        "Gateway_Uitkomst", {"flow": "Gateway_VierogenSamen"})
+    login(client, "teamleider")
+    [card] = _cards(client.get("/werk/goedkeuren").get_data(as_text=True))
+    assert "Route: Toekennen, meer dan € 500" in card  # the route by its name
+
+
 def test_a_preview_says_what_approval_would_do_and_keeps_nothing(
         client: FlaskClient, tokens: dict[str, str]) -> None:
     token = tokens["consulent"]
@@ -172,7 +212,7 @@ def test_a_preview_says_what_approval_would_do_and_keeps_nothing(
     assert f"De inwoner leest: ‘{notice}’" in html
     assert "De zaak blijft bij dezelfde stap." in html
     override = _post_page(client, refused["id"], "override_decision", {
-        "target_element_id": "Task_Draagkracht", "new_value": "toekennen",
+        "outcome": _option(client, refused["id"], "Draagkracht berekenen", "toekennen"),
         "actie": "voorbeeld"}).get_data(as_text=True)
     assert "De zaak staat daarna bij: Vierogencontrole besluit." in override
     reassign = _post_page(client, case["id"], "reassign", {

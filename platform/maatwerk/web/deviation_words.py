@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..services import case_fields, deviations, process_models
+from ..services import case_fields, decision_outcomes, deviations, process_models
+from .context import uow
 from .i18n import dutch_datetime
 from .people import person
 
@@ -41,6 +42,10 @@ def said(deviation: Any, which: str) -> list[tuple[str, str]]:
             continue
         if key in fields:
             shown.append(fields[key])
+        elif key == "flow" and isinstance(value, str):  # a gateway's route, by its name
+            route = decision_outcomes.route_label(uow(readonly=True), model,
+                                                  deviation.target_element_id, value)
+            shown.append((_KEYS[key], route or step_name(model, value)))
         else:
             shown.append((_KEYS.get(key, key), _text(model, key, value)))
     return shown

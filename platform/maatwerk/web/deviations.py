@@ -15,6 +15,7 @@ from ..domain.deviation import LABELS, MAX_EXTENSION_DAYS, DeviationType
 from ..services import (
     case_fields,
     cases,
+    decision_outcomes,
     deviation_register,
     deviations,
     process_models,
@@ -38,6 +39,7 @@ class DeviationForm(FlaskForm):
                       validators=[DataRequired("Kies de soort afwijking.")])
     task_id = SelectField("Open taak waar het om gaat", validators=[Optional()])
     target_element_id = SelectField("Stap in het proces", validators=[Optional()])
+    outcome = SelectField("Nieuwe uitkomst", validators=[Optional()], validate_choice=False)
     new_value = StringField("Nieuwe waarde of uitkomst", validators=[Optional(), Length(max=500)])
     field_name = SelectField("Gegeven", validators=[Optional()], validate_choice=False)
     title = StringField("Titel van de extra stap", validators=[Optional(), Length(max=200)])
@@ -101,7 +103,7 @@ def _typed(text: str, current: Any) -> Any:
 SHOWN = {
     DeviationType.SKIP_TASK: ("task_id",), DeviationType.RETURN_TO: ("target_element_id",),
     DeviationType.JUMP_TO: ("target_element_id",),
-    DeviationType.OVERRIDE_DECISION: ("target_element_id", "new_value"),
+    DeviationType.OVERRIDE_DECISION: ("outcome", "target_element_id", "new_value"),
     DeviationType.ADD_TASK: ("task_id", "title", "instructions", "group"),
     DeviationType.CORRECT_DATA: ("field_name", "new_value"),
     DeviationType.REASSIGN: ("task_id", "person", "group"),
@@ -169,7 +171,8 @@ def request_deviation(case_id: int) -> str | WerkzeugResponse | tuple[str, int]:
 _TARGET_HELP = {
     DeviationType.RETURN_TO: "De stap waar de zaak weer begint.",
     DeviationType.JUMP_TO: "De stap waar de zaak verder gaat.",
-    DeviationType.OVERRIDE_DECISION: "De beslissing (beslistabel of keuze in het proces).",
+    DeviationType.OVERRIDE_DECISION: "Een beslissing waarvan de uitkomst niet in de lijst "
+                                     "hierboven staat.",
 }
 _VALUE_HELP = {
     DeviationType.CORRECT_DATA: "Wat er moet staan. Ja/nee en getallen worden herkend.",
@@ -191,9 +194,16 @@ def _choices(unit: Any, form: DeviationForm, case: Any, kind: DeviationType,
         else deviations.TASK_TYPES
     form.task_id.choices = [choice("", "Kies een taak")] + [
         choice(t.id, t.name) for t in open_tasks]
+    decisions = decision_outcomes.of(unit, case.process_model) \
+        if kind == DeviationType.OVERRIDE_DECISION else {}
+    steps = process_models.in_order(case.process_model)
     form.target_element_id.choices = [choice("", "Kies een stap")] + [  # in process order
-        choice(eid, str(e["name"])) for eid, e in process_models.in_order(case.process_model)
-        if e["type"] in types]
+        choice(eid, str(e["name"] or eid)) for eid, e in steps if e["type"] in types
+        and (kind != DeviationType.OVERRIDE_DECISION or not decisions.get(eid))]
+    form.outcome.choices = [choice("", "Kies een uitkomst")] + [  # a join is no decision
+        choice(f"{eid}#{index}", o.label, str(e["name"] or eid)) for eid, e in steps
+        if len(decisions.get(eid, [])) > (1 if e["type"].endswith("Gateway") else 0)
+        for index, o in enumerate(decisions[eid])]
     form.field_name.choices = [choice("", "Kies een gegeven")] + [
         choice(f.key, f"{f.label} (nu: {f.text})")
         for f in case_fields.readable(case.process_model, case.data or {})]
@@ -208,12 +218,17 @@ def _choices(unit: Any, form: DeviationForm, case: Any, kind: DeviationType,
 def _asked(form: DeviationForm, case: Any, ask: Callable[..., T]) -> T | None:
     """The form's request asked of the service (`deviations.request` or `preview`); None,
     with the errors on the form's fields, when it is refused."""
-    decision_variable = _decision_variable(case, form.target_element_id.data)
+    chosen = _outcome(form, case)
+    if chosen is None and form.outcome.data and \
+            form.type.data == DeviationType.OVERRIDE_DECISION.value:
+        form.outcome.errors = [*form.outcome.errors, "Kies een uitkomst uit de lijst."]
+        return None
+    target, values = chosen or (form.target_element_id.data or None, _values(
+        form, case.data, _decision_variable(case, form.target_element_id.data)))
     req = deviations.DeviationRequest(
         type=form.type.data or "", reason=form.reason.data or "",
         legal_basis=form.legal_basis.data or "", task_id=form.task_id.data or None,
-        target_element_id=form.target_element_id.data or None,
-        values=_values(form, case.data, decision_variable), citation=form.citation.data,
+        target_element_id=target, values=values, citation=form.citation.data,
         resident_message=form.resident_message.data)
     try:
         return ask(uow(), case.id, me(), req)
@@ -221,6 +236,7 @@ def _asked(form: DeviationForm, case: Any, ask: Callable[..., T]) -> T | None:
         extending = form.type.data == DeviationType.EXTEND_DEADLINE.value
         for key, message in exc.errors.items():
             name = "weeks" if extending and key == "values" else FORM_TO_API.get(key, key)
+            name = "outcome" if chosen and name in ("target_element_id", "new_value") else name
             field = getattr(form, name, None)
             if field is not None:
                 field.errors = [*field.errors, message]
@@ -229,6 +245,17 @@ def _asked(form: DeviationForm, case: Any, ask: Callable[..., T]) -> T | None:
         if not exc.errors:
             form.form_errors.append(for_people(exc))
         return None
+
+
+def _outcome(form: DeviationForm, case: Any) -> tuple[str, dict[str, Any]] | None:
+    """The decision and the values of the outcome chosen from the list (an override)."""
+    if form.type.data != DeviationType.OVERRIDE_DECISION.value or not form.outcome.data:
+        return None
+    element_id, _, index = form.outcome.data.rpartition("#")
+    found = decision_outcomes.of(uow(readonly=True), case.process_model).get(element_id, [])
+    if not index.isdigit() or int(index) >= len(found):
+        return None
+    return element_id, found[int(index)].values
 
 
 def _extension_complete(form: DeviationForm) -> bool:

@@ -82,9 +82,9 @@ __all__ = [
 PLACEHOLDER_LABEL = "Maak een keuze"
 
 
-def choice(value: str, label: str) -> Any:
-    """One choice of a select or radio field."""
-    return SelectChoice(value=value, label=label)
+def choice(value: str, label: str, group: str | None = None) -> Any:
+    """One choice of a select or radio field (of a select's `group`, an optgroup)."""
+    return SelectChoice(value=value, label=label, optgroup=group)
 
 
 # --------------------------------------------------------------------------
