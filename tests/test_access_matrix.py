@@ -87,6 +87,15 @@ class World:
         assert found is not None
         return found
 
+    def version(self, draft: bool) -> str:
+        """A new version (a draft, or published) of a small model: its designer's page."""
+        response = self.api.post("/api/v1/process-models", headers=bearer(
+            self.tokens["ontwerper"]), content_type="multipart/form-data", data={
+            "draft": "true" if draft else "false", "files": [(io.BytesIO(
+                (DATA / "failing_script.bpmn").read_bytes()), "failing_script.bpmn")]})
+        assert response.status_code == 201, response.get_json()
+        return f"/ontwerp/failing_script/{response.get_json()['version']}"
+
     def unread(self) -> int:
         """case_a, with a message from the resident that no one has read yet."""
         with UnitOfWork(self.database) as uow:
@@ -341,12 +350,24 @@ MATRIX: dict[tuple[str, str], list[Call]] = {
     ("designer.upload", "POST"): [  # nothing chosen: refused, nothing stored
         Call(lambda w: "/ontwerp/uploaden", (LOGIN, 422, 422, 403, 403, 403, 403, 403),
              _no_files)],
+    ("designer.publish", "POST"): [  # already published: said so, nothing changed
+        Call(lambda w: "/ontwerp/bijzondere_bijstand/1/publiceren",
+             (LOGIN, 302, 302, 403, 403, 403, 403, 403))],
+    ("designer.retire", "POST"): [  # no such version
+        Call(lambda w: "/ontwerp/bijzondere_bijstand/99/buiten-gebruik",
+             (LOGIN, 404, 404, 403, 403, 403, 403, 403))],
     # -- the API: a bearer token of the role, none for anonymous --
     ("api.openapi", "GET"): [Call(lambda w: "/api/v1/openapi.json", PUBLIC)],
     ("api.upload_models", "POST"): [Call(lambda w: "/api/v1/process-models",
                                          (401, 422, 422, 403, 403, 403, 403, 403), _no_files)],
     ("api.list_models", "GET"): [Call(lambda w: "/api/v1/process-models",
                                       (401, 200, 200, 200, 200, 200, 200, 200))],
+    ("api.publish_model", "POST"): [Call(
+        lambda w: "/api/v1/process-models/bijzondere_bijstand/1/publish",
+        (401, 409, 409, 403, 403, 403, 403, 403))],
+    ("api.retire_model", "POST"): [Call(
+        lambda w: "/api/v1/process-models/bijzondere_bijstand/99/retire",
+        (401, 404, 404, 403, 403, 403, 403, 403))],
     ("api.start_case", "POST"): [Call(lambda w: "/api/v1/cases", (401,) + (201,) * 7, _json(
         {"process_key": "bijzondere_bijstand", "data": BIJSTAND_AANVRAAG}))],
     ("api.get_case", "GET"): [Call(lambda w: f"/api/v1/cases/{w.case_a['id']}", CASE_API)],
@@ -747,6 +768,11 @@ CSRF_FORMS: dict[str, FormPost] = {
         lambda w: {"besluit": "afwijzen", "toelichting": "De termijn is goed haalbaar."}, 302),
     "deviations.withdraw": FormPost(
         "consulent", lambda w: f"/werk/afwijkingen/{w.deviation}/intrekken", lambda w: {}, 302),
+    "designer.publish": FormPost(
+        "ontwerper", lambda w: w.version(draft=True) + "/publiceren",
+        lambda w: {"bevestigd": "ja"}, 302),
+    "designer.retire": FormPost(
+        "ontwerper", lambda w: w.version(draft=False) + "/buiten-gebruik", lambda w: {}, 302),
     "designer.upload": FormPost("ontwerper", lambda w: "/ontwerp/uploaden", lambda w: {
         "files": [(io.BytesIO((DATA / "failing_script.bpmn").read_bytes()),
                    "failing_script.bpmn")]}, 302, multipart=True),
@@ -958,6 +984,9 @@ def _hostile_case(world: World) -> HostileCase:
         "files": [(io.BytesIO(content), name) for name, content in _hostile_model()]},
         content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    published = _post(designer, response.headers["Location"] + "/publiceren",
+                      {"bevestigd": "ja"})  # a draft until published
+    assert published.status_code == 302
     resident = world.app.test_client()
     response = _post(resident, "/aanvragen/xss_bijstand", dict(
         FORM, naam=payload(1), kosten_omschrijving=payload(2)))

@@ -50,7 +50,8 @@ def test_upload_bpmn_dmn_and_forms_makes_versions(client: FlaskClient,
     assert first.get_json() == {"key": "bijzondere_bijstand", "version": 2,
                                 "name": "Bijzondere bijstand",
                                 "description": first.get_json()["description"],
-                                "notes": first.get_json()["notes"], "unchanged": False}
+                                "notes": first.get_json()["notes"], "unchanged": False,
+                                "status": "published"}
     # the demo model's camunda:formRefBinding and historyTimeToLive change nothing here
     assert {n["message"].split(" ")[0] for n in first.get_json()["notes"]} == {
         "camunda:formRefBinding", "camunda:historyTimeToLive"}

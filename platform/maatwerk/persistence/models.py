@@ -125,6 +125,9 @@ class ProcessModel(Base):
     # the process's own camunda:properties (maatwerk:residentEmailField, ...)
     properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
     decision_term: Mapped[str | None] = mapped_column(String(40))
+    # draft (tried by designers), published (new cases start on the newest), retired
+    status: Mapped[str] = mapped_column(String(12), default="published",
+                                        server_default="published")
     uploaded_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     files: Mapped[list[ModelFile]] = relationship(

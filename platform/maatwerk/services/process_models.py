@@ -25,6 +25,8 @@ from ..persistence.uow import UnitOfWork
 from . import letters, mail_templates, start_clocks
 from .errors import Forbidden, NotFound
 
+PUBLISHED = "published"  # ProcessModel.status of a version in use (also "draft", "retired")
+
 
 @dataclass(frozen=True)
 class ModelSummary:
@@ -34,23 +36,26 @@ class ModelSummary:
     name: str
     description: str
     has_start_form: bool
+    status: str = PUBLISHED
     notes: list[ModelProblem] = field(default_factory=list)  # of the upload that made it
     unchanged: bool = False  # the upload's files were the newest version's: nothing new
 
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "version": self.version, "name": self.name,
-                "description": self.description}
+                "description": self.description, "status": self.status}
 
 
 def summary(model: ProcessModel) -> ModelSummary:
     return ModelSummary(model.id, model.key, model.version, model.name, model.description,
-                        model.start_form_key is not None)
+                        model.start_form_key is not None, model.status)
 
 
-def upload(uow: UnitOfWork, actor: Principal, files: list[UploadedFile]) -> ModelSummary:
-    """Check the files and store them as the next version of their process; files that
-    are the newest version's (its content hash: models, forms and texts) store nothing
-    new and answer that version, `unchanged`.
+def upload(uow: UnitOfWork, actor: Principal, files: list[UploadedFile],
+           draft: bool = False) -> ModelSummary:
+    """Check the files and store them as the next version of their process, published (new
+    cases start on it) or a `draft` that a designer publishes later (model_versions.py);
+    files that are the newest version's (its content hash: models, forms and texts) store
+    nothing new and answer that version, `unchanged`.
 
     A refused upload is recorded in the audit log (in its own commit) and stores nothing."""
     if not actor.has_role("designer"):
@@ -75,14 +80,16 @@ def upload(uow: UnitOfWork, actor: Principal, files: list[UploadedFile]) -> Mode
         start_form_key=compiled.start_form_key, forms=compiled.forms,
         start_message=compiled.start_message, properties=compiled.properties,
         elements=compiled.elements, decision_term=compiled.decision_term,
-        uploaded_by=actor.username)
+        status="draft" if draft else PUBLISHED, uploaded_by=actor.username)
     model.files = [ModelFile(filename=name, kind=kind, content=text, sha256=sha)
                    for name, kind, text, sha in [*compiled.files, *texts]]
     uow.session.add(model)
     uow.session.flush()
-    start_clocks.schedule(uow, model, utcnow())
+    if not draft:
+        start_clocks.schedule(uow, model, utcnow())
     uow.record(AuditEntry(actor.username, "model_uploaded", details={
         "key": model.key, "version": model.version, "content_hash": model.content_hash,
+        "status": model.status,
         "files": [f[0] for f in [*compiled.files, *texts]],
         "notes": [note.to_dict() for note in compiled.notes[:50]]}))
     uow.commit()
@@ -140,9 +147,13 @@ def _parsed(parse: Callable[[], FormDefinition]) -> ParsedForm:
 FORM_PARSER = _FormParser()
 
 
-def latest_versions(uow: UnitOfWork) -> list[ProcessModel]:
-    newest = select(ProcessModel.key, func.max(ProcessModel.version).label("v")) \
-        .group_by(ProcessModel.key).subquery()
+def latest_versions(uow: UnitOfWork, published: bool = True) -> list[ProcessModel]:
+    """Per process, the version new cases start on (the newest published one); with
+    `published` False, the newest version of any status (a designer's list)."""
+    versions = select(ProcessModel.key, func.max(ProcessModel.version).label("v"))
+    if published:
+        versions = versions.where(ProcessModel.status == PUBLISHED)
+    newest = versions.group_by(ProcessModel.key).subquery()
     return list(uow.session.scalars(
         select(ProcessModel).join(newest, (ProcessModel.key == newest.c.key)
                                   & (ProcessModel.version == newest.c.v))
@@ -150,9 +161,10 @@ def latest_versions(uow: UnitOfWork) -> list[ProcessModel]:
 
 
 def starting_with(uow: UnitOfWork, message: str) -> list[ProcessModel]:
-    """The processes whose newest version starts with this message."""
+    """The processes whose current version (latest) starts with this message."""
     return [model for model in uow.session.scalars(
-        select(ProcessModel).where(ProcessModel.start_message == message))
+        select(ProcessModel).where(ProcessModel.start_message == message,
+                                   ProcessModel.status == PUBLISHED))
         if model.version == latest(uow, model.key).version]
 
 
@@ -164,11 +176,26 @@ def all_versions(uow: UnitOfWork, key: str | None = None) -> list[ProcessModel]:
 
 
 def latest(uow: UnitOfWork, key: str) -> ProcessModel:
-    model = uow.session.scalar(select(ProcessModel).where(ProcessModel.key == key)
-                               .order_by(ProcessModel.version.desc()).limit(1))
+    """The version new cases of the process start on: its newest published version (a
+    draft is not in use yet, a retired version takes no new cases)."""
+    model = current(uow, key)
     if model is None:
-        raise NotFound(f"There is no process '{key}'.")
+        raise NotFound(f"There is no process '{key}'." if get_any(uow, key) is None else
+                       f"Process '{key}' has no published version: a designer publishes one "
+                       "first.")
     return model
+
+
+def current(uow: UnitOfWork, key: str) -> ProcessModel | None:
+    return uow.session.scalar(select(ProcessModel).where(
+        ProcessModel.key == key, ProcessModel.status == PUBLISHED)
+        .order_by(ProcessModel.version.desc()).limit(1))
+
+
+def get_any(uow: UnitOfWork, key: str) -> ProcessModel | None:
+    """The newest version of the process, whatever its status."""
+    return uow.session.scalar(select(ProcessModel).where(ProcessModel.key == key)
+                              .order_by(ProcessModel.version.desc()).limit(1))
 
 
 def get_version(uow: UnitOfWork, key: str, version: int) -> ProcessModel:

@@ -29,6 +29,11 @@ def schedule(uow: UnitOfWork, model: ProcessModel, now: datetime) -> None:
                 remaining=due.remaining, started=0))
 
 
+def stop(uow: UnitOfWork, key: str) -> None:
+    """The process has no version in use: its clocks start nothing more."""
+    uow.session.execute(delete(StartClock).where(StartClock.process_key == key))
+
+
 def due(uow: UnitOfWork, now: datetime, limit: int = 100) -> list[int]:
     return list(uow.session.scalars(
         select(StartClock.id).where(StartClock.due_at <= now)

@@ -14,6 +14,7 @@ from ..services import (
     deviations,
     documents,
     external_task_failures,
+    model_versions,
     process_models,
     resident_messages,
     tasks,
@@ -54,7 +55,8 @@ def openapi() -> Response:
 def upload_models() -> tuple[Response, int]:
     files = [UploadedFile(f.filename or "", f.read()) for f in request.files.getlist("files")]
     try:
-        result = process_models.upload(uow(), me(), files)
+        result = process_models.upload(uow(), me(), files,
+                                       draft=request.form.get("draft") in ("true", "1"))
     except ModelRefused as refused:
         return jsonify({"error": "The model can't be used.",
                         "errors": [p.to_dict() for p in refused.problems]}), 422
@@ -62,6 +64,23 @@ def upload_models() -> tuple[Response, int]:
     return jsonify(result.to_dict() | {"notes": [n.to_dict() for n in result.notes],
                                        "unchanged": result.unchanged}), \
         200 if result.unchanged else 201
+
+
+@bp.post("/process-models/<key>/<int:version>/publish")
+def publish_model(key: str, version: int) -> Response:
+    """Publish a draft or a retired version; {"confirm": true} when it has no description
+    or decision term (422 says which)."""
+    body = request.get_json(silent=True) or {}
+    model = model_versions.publish(uow(), me(), key, version,
+                                   confirmed=body.get("confirm") is True)
+    return jsonify(process_models.summary(model).to_dict())
+
+
+@bp.post("/process-models/<key>/<int:version>/retire")
+def retire_model(key: str, version: int) -> Response:
+    """No new cases on this version; its running cases go on."""
+    model = model_versions.retire(uow(), me(), key, version)
+    return jsonify(process_models.summary(model).to_dict())
 
 
 @bp.get("/process-models")

@@ -7,10 +7,17 @@ from flask_wtf.file import MultipleFileField
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..domain.process_model import ModelProblem, ModelRefused, UploadedFile
-from ..services import decision_letters, mail_templates, process_models, start_clocks
-from ..services.errors import NotFound
+from ..services import (
+    decision_letters,
+    mail_templates,
+    model_versions,
+    process_models,
+    start_clocks,
+)
+from ..services.errors import Conflict, InvalidInput, NotFound
 from .assets import VENDOR
 from .context import login_required, me, uow
+from .errors import for_people
 
 bp = Blueprint("designer", __name__, url_prefix="/ontwerp")
 
@@ -23,8 +30,13 @@ class UploadForm(FlaskForm):
 @login_required("designer")
 def models() -> str:
     unit = uow(readonly=True)
-    return render_template("designer/models.html", models=process_models.latest_versions(unit),
-                           versions=process_models.all_versions(unit), title="Processen")
+    return render_template("designer/models.html",
+                           models=process_models.latest_versions(unit, published=False),
+                           versions=process_models.all_versions(unit), statuses=STATUSES,
+                           title="Processen")
+
+
+STATUSES = {"draft": "concept", "published": "gepubliceerd", "retired": "buiten gebruik"}
 
 
 @bp.route("/uploaden", methods=["GET", "POST"])
@@ -36,13 +48,14 @@ def upload() -> str | WerkzeugResponse | tuple[str, int]:
         files = [UploadedFile(f.filename or "", f.read())
                  for f in request.files.getlist("files") if f.filename]
         try:
-            result = process_models.upload(uow(), me(), files)
+            result = process_models.upload(uow(), me(), files, draft=True)
         except ModelRefused as refused:
             problems = refused.problems
         else:
             flash(f"Deze bestanden zijn precies versie {result.version} van ‘{result.name}’; "
                   "er is geen nieuwe versie gemaakt." if result.unchanged else
-                  f"‘{result.name}’ is opgeslagen als versie {result.version}.",
+                  f"‘{result.name}’ is opgeslagen als versie {result.version}, een concept. "
+                  "Nieuwe zaken starten pas op deze versie als u haar publiceert.",
                   "info" if result.unchanged else "success")
             for message, where in _grouped(result.notes).items():
                 flash(f"Goed om te weten: {message} ({where}).", "info")
@@ -72,6 +85,9 @@ def model(key: str, version: int) -> str:
     clocks = [clock for clock in start_clocks.of_process(unit, key)
               if clock.process_model_id == found.id]
     return render_template("designer/model.html", model=found, clocks=clocks,
+                           current=process_models.current(unit, key), statuses=STATUSES,
+                           warnings=[_WARNINGS.get(w, w)
+                                     for w in model_versions.publish_warnings(found)],
                            steps=process_models.in_order(found),
                            clocked=bool(start_clocks.clocks_of(found)),
                            viewer=diagram_viewer_available(),
@@ -80,6 +96,54 @@ def model(key: str, version: int) -> str:
                            texts=mail_templates.previews(unit, found),
                            occasions=OCCASION_NAMES,
                            title=f"{found.name} (versie {found.version})")
+
+
+@bp.post("/<key>/<int:version>/publiceren")
+@login_required("designer")
+def publish(key: str, version: int) -> WerkzeugResponse | tuple[str, int]:
+    """Publish a draft (or take a retired version back in use); a version without a
+    description or decision term is published only when the designer confirms."""
+    try:
+        model_versions.publish(uow(), me(), key, version,
+                               confirmed=request.form.get("bevestigd") == "ja")
+    except NotFound:
+        abort(404)
+    except InvalidInput:
+        flash("Deze versie is niet gepubliceerd: bevestig eerst dat u haar zonder "
+              "beschrijving of beslistermijn wilt publiceren.", "warning")
+        return redirect(url_for("designer.model", key=key, version=version) + "#publiceren")
+    except Conflict as exc:
+        flash(for_people(exc), "warning")
+    else:
+        flash(f"Versie {version} is gepubliceerd.", "success")
+    return redirect(url_for("designer.model", key=key, version=version))
+
+
+@bp.post("/<key>/<int:version>/buiten-gebruik")
+@login_required("designer")
+def retire(key: str, version: int) -> WerkzeugResponse:
+    """No new cases on this version; its running cases go on."""
+    try:
+        model_versions.retire(uow(), me(), key, version)
+    except NotFound:
+        abort(404)
+    except Conflict as exc:
+        flash(for_people(exc), "warning")
+    else:
+        current = process_models.current(uow(), key)  # the unit that retired it
+        flash(f"Versie {version} neemt geen nieuwe zaken meer; lopende zaken gaan door. " +
+              (f"Nieuwe zaken starten op versie {current.version}." if current else
+               "Er is nu geen gepubliceerde versie: er kunnen geen nieuwe zaken starten."),
+              "success")
+    return redirect(url_for("designer.model", key=key, version=version))
+
+
+_WARNINGS = {
+    "The process has no description (residents read it when they apply).":
+        "Het proces heeft geen beschrijving; inwoners lezen die als ze een aanvraag doen.",
+    "The process has no decision term: its cases get no legal decision date.":
+        "Het proces heeft geen beslistermijn; zaken krijgen dan geen wettelijke beslisdatum.",
+}
 
 
 #: what the designer's page calls each occasion of mail_templates.OCCASIONS

@@ -102,6 +102,11 @@ _DUTCH_TEXTS: tuple[tuple[str, str | Callable[..., str]], ...] = (
      "ervoor staat, niet de gegevens, documenten, berichten of geschiedenis.")),
     (r"^Only clerks, caseworkers and team leads give a resident a new link",
      "Alleen baliemedewerkers, behandelaars en teamleiders maken een nieuwe link."),
+    (r"^Version (\d+) of '.+' is already published", "Versie {0} is al gepubliceerd."),
+    (r"^Version (\d+) of '.+' is not published", ("Versie {0} is niet gepubliceerd; alleen "
+     "een gepubliceerde versie kan buiten gebruik.")),
+    (r"^Process '.+' has no published version", ("Dit proces heeft geen gepubliceerde versie; "
+     "er kunnen (nog) geen zaken starten.")),
 )
 _DUTCH = [(re.compile(pattern), text) for pattern, text in _DUTCH_TEXTS]
 _DUTCH_BY_STATUS = {

@@ -43,6 +43,9 @@ SCHEMAS: dict[str, Any] = {
     "ProcessModel": {"type": "object", "properties": {
         "key": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"},
         "description": {"type": "string"},
+        "status": {"type": "string", "enum": ["draft", "published", "retired"],
+                   "description": "new cases start on the newest published version; a draft "
+                   "is not in use yet, a retired version takes no new cases"},
         "notes": {"type": "array", "description": "in the answer to an upload only: what "
                   "was accepted but changes nothing here, and why ({file, element_id, "
                   "message})", "items": {"type": "object"}},
@@ -180,9 +183,23 @@ def _process_model_paths() -> dict[str, Any]:
                 "422": _json(_ref("ModelProblems"), "Refused; every problem listed")},
                 requestBody={"required": True, "content": {"multipart/form-data": {
                     "schema": {"type": "object", "properties": {"files": {
-                        "type": "array", "items": {"type": "string",
-                                                   "format": "binary"}}}}}}}),
+                        "type": "array", "items": {"type": "string", "format": "binary"}},
+                        "draft": {"type": "boolean", "description": "store the version as a "
+                                  "draft, published later (default: published at once)"}}}}}}),
         },
+        "/process-models/{key}/{version}/publish": {"post": _op(
+            "Publish a draft or retired version: new cases start on the newest published one",
+            {"200": _json(_ref("ProcessModel"), "Published"),
+             "409": _json(_ref("Error"), "Already published"),
+             "422": _json(_ref("Error"), "No description or decision term: confirm")},
+            requestBody={"required": False, "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"confirm": {
+                    "type": "boolean", "description": "publish without a description or "
+                    "decision term"}}}}}})},
+        "/process-models/{key}/{version}/retire": {"post": _op(
+            "Retire a published version: no new cases on it, its running cases go on",
+            {"200": _json(_ref("ProcessModel"), "Retired"),
+             "409": _json(_ref("Error"), "Not published")})},
     }
 
 
