@@ -266,3 +266,21 @@ def test_the_queue_shows_what_approval_does_as_tried_when_asked(
     assert "De zaak is veranderd sinds de aanvraag" in extension  # approval tries again
     assert [d["expected"]["case_changed"] for d in _requests(client, token, waiting["id"])
             ] == [True]
+
+
+def test_the_register_counts_steps_and_processes_by_name(
+        client: FlaskClient, tokens: dict[str, str]) -> None:
+    case = start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)
+    _ask_api(client, tokens["consulent"], case["id"], type="reassign",
+             task_id=case["open_tasks"][0]["id"], values={"assignee": "consulent2"})
+    for who in ("consulent", "ontwerper"):  # the designer sees counts by name too
+        login(client, who)
+        page = client.get("/werk/afwijkingen").get_data(as_text=True)
+        per_step = re.search(r'id="count-element".*?</table>', page, re.S)
+        per_process = re.search(r'id="count-process".*?</table>', page, re.S)
+        assert per_step is not None and per_process is not None
+        assert re.search(r">Volledigheid controleren</a> <code[^>]*>Task_Volledigheid</code>",
+                         per_step.group(0))
+        assert ">Bijzondere bijstand</a>" in per_process.group(0)
+        items = page[page.index('id="register-items"'):]
+        assert "<td>Volledigheid controleren</td>" in items

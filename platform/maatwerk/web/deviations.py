@@ -334,6 +334,17 @@ def approvals() -> str:
         title="Afwijkingen goedkeuren")
 
 
+def _names() -> dict[str, dict[str, str]]:
+    """The register's counts by name: processes, and steps (of each process's newest
+    version; a step it no longer has keeps its id)."""
+    models = process_models.latest_versions(uow(readonly=True), published=False)
+    steps: dict[str, str] = {}
+    for model in models:
+        for element_id, facts in model.elements.items():
+            steps.setdefault(element_id, str(facts.get("name") or element_id))
+    return {"process": {m.key: m.name for m in models}, "element": steps}
+
+
 WAITING_DAYS = {"1": "langer dan een dag", "3": "3 dagen of langer",
                 "7": "een week of langer"}
 
@@ -349,6 +360,7 @@ def register() -> str | Response:
                         mimetype="text/csv", headers={
                             "Content-Disposition": "attachment; filename=afwijkingen.csv"})
     return render_template("deviations/register.html", register=found, args=request.args,
+                           names=_names(),
                            bases=deviations.legal_bases(uow(readonly=True)),
                            types=[(t.value, LABELS[t]) for t in DeviationType],
                            title="Afwijkingenregister")
