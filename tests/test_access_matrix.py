@@ -350,6 +350,10 @@ MATRIX: dict[tuple[str, str], list[Call]] = {
     ("designer.upload", "POST"): [  # nothing chosen: refused, nothing stored
         Call(lambda w: "/ontwerp/uploaden", (LOGIN, 422, 422, 403, 403, 403, 403, 403),
              _no_files)],
+    ("designer.trial", "GET"): [Call(lambda w: "/ontwerp/bijzondere_bijstand/1/proefzaak",
+                                     DESIGN_PAGE)],
+    ("designer.trial", "POST"): [Call(lambda w: "/ontwerp/bijzondere_bijstand/1/proefzaak",
+                                      (LOGIN, 302, 302, 403, 403, 403, 403, 403), _form(FORM))],
     ("designer.publish", "POST"): [  # already published: said so, nothing changed
         Call(lambda w: "/ontwerp/bijzondere_bijstand/1/publiceren",
              (LOGIN, 302, 302, 403, 403, 403, 403, 403))],
@@ -768,6 +772,8 @@ CSRF_FORMS: dict[str, FormPost] = {
         lambda w: {"besluit": "afwijzen", "toelichting": "De termijn is goed haalbaar."}, 302),
     "deviations.withdraw": FormPost(
         "consulent", lambda w: f"/werk/afwijkingen/{w.deviation}/intrekken", lambda w: {}, 302),
+    "designer.trial": FormPost("ontwerper", lambda w: "/ontwerp/bijzondere_bijstand/1/proefzaak",
+                               lambda w: dict(FORM), 302),
     "designer.publish": FormPost(
         "ontwerper", lambda w: w.version(draft=True) + "/publiceren",
         lambda w: {"bevestigd": "ja"}, 302),

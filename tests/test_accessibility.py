@@ -65,6 +65,7 @@ def test_every_page_type_passes_axe(live_server: str, browser: Any, client: Flas
     sign_in(page, live_server, "ontwerper")
     check("designer-models", "/ontwerp/")
     check("designer-upload", "/ontwerp/uploaden")
+    check("designer-trial", "/ontwerp/bijzondere_bijstand/1/proefzaak")
     page.goto(live_server + "/ontwerp/bijzondere_bijstand/1")
     page.locator(".diagram--ready").wait_for()
     check("designer-model")

@@ -83,9 +83,11 @@ def register(session: Session, flt: RegisterFilter, limit: int,
              ) -> tuple[dict[str, dict[str, int]], list[Deviation]]:
     """The deviations that fit the filter, newest first (only of the cases that
     `visible_cases` lets through, when given), and how many there are per process,
-    element, type, legal basis and status (of all cases: counts name no one)."""
+    element, type, legal basis and status (of all cases: counts name no one). A trial
+    case's deviations are no signal for policy: they are left out."""
     query = select(Deviation).join(ProcessModel, ProcessModel.id == Deviation.process_model_id) \
-        .where(*flt.conditions())
+        .join(Case, Case.id == Deviation.case_id) \
+        .where(*flt.conditions(), Case.trial.is_(False))
     filtered = query.subquery()
     counts = {
         "process": _count(session, filtered, ProcessModel.key, join_model=True),

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -161,6 +162,8 @@ class Case(Base):
     # them (services/resident_facts.py; kept in line with the data by every step)
     resident_email: Mapped[str | None] = mapped_column(String(320), index=True)
     resident_birth_date: Mapped[date | None] = mapped_column(index=True)
+    # started by a designer to try a model version: worked as any case, out of the figures
+    trial: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # what the resident reads: nl, or en when they applied in English (messages, letters)
     language: Mapped[str] = mapped_column(String(5), default="nl", server_default="nl")
     status_token_hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -37,7 +37,7 @@ from .submissions import submitted_data
 LANGUAGES = ("nl", "en")  # what a resident may read their messages in
 
 __all__ = ["StartedCase", "get_case", "get_case_contents", "may_see_case", "open_task_rows",
-           "retry", "sees_contents", "start_case"]
+           "retry", "sees_contents", "start_case", "start_trial"]
 
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -52,8 +52,9 @@ class StartedCase:
         return self.outcome.case
 
 
-def _new_reference(model: ProcessModel, now: datetime) -> str:
-    prefix = "".join(w[0] for w in model.key.replace("-", "_").split("_") if w)[:3].upper()
+def _new_reference(model: ProcessModel, now: datetime, trial: bool = False) -> str:
+    prefix = "PROEF" if trial else \
+        "".join(w[0] for w in model.key.replace("-", "_").split("_") if w)[:3].upper()
     code = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(6))
     return f"{prefix or 'MW'}-{now.year}-{code}"
 
@@ -74,6 +75,26 @@ def start_case(uow: UnitOfWork, process_key: str, data: Any, channel: str,
     if language not in LANGUAGES:
         raise InvalidInput("Unknown language.", {"language": "Choose nl or en."})
     return _create(uow, model, clean, channel, actor, files, receipt=True, language=language)
+
+
+def start_trial(uow: UnitOfWork, key: str, version: int, data: Any, actor: Principal,
+                language: str = "nl") -> StartedCase:
+    """A trial case of this version (a draft before it is published, or any version in
+    use), started by a designer through its start form: worked as any case, with a
+    reference that says so, and kept out of the figures (deviation register, counts)."""
+    if not actor.has_role("designer"):
+        raise Forbidden("Only process designers start a trial case.")
+    model = process_models.get_version(uow, key, version)
+    if model.status == "retired":
+        raise Conflict(f"Version {version} of '{key}' is retired: it takes no new cases, "
+                       "trial cases neither.")
+    _startable_by_hand(model)
+    form = process_models.form_of(model, model.start_form_key)
+    clean, files = documents.take_files(form, submitted_data(form, data))
+    if language not in LANGUAGES:
+        raise InvalidInput("Unknown language.", {"language": "Choose nl or en."})
+    return _create(uow, model, clean, "online", actor, files, receipt=True, language=language,
+                   trial=True)
 
 
 def _startable_by_hand(model: ProcessModel) -> None:
@@ -104,7 +125,7 @@ def start_by_clock(uow: UnitOfWork, model: ProcessModel, element_id: str) -> Sta
 def _create(uow: UnitOfWork, model: ProcessModel, data: dict[str, Any], channel: str,
             actor: Principal | None, files: list[documents.PendingDocument] | None = None,
             message: str | None = None, timer: str | None = None,
-            receipt: bool = False, language: str = "nl") -> StartedCase:
+            receipt: bool = False, language: str = "nl", trial: bool = False) -> StartedCase:
     """Insert the case, run the model to its first wait and commit: one step. With a
     message, the case starts empty and the message (with `data`) starts it; with a timer
     start event's id, it starts there. With `receipt`, the resident's acknowledgement of
@@ -112,7 +133,8 @@ def _create(uow: UnitOfWork, model: ProcessModel, data: dict[str, Any], channel:
     token = resident_links.new_token()
     now = utcnow()
     data = {**data, **_initiator(model, actor)}
-    case = Case(reference=_new_reference(model, now), process_model_id=model.id, status="open",
+    case = Case(reference=_new_reference(model, now, trial), process_model_id=model.id,
+                status="open", trial=trial,
                 data={}, channel=channel, started_by=actor.username if actor else None,
                 **resident_facts.of(model, data), status_token_hash=token_digest(token),
                 engine_state="", engine_version=STATE_VERSION, created_at=now, updated_at=now,
@@ -123,7 +145,8 @@ def _create(uow: UnitOfWork, model: ProcessModel, data: dict[str, Any], channel:
     def act(step: Step) -> StepResult:
         step.record(who, "case_started", details={
             "reference": case.reference, "process_key": model.key, "version": model.version,
-            **({"message": message} if message else {}), **({"timer": timer} if timer else {})})
+            **({"message": message} if message else {}), **({"timer": timer} if timer else {}),
+            **({"trial": True} if trial else {})})
         documents.store(uow, case.id, None, files or [], who, channel)
         deadlines.started(uow, case, model)
         if receipt:

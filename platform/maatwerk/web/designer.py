@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..domain.process_model import ModelProblem, ModelRefused, UploadedFile
 from ..services import (
+    cases,
     decision_letters,
     mail_templates,
     model_versions,
@@ -18,6 +19,8 @@ from ..services.errors import Conflict, InvalidInput, NotFound
 from .assets import VENDOR
 from .context import login_required, me, uow
 from .errors import for_people
+from .form_classes import ask_files_again, build_form_class, form_data
+from .resident import attach_errors
 
 bp = Blueprint("designer", __name__, url_prefix="/ontwerp")
 
@@ -136,6 +139,41 @@ def retire(key: str, version: int) -> WerkzeugResponse:
                "Er is nu geen gepubliceerde versie: er kunnen geen nieuwe zaken starten."),
               "success")
     return redirect(url_for("designer.model", key=key, version=version))
+
+
+@bp.route("/<key>/<int:version>/proefzaak", methods=["GET", "POST"])
+@login_required("designer")
+def trial(key: str, version: int) -> str | WerkzeugResponse | tuple[str, int]:
+    """Try a version (a draft before publishing it): its start form, filled in as a
+    resident would; the trial case is worked in the inbox as any case, out of the figures."""
+    try:
+        model = process_models.get_version(uow(readonly=True), key, version)
+    except NotFound:
+        abort(404)
+    definition = process_models.form_of(model, model.start_form_key)
+    if definition is None:
+        flash("Een proefzaak start met het startformulier, en dit proces heeft er geen.",
+              "warning")
+        return redirect(url_for("designer.model", key=key, version=version))
+    form = build_form_class(definition)()
+    if form.validate_on_submit():
+        try:
+            started = cases.start_trial(uow(), key, version, form_data(form, definition), me())
+        except InvalidInput as exc:
+            attach_errors(form, exc)
+            ask_files_again(form, definition)
+        except Conflict as exc:
+            flash(for_people(exc), "warning")
+            return redirect(url_for("designer.model", key=key, version=version))
+        else:
+            flash(f"Proefzaak {started.case.reference} is gestart. Dit is de pagina die de "
+                  "inwoner ziet; behandelaars vinden de taken in hun werkvoorraad.", "success")
+            return redirect(url_for("resident.status", token=started.status_token))
+    return render_template("resident/start.html", model=model, form=form,
+                           definition=definition, trial=True,
+                           title=("Fout: " if form.errors else "") +
+                           f"Proefzaak — {model.name} (versie {version})"), \
+        (422 if request.method == "POST" else 200)
 
 
 _WARNINGS = {

@@ -105,6 +105,8 @@ _DUTCH_TEXTS: tuple[tuple[str, str | Callable[..., str]], ...] = (
     (r"^Version (\d+) of '.+' is already published", "Versie {0} is al gepubliceerd."),
     (r"^Version (\d+) of '.+' is not published", ("Versie {0} is niet gepubliceerd; alleen "
      "een gepubliceerde versie kan buiten gebruik.")),
+    (r"^Version (\d+) of '.+' is retired", ("Versie {0} is buiten gebruik: er starten geen "
+     "nieuwe zaken op, ook geen proefzaken.")),
     (r"^Process '.+' has no published version", ("Dit proces heeft geen gepubliceerde versie; "
      "er kunnen (nog) geen zaken starten.")),
 )

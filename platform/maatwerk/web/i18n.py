@@ -94,6 +94,9 @@ EN: dict[str, str] = {
         "There are no applications you can make online yet.",
     "Aanvraag versturen": "Send application",
     "Uw aanvraag": "Your application",
+    "Dit is een proefzaak: een procesontwerper probeert hiermee het proces uit. Er wordt "
+    "niets echt besloten.": "This is a trial case: a process designer is trying out the "
+    "process with it. Nothing is really decided.",
     "Wij hebben uw aanvraag ontvangen": "We have received your application",
     "Uw zaaknummer is": "Your case number is",
     "Bewaar het adres van deze pagina: hier ziet u steeds hoe het met uw aanvraag staat. "

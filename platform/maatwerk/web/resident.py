@@ -46,7 +46,7 @@ def start(key: str) -> tuple[str, int] | Response:
             started = cases.start_case(uow(), key, form_data(form, definition), "online", None,
                                        language=g.get("lang") or "nl")
         except InvalidInput as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
             ask_files_again(form, definition)
         else:
             return redirect(url_for("resident.status", token=started.status_token, nieuw=1))
@@ -55,7 +55,7 @@ def start(key: str) -> tuple[str, int] | Response:
         (422 if request.method == "POST" else 200)
 
 
-def _attach_errors(form: object, exc: InvalidInput) -> None:
+def attach_errors(form: object, exc: InvalidInput) -> None:
     for key, message in exc.errors.items():
         field = getattr(form, key, None)
         if field is not None:
@@ -139,7 +139,7 @@ def complete_task(token: str, task_id: str) -> ResponseReturnValue:
         try:
             tasks.complete(unit, task.id, data, RESIDENT, channel="online")
         except InvalidInput as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
             if form is not None and definition is not None:
                 ask_files_again(form, definition)
         else:
