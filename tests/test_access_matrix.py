@@ -342,6 +342,8 @@ MATRIX: dict[tuple[str, str], list[Call]] = {
         Call(lambda w: "/werk/afwijkingen?format=csv",
              (LOGIN, 200, 200, 200, 200, 200, 200, 403), mimetype="text/csv")],
     # -- designers --
+    ("work.case_diagram", "GET"): [Call(lambda w: f"/werk/zaken/{w.case_a['id']}/diagram.bpmn",
+                                        CASE_PAGE, mimetype="application/xml")],
     ("designer.models", "GET"): [Call(lambda w: "/ontwerp/", DESIGN_PAGE)],
     ("designer.model", "GET"): [Call(lambda w: "/ontwerp/bijzondere_bijstand/1", DESIGN_PAGE)],
     ("designer.diagram", "GET"): [Call(lambda w: "/ontwerp/bijzondere_bijstand/1/diagram.bpmn",

@@ -23,3 +23,8 @@ def vendor(package: str, filename: str) -> Response:
 
 def nlds_available() -> bool:
     return (VENDOR["nlds"] / "index.css").is_file()
+
+
+def diagram_viewer_available() -> bool:
+    """bpmn-js is installed (make assets): diagrams are drawn; the tables stand without."""
+    return (VENDOR["bpmn-js"] / "bpmn-viewer.production.min.js").is_file()

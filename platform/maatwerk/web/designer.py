@@ -16,7 +16,7 @@ from ..services import (
     start_clocks,
 )
 from ..services.errors import Conflict, InvalidInput, NotFound
-from .assets import VENDOR
+from .assets import diagram_viewer_available
 from .context import login_required, me, uow
 from .errors import for_people
 from .form_classes import ask_files_again, build_form_class, form_data
@@ -219,7 +219,3 @@ def letter_preview(key: str, version: int) -> Response:
     response.headers["Content-Disposition"] = f'inline; filename="brief-{key}-{version}.pdf"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-def diagram_viewer_available() -> bool:
-    return (VENDOR["bpmn-js"] / "bpmn-viewer.production.min.js").is_file()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
@@ -14,6 +14,7 @@ from ..services import (
     added_steps,
     case_fields,
     case_notes,
+    case_path,
     cases,
     deadlines,
     deviation_register,
@@ -28,6 +29,7 @@ from ..services import (
     tasks,
 )
 from ..services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from .assets import diagram_viewer_available
 from .auth import safe_next
 from .context import login_required, me, uow
 from .errors import for_people
@@ -210,12 +212,30 @@ def case(case_id: int) -> str:
         found = cases.get_case(unit, case_id, me())
     except NotFound:
         abort(404)
-    return render_template("work/case.html", case=found, tasks=cases.all_tasks(unit, case_id),
+    g.diagram_page = True  # bpmn-js draws the case's path with inline styles
+    all_tasks, contents = cases.all_tasks(unit, case_id), _contents(unit, found)
+    path = case_path.of(found, all_tasks, contents["deviations"])
+    return render_template("work/case.html", case=found, tasks=all_tasks,
                            incidents=external_task_failures.incidents_of(unit, case_id),
                            waits=messages.waits_of(found),
                            remaining=deadlines.remaining_working_days(found),
                            suspensions=deadlines.suspensions(unit, case_id),
-                           title=f"Zaak {found.reference}", **_contents(unit, found))
+                           path=path, path_facts={s.element_id: s.to_dict() for s in path},
+                           viewer=diagram_viewer_available(),
+                           title=f"Zaak {found.reference}", **contents)
+
+
+@bp.get("/zaken/<int:case_id>/diagram.bpmn")
+@login_required("caseworker", "teamlead", "clerk")
+def case_diagram(case_id: int) -> Response:
+    """The diagram of the case's own model version (its path is drawn on it)."""
+    unit = uow(readonly=True)
+    try:
+        found = cases.get_case(unit, case_id, me())
+        xml = process_models.diagram_xml(unit, found.process_model)
+    except NotFound:
+        abort(404)
+    return Response(xml, mimetype="application/xml")
 
 
 def _contents(unit: Any, found: Any) -> dict[str, Any]:

@@ -1,7 +1,30 @@
-// The process diagram on a designer's model page, with the open tasks per step as badges.
-// The page lists the same facts in a table, so nothing depends on this script.
+// The process diagram on a designer's model page, with the open tasks per step as badges,
+// and on a case page, with the case's path: done (how often), open now, deviated.
+// Each page lists the same facts in a table, so nothing depends on this script.
 (function () {
   "use strict";
+  function drawPath(viewer, path) {
+    var canvas = viewer.get("canvas"), overlays = viewer.get("overlays");
+    Object.keys(path).forEach(function (elementId) {
+      var step = path[elementId];
+      try {
+        if (step.done) { canvas.addMarker(elementId, "path-done"); }
+        if (step.open) { canvas.addMarker(elementId, "path-open"); }
+        if (step.passed_over && !step.done && !step.open) {
+          canvas.addMarker(elementId, "path-passed");
+        }
+        if (step.deviations.length || step.led_here.length) {
+          canvas.addMarker(elementId, "path-deviated");
+        }
+        if (step.done > 1) {
+          var badge = document.createElement("span");
+          badge.className = "diagram__badge diagram__badge--done";
+          badge.textContent = step.done + "×";
+          overlays.add(elementId, { position: { top: -10, right: 10 }, html: badge });
+        }
+      } catch (e) { /* the element is not drawn in this diagram */ }
+    });
+  }
   var figure = document.getElementById("diagram");
   if (!figure || typeof window.BpmnJS !== "function") { return; }
   var canvas = document.createElement("div");
@@ -24,6 +47,7 @@
         try { overlays.add(elementId, { position: { top: -10, right: 10 }, html: badge }); }
         catch (e) { /* the element is not drawn in this diagram */ }
       });
+      drawPath(viewer, JSON.parse(figure.getAttribute("data-path") || "{}"));
       figure.classList.add("diagram--ready");
     })
     .catch(function () { canvas.remove(); });
