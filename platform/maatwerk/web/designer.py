@@ -1,6 +1,9 @@
 """Pages for process designers: the models, uploading a new version, one model's use."""
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -10,6 +13,7 @@ from ..domain.process_model import ModelProblem, ModelRefused, UploadedFile
 from ..services import (
     cases,
     decision_letters,
+    heatmap,
     mail_templates,
     model_versions,
     process_models,
@@ -95,6 +99,7 @@ def model(key: str, version: int) -> str:
                            clocked=bool(start_clocks.clocks_of(found)),
                            viewer=diagram_viewer_available(),
                            usage=process_models.usage(unit, found),
+                           **_heat(unit, found),
                            files=process_models.files_of(unit, found.id),
                            texts=mail_templates.previews(unit, found),
                            occasions=OCCASION_NAMES,
@@ -182,6 +187,48 @@ _WARNINGS = {
     "The process has no decision term: its cases get no legal decision date.":
         "Het proces heeft geen beslistermijn; zaken krijgen dan geen wettelijke beslisdatum.",
 }
+
+
+#: the heatmap's measures and periods, as the designer's page names them
+MEASURES = {"waiting": "Wacht nu", "done": "Gedaan", "median": "Mediane doorlooptijd",
+            "p90": "Doorlooptijd, 90e percentiel", "deviations": "Afwijkingen"}
+PERIODS = {"": "Altijd", "30": "Laatste 30 dagen", "90": "Laatste 90 dagen",
+           "365": "Laatste jaar"}
+
+
+def _heat(unit: Any, found: Any) -> dict[str, Any]:
+    """The heatmap of the version in the measure and period asked (?maat=, ?periode=):
+    its figures per step for the table, and per element the colour level and the figure
+    shown on the diagram."""
+    measure = request.args.get("maat", "waiting")
+    measure = measure if measure in MEASURES else "waiting"
+    period = request.args.get("periode", "")
+    period = period if period in PERIODS else ""
+    since = datetime.now(UTC) - timedelta(days=int(period)) if period else None
+    figures = heatmap.of(unit, found, since)
+    shown = {element_id: {"level": level, "label": _figure(figures[element_id], measure)}
+             for element_id, level in heatmap.levels(figures, measure).items()}
+    order = [element_id for element_id, _ in process_models.in_order(found)]
+    return {"heat": [figures[e] for e in order if e in figures], "heat_shown": shown,
+            "hours_text": hours_text,
+            "measure": measure, "measures": MEASURES, "period": period, "periods": PERIODS}
+
+
+def _figure(step: heatmap.StepHeat, measure: str) -> str:
+    if measure in ("median", "p90"):
+        return hours_text(step.value(measure))
+    return str(int(step.value(measure)))
+
+
+def hours_text(hours: float | None) -> str:
+    """A duration as people say it: minutes, hours or days, with a Dutch comma."""
+    if hours is None:
+        return "—"
+    if hours < 1:
+        return f"{round(hours * 60)} min"
+    if hours < 48:
+        return f"{hours:.1f} uur".replace(".", ",")
+    return f"{hours / 24:.1f} dagen".replace(".", ",")
 
 
 #: what the designer's page calls each occasion of mail_templates.OCCASIONS

@@ -1,4 +1,4 @@
-// The process diagram on a designer's model page, with the open tasks per step as badges,
+// The process diagram on a designer's model page, coloured by the measure chosen (heatmap),
 // and on a case page, with the case's path: done (how often), open now, deviated.
 // Each page lists the same facts in a table, so nothing depends on this script.
 (function () {
@@ -30,7 +30,7 @@
   var canvas = document.createElement("div");
   canvas.className = "diagram__canvas";
   figure.insertBefore(canvas, figure.firstChild);
-  var counts = JSON.parse(figure.getAttribute("data-counts") || "{}");
+  var heat = JSON.parse(figure.getAttribute("data-heat") || "{}");
   var viewer = new window.BpmnJS({ container: canvas });
   fetch(figure.getAttribute("data-src"), { credentials: "same-origin" })
     .then(function (response) { return response.text(); })
@@ -40,12 +40,14 @@
       // a picture, not a control: the steps are in the table below for every user
       canvas.querySelectorAll("[tabindex]").forEach(function (el) { el.removeAttribute("tabindex"); });
       var overlays = viewer.get("overlays");
-      Object.keys(counts).forEach(function (elementId) {
+      Object.keys(heat).forEach(function (elementId) {
         var badge = document.createElement("span");
         badge.className = "diagram__badge";
-        badge.textContent = String(counts[elementId]);
-        try { overlays.add(elementId, { position: { top: -10, right: 10 }, html: badge }); }
-        catch (e) { /* the element is not drawn in this diagram */ }
+        badge.textContent = heat[elementId].label;
+        try {
+          viewer.get("canvas").addMarker(elementId, "heat-" + heat[elementId].level);
+          overlays.add(elementId, { position: { top: -10, right: 10 }, html: badge });
+        } catch (e) { /* the element is not drawn in this diagram */ }
       });
       drawPath(viewer, JSON.parse(figure.getAttribute("data-path") || "{}"));
       figure.classList.add("diagram--ready");
