@@ -12,7 +12,16 @@ from flask.testing import FlaskClient
 from sqlalchemy import update
 
 from conftest import csrf_token, login
-from helpers import BIJSTAND_AANVRAAG, bearer, complete, open_task, sign_in, start
+from helpers import (
+    BIJSTAND_AANVRAAG,
+    bearer,
+    bijstand_with,
+    complete,
+    open_task,
+    sign_in,
+    start,
+    upload,
+)
 from maatwerk.persistence.database import Database
 from maatwerk.persistence.models import Task, TaskCandidate
 from maatwerk.persistence.uow import UnitOfWork
@@ -78,18 +87,33 @@ def test_the_heatmap_figures_match_the_cases(client: FlaskClient, tokens: dict[s
     page = client.get("/ontwerp/bijzondere_bijstand/1").get_data(as_text=True)
     rows = _table(page)
     assert rows["Volledigheid controleren"] == [
-        "2", "1", "6,0 uur", "10,0 uur", "Taak anders toewijzen: 1"]  # no trial case
+        "2", "1", "6,0 uur", "10,0 uur",
+        "Taak anders toewijzen: 1 ( in het register : Volledigheid controleren )"]  # no trial
     assert rows["Vierogencontrole besluit"] == ["0", "2", "—", "—", "—"]
-    assert _shown(page) == {"Task_Vierogen": {"level": 5, "label": "2"},
-                            "Task_Volledigheid": {"level": 3, "label": "1"}}
+    register = "/werk/afwijkingen?process_key=bijzondere_bijstand&element_id=Task_Volledigheid"
+    assert _shown(page) == {"Task_Vierogen": {"level": 5, "label": "2", "link": None},
+                            "Task_Volledigheid": {"level": 3, "label": "1", "link": register}}
+    assert f'href="{register.replace("&", "&amp;")}"' in page  # the table's link too
     recent = client.get("/ontwerp/bijzondere_bijstand/1?maat=median&periode=30"
                         ).get_data(as_text=True)
     assert _table(recent)["Volledigheid controleren"][:4] == ["1", "1", "2,0 uur", "2,0 uur"]
-    assert _shown(recent) == {"Task_Volledigheid": {"level": 5, "label": "2,0 uur"}}
+    assert _shown(recent) == {"Task_Volledigheid": {"level": 5, "label": "2,0 uur",
+                                                    "link": register}}
     assert _shown(client.get("/ontwerp/bijzondere_bijstand/1?maat=deviations").get_data(
-        as_text=True)) == {"Task_Volledigheid": {"level": 5, "label": "1"}}
+        as_text=True))["Task_Volledigheid"]["level"] == 5
     odd = client.get("/ontwerp/bijzondere_bijstand/1?maat=x&periode=7")
     assert odd.status_code == 200 and _shown(odd.get_data(as_text=True)) == _shown(page)
+
+    files = [(n, c if isinstance(c, bytes) else c.encode()) for n, c in bijstand_with()]
+    assert upload(client, tokens["ontwerper"], [  # version 2, published, with one case
+        (n, c + b"<!-- 2 -->" if n.endswith(".bpmn") else c) for n, c in files]
+        ).status_code == 201
+    assert start(client, tokens["consulent"], "bijzondere_bijstand", BIJSTAND_AANVRAAG)[
+        "process_version"] == 2
+    assert _table(client.get("/ontwerp/bijzondere_bijstand/1").get_data(as_text=True))[
+        "Volledigheid controleren"][:2] == ["2", "1"]  # this version
+    assert _table(client.get("/ontwerp/bijzondere_bijstand/1?versies=alle").get_data(
+        as_text=True))["Volledigheid controleren"][:2] == ["2", "2"]  # and version 2's
 
 
 def test_the_heatmap_is_drawn(client: FlaskClient, tokens: dict[str, str],
@@ -105,4 +129,7 @@ def test_the_heatmap_is_drawn(client: FlaskClient, tokens: dict[str, str],
     assert _violations(page) == []
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "heatmap.png"), full_page=True)
+    page.locator('[data-element-id="Task_Volledigheid"]').click()  # its deviations
+    page.wait_for_url(re.compile(r"/werk/afwijkingen\?.*element_id=Task_Volledigheid"))
+    assert page.get_by_role("cell", name="Taak anders toewijzen").count() >= 1
     page.context.close()

@@ -42,10 +42,11 @@ class StepHeat:
         return float(figures[measure])
 
 
-def of(uow: UnitOfWork, model: ProcessModel, since: datetime | None = None
+def of(uow: UnitOfWork, models: list[ProcessModel], since: datetime | None = None
        ) -> dict[str, StepHeat]:
-    """Per element id of the version, its figures (only steps with any)."""
-    real = (Case.process_model_id == model.id) & Case.trial.is_(False)
+    """Per element id of these versions (one, or all of a process), its figures (only
+    steps with any)."""
+    real = Case.process_model_id.in_([m.id for m in models]) & Case.trial.is_(False)
     tasks = select(Task.element_id, Task.state, Task.created_at, Task.completed_at) \
         .join(Case, Case.id == Task.case_id).where(real, Task.kind != "adhoc")
     deviations = select(Deviation.element_id, Deviation.type, func.count()) \

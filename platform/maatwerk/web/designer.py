@@ -205,13 +205,25 @@ def _heat(unit: Any, found: Any) -> dict[str, Any]:
     period = request.args.get("periode", "")
     period = period if period in PERIODS else ""
     since = datetime.now(UTC) - timedelta(days=int(period)) if period else None
-    figures = heatmap.of(unit, found, since)
-    shown = {element_id: {"level": level, "label": _figure(figures[element_id], measure)}
+    every = request.args.get("versies") == "alle"
+    figures = heatmap.of(unit, process_models.all_versions(unit, found.key) if every
+                         else [found], since)
+    shown = {element_id: {"level": level, "label": _figure(figures[element_id], measure),
+                          "link": _register_link(found.key, figures[element_id])}
              for element_id, level in heatmap.levels(figures, measure).items()}
-    order = [element_id for element_id, _ in process_models.in_order(found)]
-    return {"heat": [figures[e] for e in order if e in figures], "heat_shown": shown,
+    order = {element_id: i for i, (element_id, _) in enumerate(process_models.in_order(found))}
+    return {"heat": sorted(figures.values(), key=lambda s: order.get(s.element_id, len(order))),
+            "heat_shown": shown, "every_version": every, "register_link": _register_link,
             "hours_text": hours_text,
             "measure": measure, "measures": MEASURES, "period": period, "periods": PERIODS}
+
+
+def _register_link(key: str, step: heatmap.StepHeat) -> str | None:
+    """The register's deviations of a step (of every version: the register lists per
+    process), where it has any."""
+    if not step.deviations:
+        return None
+    return url_for("deviations.register", process_key=key, element_id=step.element_id)
 
 
 def _figure(step: heatmap.StepHeat, measure: str) -> str:

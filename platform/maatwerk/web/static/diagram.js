@@ -40,6 +40,10 @@
       // a picture, not a control: the steps are in the table below for every user
       canvas.querySelectorAll("[tabindex]").forEach(function (el) { el.removeAttribute("tabindex"); });
       var overlays = viewer.get("overlays");
+      viewer.get("eventBus").on("element.click", function (event) {
+        var shown = heat[event.element.id];  // a step with deviations: its register
+        if (shown && shown.link) { window.location.href = shown.link; }
+      });
       Object.keys(heat).forEach(function (elementId) {
         var badge = document.createElement("span");
         badge.className = "diagram__badge";
