@@ -13,6 +13,10 @@ BIJSTAND_AANVRAAG: dict[str, Any] = {
     "kosten_omschrijving": "Een nieuwe wasmachine, want de oude is kapot.",
     "bedrag": 650, "netto_inkomen": 1200, "vermogen": 100, "toestemming": True,
 }
+#: the same application as the HTML form posts it (texts, a Dutch amount and date, a tick)
+BIJSTAND_FORM: dict[str, str] = {k: str(v) for k, v in BIJSTAND_AANVRAAG.items()
+                                 if k != "toestemming"}
+BIJSTAND_FORM.update(toestemming="y", bedrag="650,00", geboortedatum="02-01-1980")
 KAP_AANVRAAG: dict[str, Any] = {
     "naam": "Petra de Boer", "email": "petra@example.nl", "adres": "Dorpsstraat 1, Ons Dorp",
     "boomsoort": "eik", "stamdiameter": 45, "reden": "De boom is ziek en kan omvallen.",

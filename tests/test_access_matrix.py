@@ -24,7 +24,15 @@ from markupsafe import escape
 from werkzeug.test import TestResponse
 
 from conftest import ROOT, TEST_SECRET, csrf_token, login, row_counts, settings_without_rate_limits
-from helpers import BIJSTAND_AANVRAAG, KAP_AANVRAAG, bearer, complete, open_task, start
+from helpers import (
+    BIJSTAND_AANVRAAG,
+    BIJSTAND_FORM,
+    KAP_AANVRAAG,
+    bearer,
+    complete,
+    open_task,
+    start,
+)
 from maatwerk.config import Settings
 from maatwerk.persistence.database import Database
 from maatwerk.persistence.models import Case
@@ -42,8 +50,7 @@ PDF = b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%
 EXTEND = {"type": "extend_deadline", "values": {"weeks": 2}, "reason": REASON,
           "legal_basis": "art. 4:84 Awb",
           "resident_message": "Wij hebben twee weken meer nodig om goed te beslissen."}
-FORM = {k: str(v) for k, v in BIJSTAND_AANVRAAG.items() if k != "toestemming"}
-FORM.update(toestemming="y", bedrag="650,00", geboortedatum="02-01-1980")
+FORM = BIJSTAND_FORM
 
 
 @pytest.fixture

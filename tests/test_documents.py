@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from conftest import csrf_token, login
 from helpers import (
     BIJSTAND_AANVRAAG,
+    BIJSTAND_FORM,
     KAP_AANVRAAG,
     bearer,
     complete,
@@ -35,8 +36,7 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(64))
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(64)) + b"\xff\xd9"
 HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
 
-FORM = {k: str(v) for k, v in BIJSTAND_AANVRAAG.items() if k != "toestemming"}
-FORM.update(toestemming="y", bedrag="650,00", geboortedatum="02-01-1980")
+FORM = BIJSTAND_FORM
 KAP_FORM = {k: str(v) for k, v in KAP_AANVRAAG.items() if k != "herplant"}
 KAP_FORM.update(herplant="y")
 # werkzeug's test client leaves the spooled body of a large request to the collector

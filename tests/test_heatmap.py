@@ -14,6 +14,7 @@ from sqlalchemy import update
 from conftest import csrf_token, login
 from helpers import (
     BIJSTAND_AANVRAAG,
+    BIJSTAND_FORM,
     bearer,
     bijstand_with,
     complete,
@@ -28,8 +29,7 @@ from maatwerk.persistence.uow import UnitOfWork
 from test_accessibility import SHOTS, _violations
 
 REASON = "De standaard past hier niet: de situatie van deze inwoner is echt anders."
-FORM = {k: str(v) for k, v in BIJSTAND_AANVRAAG.items() if k != "toestemming"}
-FORM.update(toestemming="y", bedrag="650,00", geboortedatum="02-01-1980")
+FORM = BIJSTAND_FORM
 
 
 def _took(database: Database, task_id: str, started: datetime, hours: float) -> None:

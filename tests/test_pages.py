@@ -8,11 +8,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from conftest import csrf_token, login
-from helpers import BIJSTAND_AANVRAAG, start
+from helpers import BIJSTAND_AANVRAAG, BIJSTAND_FORM, start
 from maatwerk.web.errors import dutch
 
-FORM = {k: str(v) for k, v in BIJSTAND_AANVRAAG.items() if k != "toestemming"}
-FORM.update(toestemming="y", bedrag="650,00", geboortedatum="02-01-1980")
+FORM = BIJSTAND_FORM
 
 
 def test_resident_start_page_lists_services(client: FlaskClient, demo_loaded: list[str]) -> None:

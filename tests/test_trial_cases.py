@@ -10,10 +10,9 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from conftest import csrf_token, login
-from helpers import BIJSTAND_AANVRAAG, bearer, bijstand_with, complete, open_task
+from helpers import BIJSTAND_FORM, bearer, bijstand_with, complete, open_task
 
-FORM = {k: str(v) for k, v in BIJSTAND_AANVRAAG.items() if k != "toestemming"}
-FORM.update(toestemming="y", bedrag="650,00", geboortedatum="02-01-1980")
+FORM = BIJSTAND_FORM
 REASON = "De standaard past hier niet: de situatie van deze inwoner is echt anders."
 
 

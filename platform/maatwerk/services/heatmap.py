@@ -1,8 +1,9 @@
 """Where a model version's cases spend their time and where the rules pinch, per step: how
 many times it was done, how many cases wait there now, the median and 90th percentile of
 the time from a task's start to its completion, and the approved deviations by type (issue
-16). Trial cases stay out. Read from the task rows and deviations of the version's cases,
-in a period (tasks created since a moment) or all of them.
+16). Trial cases and added steps stay out. Read from the task rows and deviations of the
+cases of one version or of all versions of a process, in a period (tasks created and
+deviations asked since a moment) or all of them.
 
 The times are computed here from the completed tasks' two timestamps; at the scale of
 hundreds of thousands of tasks per version a maintained summary per step and day would
