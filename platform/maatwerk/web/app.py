@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ..config import Settings
 from ..forms.conditions import answer_texts, condition_text
 from ..services import unit_of_work
+from ..services.deviations import expected as deviation_effect
 from . import (
     api,
     assets,
@@ -83,7 +84,7 @@ def build_app(settings: Settings) -> Flask:
                                  nlds=assets.nlds_available(), condition_text=condition_text,
                                  answer_texts=answer_texts,
                                  step_name=deviation_words.step_name,
-                                 expected=deviation_words.expected)
+                                 expected=deviation_effect)
     app.jinja_env.filters.update(datetime=dutch_datetime, status_label=status_label,
                                  action_label=action_label, said=deviation_words.said,
                                  deviation_label=deviation_label, person=person)

@@ -208,12 +208,13 @@ def _heat(unit: Any, found: Any) -> dict[str, Any]:
     every = request.args.get("versies") == "alle"
     figures = heatmap.of(unit, process_models.all_versions(unit, found.key) if every
                          else [found], since)
+    links = {element_id: _register_link(found.key, step) for element_id, step in figures.items()}
     shown = {element_id: {"level": level, "label": _figure(figures[element_id], measure),
-                          "link": _register_link(found.key, figures[element_id])}
+                          "link": links[element_id]}
              for element_id, level in heatmap.levels(figures, measure).items()}
     order = {element_id: i for i, (element_id, _) in enumerate(process_models.in_order(found))}
     return {"heat": sorted(figures.values(), key=lambda s: order.get(s.element_id, len(order))),
-            "heat_shown": shown, "every_version": every, "register_link": _register_link,
+            "heat_shown": shown, "every_version": every, "register_links": links,
             "hours_text": hours_text,
             "measure": measure, "measures": MEASURES, "period": period, "periods": PERIODS}
 

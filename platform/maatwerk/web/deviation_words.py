@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..services import case_fields, decision_outcomes, deviations, process_models
+from ..services import case_fields, decision_outcomes, process_models
 from .context import uow
 from .i18n import dutch_datetime
 from .people import person
@@ -23,11 +23,6 @@ def step_name(model: Any, element_id: str | None) -> str:
     if not element_id:
         return ""
     return str(process_models.element(model, element_id).get("name") or element_id)
-
-
-def expected(deviation: Any) -> deviations.Expected | None:
-    """What approval of a request was expected to do when it was asked."""
-    return deviations.expected(deviation)
 
 
 def said(deviation: Any, which: str) -> list[tuple[str, str]]:
