@@ -344,6 +344,8 @@ MATRIX: dict[tuple[str, str], list[Call]] = {
         Call(lambda w: f"/werk/afwijkingen/{w.fresh_deviation()}/intrekken",
              WORK_POST, _form({}))],
     ("deviations.approvals", "GET"): [Call(lambda w: "/werk/goedkeuren", LEAD_PAGE)],
+    ("work.team", "GET"): [Call(lambda w: "/werk/team", LEAD_PAGE),
+                           Call(lambda w: "/werk/team?groep=consulenten", LEAD_PAGE)],
     ("deviations.register", "GET"): [
         Call(lambda w: "/werk/afwijkingen", (LOGIN, 200, 200, 200, 200, 200, 200, 403)),
         Call(lambda w: "/werk/afwijkingen?format=csv",

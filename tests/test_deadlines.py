@@ -9,7 +9,13 @@ from sqlalchemy import text
 
 from conftest import csrf_token
 from helpers import BIJSTAND_AANVRAAG, actions, bearer, complete, open_task, start, upload
-from maatwerk.domain.workdays import easter, holidays, is_working_day, working_days_between
+from maatwerk.domain.workdays import (
+    add_working_days,
+    easter,
+    holidays,
+    is_working_day,
+    working_days_between,
+)
 from maatwerk.persistence.database import Database
 
 
@@ -22,6 +28,8 @@ def test_dutch_working_days() -> None:
     # Friday 24 Dec 2027 to Monday 3 Jan 2028: 27, 28, 29, 30, 31 Dec and 3 Jan
     assert working_days_between(date(2027, 12, 24), date(2028, 1, 3)) == 6
     assert working_days_between(date(2028, 1, 3), date(2027, 12, 24)) == -6
+    assert add_working_days(date(2027, 12, 24), 6) == date(2028, 1, 3)  # over Kerst
+    assert add_working_days(date(2027, 12, 24), 0) == date(2027, 12, 24)
 
 
 def _case_row(database: Database, case_id: int) -> dict[str, object]:

@@ -59,3 +59,12 @@ def amsterdam_date(moment: datetime) -> date:
 
 def amsterdam_today() -> date:
     return datetime.now(AMSTERDAM).date()
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The working day `days` working days after `start` (for "in the next two weeks")."""
+    day = start
+    while days > 0:
+        day += timedelta(days=1)
+        days -= is_working_day(day)
+    return day

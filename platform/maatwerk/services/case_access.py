@@ -75,6 +75,13 @@ def visible_filter(uow: UnitOfWork, actor: Principal) -> ColumnElement[bool] | N
                _worked_on(actor, Case.id))
 
 
+def models_of_group(uow: UnitOfWork, group: str) -> list[int]:
+    """The process versions whose cases are this group's work: those that name it (not
+    those that name no staff group, which are nobody's in particular)."""
+    return [model_id for model_id, groups in _groups_of_models(uow)
+            if groups is not None and group in groups]
+
+
 # the staff groups of a model version, by its content hash: a version's files decide them
 # and never change, so each is worked out once per process, not on every case list
 _GROUPS: dict[str, frozenset[str] | None] = {}

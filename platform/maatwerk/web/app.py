@@ -26,6 +26,7 @@ from . import (
     input_guard,
     ratelimit,
     resident,
+    team,  # noqa: F401 - its route is on work.bp
     work,
 )
 from .context import close_units, current_principal
