@@ -488,6 +488,8 @@ MATRIX: dict[tuple[str, str], list[Call]] = {
         (401, 404, 403, 403, 403, 403, 403, 403))],
     ("api.verify_audit", "GET"): [Call(lambda w: "/api/v1/audit/verify",
                                        (401, 200, 403, 403, 403, 200, 403, 403))],
+    ("api.team_dashboard", "GET"): [Call(lambda w: "/api/v1/team?group=consulenten",
+                                         (401, 200, 403, 403, 403, 200, 403, 403))],
 }
 
 

@@ -118,6 +118,31 @@ def test_the_dashboard_figures_match_the_cases(client: FlaskClient, tokens: dict
         "teams-title"][0][0] == "consulenten"  # a team not theirs: their first one
 
 
+def test_the_api_gives_the_same_figures(client: FlaskClient, tokens: dict[str, str],
+                                       database: Database) -> None:
+    made = _cases(client, tokens, database)
+    answer = client.get("/api/v1/team?group=consulenten",
+                        headers=bearer(tokens["teamleider"])).get_json()
+    assert answer["group"] == "consulenten"
+    assert answer["teams"][0] == {"group": "consulenten", "open": 3, "unassigned": 2,
+                                  "overdue": 1}
+    assert {"username": "consulent", "open": 1, "overdue": 1} in answer["people"]
+    assert answer["people"][-1] == {"username": None, "open": 2, "overdue": 0}
+    assert [c["reference"] for c in answer["overdue"]] == [made["late"]["reference"]]
+    assert answer["overdue_count"] == 1 and answer["due_soon_count"] == 1
+    assert answer["due_soon"][0]["working_days"] == 3
+    assert datetime.fromisoformat(answer["due_soon"][0]["due_at"]).tzinfo is not None
+    assert answer["weeks"][-1]["started"] == 4 and len(answer["weeks"]) == 8
+    assert answer["steps"][0]["element_id"] == "Task_Volledigheid"
+    assert answer["steps"][0]["waiting"] == 3 and answer["steps"][0]["median_days"] == 2.0
+    assert answer["approvals"][0]["type"] == "reassign"
+    assert {"age": "3 tot 7 dagen", "count": 1} in answer["approval_ages"]
+    assert client.get("/api/v1/team?group=teamleiders", headers=bearer(
+        tokens["teamleider"])).get_json()["teams"][1]["group"] == "teamleiders"
+    refused = client.get("/api/v1/team", headers=bearer(tokens["consulent"]))
+    assert refused.status_code == 403 and "team lead" in refused.get_json()["error"]
+
+
 def test_the_dashboard_is_drawn(client: FlaskClient, tokens: dict[str, str],
                                 database: Database, live_server: str, browser: Any) -> None:
     _cases(client, tokens, database)

@@ -38,6 +38,7 @@ from ..persistence.models import (
 )
 from ..persistence.uow import UnitOfWork
 from .case_access import models_of_group
+from .errors import Forbidden
 
 WEEKS = 8
 SOON = 10  # working days: two weeks
@@ -125,6 +126,17 @@ def teams_of(uow: UnitOfWork, actor: Principal) -> list[str]:
         return sorted(own)
     return sorted(set(uow.session.scalars(select(UserGroup.group_name).distinct()))
                   - {RESIDENT_GROUP})
+
+
+def for_lead(uow: UnitOfWork, actor: Principal, group: str | None
+             ) -> tuple[Dashboard | None, list[str]]:
+    """The dashboard of the team asked for (the lead's first team when it is not one of
+    theirs, None when they have none), and the lead's teams."""
+    if not actor.has_role("teamlead"):
+        raise Forbidden("Only a team lead sees the team dashboard.")
+    teams = teams_of(uow, actor)
+    chosen = group if group in teams else (teams[0] if teams else None)
+    return (of(uow, chosen, teams) if chosen is not None else None), teams
 
 
 def of(uow: UnitOfWork, group: str, teams: list[str], now: datetime | None = None

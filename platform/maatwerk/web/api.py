@@ -20,6 +20,7 @@ from ..services import (
     tasks,
 )
 from ..services import deviation_register as registers
+from ..services import team_dashboard as team_dashboards
 from ..services.errors import Forbidden, InvalidInput
 from . import serializers
 from .context import me, uow, uow_after_write
@@ -228,6 +229,12 @@ def verify_audit() -> Response:
                     "first_broken": result.first_broken, "reason": result.reason,
                     "state_problems": result.state_problems})
 
+
+@bp.get("/team")
+def team_dashboard() -> Response:
+    board, _teams = team_dashboards.for_lead(uow(readonly=True), me(),
+                                             request.args.get("group"))
+    return jsonify(serializers.team_dashboard(board))
 
 
 def _case_answer(case_id: int) -> dict[str, Any]:

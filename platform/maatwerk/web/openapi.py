@@ -347,7 +347,7 @@ def _deviation_paths() -> dict[str, Any]:
 
 
 def _audit_paths() -> dict[str, Any]:
-    """Checking the audit hash chain, and this document itself."""
+    """Checking the audit hash chain, the team dashboard, and this document itself."""
     return {
         "/audit/verify": {"get": _op("Recompute the audit hash chain", {"200": _json({
             "type": "object", "properties": {"ok": {"type": "boolean"},
@@ -357,6 +357,18 @@ def _audit_paths() -> dict[str, Any]:
                                              "reason": {"type": ["string", "null"]},
                                              "state_problems": {"type": "array", "items": {
                                                  "type": "string"}}}})})},
+        "/team": {"get": _op("A team lead's dashboard of one team (trial cases left out)", {
+            "200": _json({"type": "object", "description": (
+                "group (null: the lead has no team), teams [{group, open, unassigned, "
+                "overdue}], people [{username (null: not picked up), open, overdue}], "
+                "due_soon and overdue [{case_id, reference, process, due_at, "
+                "working_days}] (the first 50; due_soon_count, overdue_count), weeks "
+                "[{starts, started, decided, tasks_done}] (eight, oldest first), steps "
+                "[{process, element_id, step, waiting, median_days, longest_days}], "
+                "approvals [{deviation_id, case_id, reference, type, requested_by, days}], "
+                "approval_ages [{age, count}]")})},
+            parameters=[{"name": "group", "in": "query", "schema": {"type": "string"},
+                         "description": "one of the lead's groups (else their first)"}])},
         "/openapi.json": {"get": {"summary": "This document", "security": [],
                                   "responses": {"200": {"description": "OK"}}}},
     }

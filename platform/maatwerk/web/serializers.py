@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from ..domain.dutch_dates import AMSTERDAM
@@ -206,3 +207,21 @@ def note(found: Any) -> dict[str, Any]:
     return {"id": found.id, "kind": found.kind, "text": found.text, "author": found.author,
             "created_at": _iso(found.created_at), "channel": found.channel,
             "contact_with": found.contact_with, "contact_at": _iso(found.contact_at)}
+
+
+def team_dashboard(board: Any) -> dict[str, Any]:
+    """The team dashboard's figures as JSON, moments and days in ISO 8601 (no team: none)."""
+    def plain(value: Any) -> Any:
+        if isinstance(value, date):  # a datetime too
+            return value.isoformat()
+        if isinstance(value, dict):
+            return {key: plain(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(item) for item in value]
+        return value
+    if board is None:
+        return {"group": None, "teams": []}
+    found: dict[str, Any] = plain(dataclasses.asdict(board))
+    found["approval_ages"] = [{"age": label, "count": count}
+                              for label, count in board.approval_ages]
+    return found

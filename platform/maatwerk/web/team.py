@@ -27,17 +27,13 @@ class Bar:
 @bp.get("/team")
 @login_required("teamlead")
 def team() -> str:
-    unit = uow(readonly=True)
-    teams = team_dashboard.teams_of(unit, me())
-    chosen = request.args.get("groep", "")
-    group = chosen if chosen in teams else (teams[0] if teams else None)
-    if group is None:
+    board, teams = team_dashboard.for_lead(uow(readonly=True), me(), request.args.get("groep"))
+    if board is None:
         return render_template("work/team.html", board=None, teams=teams,
                                title="Teamoverzicht")
-    board = team_dashboard.of(unit, group, teams)
     return render_template("work/team.html", board=board, teams=teams, charts=_charts(board),
                            days=lambda d: hours_text(d * 24), week=_week,
-                           title=f"Teamoverzicht {group}")
+                           title=f"Teamoverzicht {board.group}")
 
 
 def _week(monday: date) -> str:
