@@ -102,7 +102,7 @@ def test_the_dashboard_figures_match_the_cases(client: FlaskClient, tokens: dict
     assert [row[0] for row in tables["soon-title"]] == [made["soon"]["reference"]]
     assert tables["soon-title"][0][3] == "3"
     this_week = tables["weeks-title"][-1]
-    assert this_week[1:] == ["4", "1", "1"]  # started (no trial), decided, Volledigheid done
+    assert this_week[1:] == ["4", "1"]  # started (no trial), decided
     assert len(tables["weeks-title"]) == 8
     steps = tables["steps-title"]
     assert [row[:3] for row in steps] == [["Volledigheid controleren", "Bijzondere bijstand",
@@ -113,7 +113,7 @@ def test_the_dashboard_figures_match_the_cases(client: FlaskClient, tokens: dict
     assert 'aria-labelledby="ages-chart-title"' in page and "3 tot 7 dagen" in page
     other = _tables(client.get("/werk/team?groep=teamleiders").get_data(as_text=True))
     assert other["overdue-title"][0][0] == made["late"]["reference"]  # bijstand names both
-    assert other["weeks-title"][-1][1:] == ["4", "1", "1"]  # the four-eyes check done
+    assert other["weeks-title"][-1][1:] == ["4", "1"]
     assert _tables(client.get("/werk/team?groep=onbekend").get_data(as_text=True))[
         "teams-title"][0][0] == "consulenten"  # a team not theirs: their first one
 

@@ -20,6 +20,7 @@ from typing import Any
 from ..engine import baseline
 from . import (
     external_tasks,
+    figures,
     http_runs,
     inbox,
     long_running,
@@ -75,6 +76,9 @@ def repeated(measure: Any, runs: int, raw_instances: int) -> dict[str, Any]:
 
 def bench_database(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     env = setup.prepare(url, MODEL)
+    if args.only == "figures":
+        print(f"{name}: figures ({args.figure_cases} cases) ...", file=sys.stderr)
+        return {"database": name, "figures": figures.run(url, args.figure_cases)}
     result: dict[str, Any] = {"database": name, "round_trips": round_trips.run(url, env)}
     near = max(20, args.raw_instances // 4)
     result["services"] = repeated(lambda: setup.services_run(url, env, args.cases),
@@ -95,6 +99,9 @@ def bench_database(name: str, url: str, args: argparse.Namespace) -> dict[str, A
     if name == "sqlite":
         print(f"{name}: bounded and unbounded writer lock ...", file=sys.stderr)
         result["writer_lock"] = writer_lock.run(url, env, args.cases)
+    print(f"{name}: figures ({args.figure_cases} cases) ...", file=sys.stderr)
+    env = setup.prepare(url, MODEL)  # a fresh database: only the figures' cases
+    result["figures"] = figures.run(url, args.figure_cases)
     return result
 
 
@@ -107,14 +114,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--inbox-tasks", type=int, default=100_000)
     parser.add_argument("--out", default="bench-results.json")
     parser.add_argument("--skip-long-running", action="store_true")
+    parser.add_argument("--figure-cases", type=int, default=100_000,
+                        help="cases of a year (ten task rows each) for the figures")
+    parser.add_argument("--only", choices=("all", "figures"), default="all",
+                        help="figures: only the dashboard, heatmap and register at scale")
     args = parser.parse_args(argv)
     results: dict[str, Any] = {"machine": {"python": platform.python_version(),
                                            "cpus": os.cpu_count(),
                                            "date": time.strftime("%Y-%m-%d %H:%M")}}
-    print("raw engine ...", file=sys.stderr)
-    results["raw_engine"] = bench_raw(args.raw_instances)
-    print("designer code: sandbox processes and inline ...", file=sys.stderr)
-    results["sandbox"] = sandbox_calls.run()
+    if args.only == "all":
+        print("raw engine ...", file=sys.stderr)
+        results["raw_engine"] = bench_raw(args.raw_instances)
+        print("designer code: sandbox processes and inline ...", file=sys.stderr)
+        results["sandbox"] = sandbox_calls.run()
     databases = [("sqlite", f"sqlite:///{tempfile.mkdtemp(prefix='mw-bench-')}/bench.db")]
     if os.environ.get("MAATWERK_BENCH_POSTGRES_URL"):
         databases.append(("postgresql", os.environ["MAATWERK_BENCH_POSTGRES_URL"]))
@@ -123,8 +135,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name} ...", file=sys.stderr)
         results["databases"].append(bench_database(name, url, args))
     Path(args.out).write_text(json.dumps(results, indent=2))
-    print(report(results))
+    print(report(results) if args.only == "all" else "\n".join(figure_lines(results)))
     return 0
+
+
+def figure_lines(results: dict[str, Any]) -> list[str]:
+    """The figures' rows: each page's service call and full page, p95 (target 200 ms)."""
+    lines = ["", figures.HEADER]
+    for db in results["databases"]:
+        if "figures" in db:
+            lines += figures.report_lines(db["database"], db["figures"])
+    return lines
 
 
 def external_lines(results: dict[str, Any]) -> list[str]:
@@ -206,6 +227,7 @@ def report(results: dict[str, Any]) -> str:
         lines.append(f"{db['database']:<11}{trips['per_completion']:>3}  " + ", ".join(
             f"{kind} {count}" for kind, count in sorted(trips["by_kind"].items())))
     lines += inbox_lines(results)
+    lines += figure_lines(results)
     if any("long_running" in db for db in results["databases"]):
         lines += ["", ("long-running case: one step (service layer, one unit of work) after n "
                       "rounds of its loop"), long_running.HEADER]

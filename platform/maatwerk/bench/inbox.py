@@ -118,9 +118,11 @@ def run(url: str, env: dict[str, Any], tasks: int, groups: int) -> dict[str, Any
         result["variants"][name] = {"query": summary(_query_times(database, flt))}
     database.dispose()
     with Gunicorn(url, 1) as server:
-        conn, cookie = _log_in(server.port)
+        conn, cookie = log_in(server.port, USER)
         for name, (_flt, query) in VARIANTS.items():
-            result["variants"][name]["page"] = summary(_page_times(conn, cookie, query))
+            path = "/werk/" + (f"?{urlencode(query)}" if query else "")
+            result["variants"][name]["page"] = summary(
+                page_times(conn, cookie, path, b"Werkvoorraad"))
     # the headline figures, as before
     result["query"] = result["variants"]["groups"]["query"]
     result["query_deadline"] = result["variants"]["groups_deadline"]["query"]
@@ -144,7 +146,7 @@ def _query_times(database: Database, flt: tasks.InboxFilter, repeats: int = 60) 
     return times
 
 
-def _log_in(port: int) -> tuple[http.client.HTTPConnection, str]:
+def log_in(port: int, user: str) -> tuple[http.client.HTTPConnection, str]:
     """One sign-in for all page runs (signing in is rate limited)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     conn.request("GET", "/inloggen")
@@ -152,7 +154,7 @@ def _log_in(port: int) -> tuple[http.client.HTTPConnection, str]:
     cookie = response.getheader("Set-Cookie", "").split(";")[0]
     csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.read().decode())
     assert csrf
-    conn.request("POST", "/inloggen", urlencode({"csrf_token": csrf.group(1), "username": USER,
+    conn.request("POST", "/inloggen", urlencode({"csrf_token": csrf.group(1), "username": user,
                                                  "password": PASSWORD}),
                  {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
     response = conn.getresponse()
@@ -160,9 +162,9 @@ def _log_in(port: int) -> tuple[http.client.HTTPConnection, str]:
     return conn, (response.getheader("Set-Cookie") or cookie).split(";")[0]
 
 
-def _page_times(conn: http.client.HTTPConnection, cookie: str, query: dict[str, str],
-                repeats: int = 60) -> list[float]:
-    path = "/werk/" + (f"?{urlencode(query)}" if query else "")
+def page_times(conn: http.client.HTTPConnection, cookie: str, path: str, marker: bytes,
+               repeats: int = 60) -> list[float]:
+    """The times of GETting a page (the first five left out), which must say `marker`."""
     times = []
     for i in range(repeats):
         t0 = time.perf_counter()
@@ -170,8 +172,8 @@ def _page_times(conn: http.client.HTTPConnection, cookie: str, query: dict[str, 
         response = conn.getresponse()
         body = response.read()
         elapsed = 1000 * (time.perf_counter() - t0)
-        if response.status != 200 or b"Werkvoorraad" not in body:
-            raise RuntimeError(f"inbox page {path} answered {response.status}")
+        if response.status != 200 or marker not in body:
+            raise RuntimeError(f"page {path} answered {response.status}")
         if i >= 5:
             times.append(elapsed)
     return times

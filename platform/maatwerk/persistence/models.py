@@ -150,6 +150,10 @@ class ModelFile(Base):
 
 class Case(Base):
     __tablename__ = "cases"
+    # the team dashboard: open cases by decision date, and cases started or decided per week
+    __table_args__ = (Index("ix_cases_status_due", "status", "due_at"),
+                      Index("ix_cases_model_created", "process_model_id", "created_at"),
+                      Index("ix_cases_model_completed", "process_model_id", "completed_at"))
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
     reference: Mapped[str] = mapped_column(String(32), unique=True)
     process_model_id: Mapped[int] = mapped_column(ForeignKey("process_models.id"), index=True)

@@ -1,6 +1,6 @@
 """A team lead's dashboard (issue 16): for one team (a staff group), its open work per
 person, the cases that pass their decision date within two weeks of working days and
-those already past it, the cases started and decided and the team's tasks done per week,
+those already past it, the cases started and decided per week,
 how long work waits per step, and the deviation requests waiting for a decision.
 
 A team's tasks are those its group is a candidate for (the inbox's candidate rows, one
@@ -31,7 +31,6 @@ from ..persistence.models import (
     Case,
     Deviation,
     ProcessModel,
-    Task,
     TaskCandidate,
     User,
     UserGroup,
@@ -80,7 +79,6 @@ class Week:
     starts: date  # a Monday
     started: int
     decided: int
-    tasks_done: int
 
 
 @dataclass(frozen=True)
@@ -150,7 +148,7 @@ def of(uow: UnitOfWork, group: str, teams: list[str], now: datetime | None = Non
     return Dashboard(
         group=group, teams=_teams(uow, teams, now), people=_people(uow, group, now),
         due_soon=due_soon, due_soon_count=soon_count, overdue=overdue,
-        overdue_count=over_count, weeks=_weeks(uow, group, models, now),
+        overdue_count=over_count, weeks=_weeks(uow, models, now),
         steps=_steps(uow, group, now), approvals=approvals,
         approval_ages=[(label, sum(1 for a in approvals if a.days >= low
                                    and (high is None or a.days < high)))
@@ -216,8 +214,8 @@ def _due(uow: UnitOfWork, models: list[int], now: datetime, soon: bool
     limit = datetime.combine(add_working_days(today, SOON) + timedelta(days=1), time(),
                              AMSTERDAM)
     window = and_(Case.due_at >= now, Case.due_at < limit) if soon else Case.due_at < now
-    where = and_(_real(models), Case.status != "completed", Case.suspended_since.is_(None),
-                 window)
+    where = and_(_real(models), Case.status.in_(("open", "error")),
+                 Case.suspended_since.is_(None), window)
     count = uow.session.scalar(select(func.count()).select_from(Case).where(where)) or 0
     rows = uow.session.execute(
         select(Case.id, Case.reference, ProcessModel.name, Case.due_at)
@@ -242,22 +240,16 @@ def _buckets(column: InstrumentedAttribute[Any], starts: list[datetime]
             for start, end in zip(starts, ends, strict=True)]
 
 
-def _weeks(uow: UnitOfWork, group: str, models: list[int], now: datetime) -> list[Week]:
-    """Per week (Monday to Sunday, Dutch time) of the last WEEKS: cases started and
-    decided, and tasks of the team done."""
+def _weeks(uow: UnitOfWork, models: list[int], now: datetime) -> list[Week]:
+    """Per week (Monday to Sunday, Dutch time) of the last WEEKS: the team's cases started
+    and decided."""
     mondays = _week_starts(now)
     starts = [datetime.combine(monday, time(), AMSTERDAM) for monday in mondays]
     started = uow.session.execute(select(*_buckets(Case.created_at, starts)).where(
         _real(models), Case.created_at >= starts[0])).one()
     decided = uow.session.execute(select(*_buckets(Case.completed_at, starts)).where(
         _real(models), Case.completed_at >= starts[0])).one()
-    done = uow.session.execute(select(*_buckets(Task.completed_at, starts))
-                               .join(TaskCandidate, TaskCandidate.task_id == Task.id)
-                               .join(Case, Case.id == Task.case_id)
-                               .where(TaskCandidate.principal == f"group:{group}", _not_trial(),
-                                      TaskCandidate.state == "completed",
-                                      Task.completed_at >= starts[0])).one()
-    return [Week(monday, int(started[i] or 0), int(decided[i] or 0), int(done[i] or 0))
+    return [Week(monday, int(started[i] or 0), int(decided[i] or 0))
             for i, monday in enumerate(mondays)]
 
 

@@ -363,7 +363,7 @@ def _audit_paths() -> dict[str, Any]:
                 "overdue}], people [{username (null: not picked up), open, overdue}], "
                 "due_soon and overdue [{case_id, reference, process, due_at, "
                 "working_days}] (the first 50; due_soon_count, overdue_count), weeks "
-                "[{starts, started, decided, tasks_done}] (eight, oldest first), steps "
+                "[{starts, started, decided}] (eight, oldest first), steps "
                 "[{process, element_id, step, waiting, median_days, longest_days}], "
                 "approvals [{deviation_id, case_id, reference, type, requested_by, days}], "
                 "approval_ages [{age, count}]")})},
