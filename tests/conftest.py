@@ -6,6 +6,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,7 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     # whatever the test did, the inbox entries still carry their task's values, and the
     # state tables say what the audit record says
     assert_entries_match_tasks(db)
+    assert_step_times_match_tasks(db)
     if request.node.get_closest_marker("tampers") is None:
         with UnitOfWork(db, readonly=True) as unit:
             assert audit_state.problems(unit.session) == []
@@ -203,3 +205,38 @@ def browser() -> Iterator[object]:
             "--disable-background-networking", "--disable-component-update", "--disable-sync"])
         yield instance
         instance.close()
+
+
+def step_times_from_tasks(database: Database) -> dict[tuple[int, str, str], tuple[int, float]]:
+    """The heatmap's step times as the tasks say they should be: per process version, step
+    and week of completion (its Monday), the count and total minutes of the completed
+    tasks of real cases (no trial case, no added step)."""
+    found: dict[tuple[int, str, str], tuple[int, float]] = {}
+    with database.engine.connect() as conn:
+        for model_id, element_id, created, completed in conn.execute(text(
+                "SELECT k.process_model_id, t.element_id, t.created_at, t.completed_at "
+                "FROM tasks t JOIN cases k ON k.id = t.case_id WHERE t.state = 'completed' "
+                "AND t.kind <> 'adhoc' AND t.completed_at IS NOT NULL AND NOT k.trial")):
+            created, completed = (datetime.fromisoformat(str(v)) for v in (created, completed))
+            day = completed.date() if completed.tzinfo is None else \
+                completed.astimezone(UTC).date()
+            key = (model_id, element_id, str(day - timedelta(days=day.weekday())))
+            count, minutes = found.get(key, (0, 0.0))
+            found[key] = (count + 1, minutes + (completed - created).total_seconds() / 60)
+    return found
+
+
+def assert_step_times_match_tasks(database: Database) -> None:
+    """The step times the trigger kept agree with the tasks (counts, and minutes to the
+    second)."""
+    with database.engine.connect() as conn:
+        kept: dict[tuple[int, str, str], tuple[int, float]] = {}
+        for model_id, element_id, week, count, minutes in conn.execute(text(
+                "SELECT process_model_id, element_id, week, sum(count), sum(minutes) "
+                "FROM step_times GROUP BY process_model_id, element_id, week")):
+            if count:
+                kept[(model_id, element_id, str(week))] = (int(count), float(minutes))
+    expected = step_times_from_tasks(database)
+    assert kept.keys() == expected.keys(), f"step times {kept} differ from the tasks {expected}"
+    for key, (count, minutes) in expected.items():
+        assert kept[key][0] == count and abs(kept[key][1] - minutes) < 0.02, (key, kept[key])

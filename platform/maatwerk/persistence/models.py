@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -363,6 +364,21 @@ class ExternalTask(Base):
     error_details: Mapped[str | None] = mapped_column(Text)
     # the task's own variables, where they differ from the case's (a repeating task's item)
     variables: Mapped[dict[str, Any] | None] = mapped_column()
+
+
+class StepTime(Base):
+    """How long a version's completed tasks took, per step, week of completion (its Monday)
+    and duration bucket (the minutes to two significant digits): their count and total
+    minutes. Kept by a trigger on tasks (migration 0030), read by the heatmap."""
+
+    __tablename__ = "step_times"
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 - SQLAlchemy config
+    process_model_id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    element_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    week: Mapped[date] = mapped_column(primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    minutes: Mapped[float] = mapped_column(Float)
 
 
 class StartClock(Base):
