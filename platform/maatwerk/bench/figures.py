@@ -171,8 +171,8 @@ def run(url: str, count: int) -> dict[str, Any]:
         "dashboard": lambda uow: team_dashboard.of(uow, GROUP, [GROUP]),
         "heatmap_year": lambda uow: heatmap.of(uow, [model], now - timedelta(days=365)),
         "heatmap_month": lambda uow: heatmap.of(uow, [model], now - timedelta(days=30)),
-        "register": lambda uow: deviation_register.register(
-            uow, lead, deviation_register.RegisterFilter()),
+        "register": lambda uow: deviation_register.register(  # a page of the register
+            uow, lead, deviation_register.RegisterFilter(), limit=100),
     }
     result["services"] = {name: summary(_times(database, read)) for name, read in reads.items()}
     database.dispose()

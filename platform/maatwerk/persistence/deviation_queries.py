@@ -2,12 +2,13 @@
 approvals queue and the register with its counts."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session, joinedload
 
 from ..domain.deviation import DeviationStatus
 from .models import Case, Deviation, LegalBasisRow, ProcessModel, User
@@ -78,34 +79,40 @@ class RegisterFilter:
         return found
 
 
+DIMENSIONS = ("process", "element", "type", "legal_basis", "status")
+
+
 def register(session: Session, flt: RegisterFilter, limit: int,
-             visible_cases: ColumnElement[bool] | None = None,
+             visible_cases: ColumnElement[bool] | None = None, offset: int = 0,
              ) -> tuple[dict[str, dict[str, int]], list[Deviation]]:
-    """The deviations that fit the filter, newest first (only of the cases that
-    `visible_cases` lets through, when given), and how many there are per process,
-    element, type, legal basis and status (of all cases: counts name no one). A trial
-    case's deviations are no signal for policy: they are left out."""
+    """The deviations that fit the filter, newest first, `limit` from `offset` (only of
+    the cases that `visible_cases` lets through, when given), and how many there are per
+    process, element, type, legal basis and status (of all cases: counts name no one). A
+    trial case's deviations are no signal for policy: they are left out."""
     query = select(Deviation).join(ProcessModel, ProcessModel.id == Deviation.process_model_id) \
         .join(Case, Case.id == Deviation.case_id) \
         .where(*flt.conditions(), Case.trial.is_(False))
-    filtered = query.subquery()
-    counts = {
-        "process": _count(session, filtered, ProcessModel.key, join_model=True),
-        "element": _count(session, filtered, filtered.c.element_id),
-        "type": _count(session, filtered, filtered.c.type),
-        "legal_basis": _count(session, filtered, filtered.c.legal_basis),
-        "status": _count(session, filtered, filtered.c.status),
-    }
+    counts = _counts(session, query.subquery())
     if visible_cases is not None:
         query = query.where(Deviation.case_id.in_(select(Case.id).where(visible_cases)))
-    items = list(session.scalars(query.order_by(Deviation.requested_at.desc()).limit(limit)))
+    # the list needs the case's reference, names and dates, not its engine state
+    items = list(session.scalars(query.options(joinedload(Deviation.case).defer(
+        Case.engine_state)).order_by(Deviation.requested_at.desc(), Deviation.id.desc())
+        .offset(offset).limit(limit)))
     return counts, items
 
 
-def _count(session: Session, filtered: Any, column: Any, join_model: bool = False
-           ) -> dict[str, int]:
-    query: Select[Any] = select(column, func.count()).select_from(filtered)
-    if join_model:
-        query = query.join(ProcessModel, ProcessModel.id == filtered.c.process_model_id)
-    rows = session.execute(query.group_by(column).order_by(func.count().desc()))
-    return {"" if key is None else str(key): count for key, count in rows}  # "": none
+def _counts(session: Session, filtered: Any) -> dict[str, dict[str, int]]:
+    """Per dimension, value -> number ("": none), the most frequent first: one grouped
+    query over all five, summed here (its rows are the few combinations that occur)."""
+    totals: dict[str, Counter[str]] = {name: Counter() for name in DIMENSIONS}
+    columns = (ProcessModel.key, filtered.c.element_id, filtered.c.type,
+               filtered.c.legal_basis, filtered.c.status)
+    for *keys, count in session.execute(
+            select(*columns, func.count()).select_from(filtered)
+            .join(ProcessModel, ProcessModel.id == filtered.c.process_model_id)
+            .group_by(*columns)):
+        for name, key in zip(DIMENSIONS, keys, strict=True):
+            totals[name]["" if key is None else str(key)] += count
+    return {name: dict(sorted(found.items(), key=lambda item: -item[1]))
+            for name, found in totals.items()}

@@ -76,13 +76,19 @@ class Register:
     # whether the reader may see what was decided for whom (the case, its values and the
     # reasons): people who work cases; a designer sees counts, steps and types
     personal: bool = True
+    more: bool = False  # deviations follow after these
 
 
-def register(uow: UnitOfWork, actor: Principal, flt: RegisterFilter, limit: int = 1000
-             ) -> Register:
+def register(uow: UnitOfWork, actor: Principal, flt: RegisterFilter, limit: int = 1000,
+             offset: int = 0) -> Register:
+    """The register for this person: its counts, and `limit` deviations from `offset`
+    (newest first); `more` says whether more follow."""
     if not (actor.works_tasks or actor.has_role("designer")):
         raise Forbidden("You may not read the deviation register.")
     # a caseworker reads the deviations of the cases they may see, as on the cases' pages
     visible = visible_filter(uow, actor) if actor.works_tasks else None
-    counts, items = deviation_queries.register(uow.session, flt, limit, visible)
-    return Register(counts, items, personal=actor.works_tasks or actor.has_role("admin"))
+    counts, items = deviation_queries.register(uow.session, flt, limit + 1, visible, offset)
+    more = len(items) > limit
+    items = items[:limit]
+    return Register(counts, items, personal=actor.works_tasks or actor.has_role("admin"),
+                    more=more)

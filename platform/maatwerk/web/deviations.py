@@ -28,6 +28,7 @@ from .auth import safe_next
 from .context import login_required, me, uow
 from .errors import for_people
 from .form_classes import choice
+from .input_guard import page_number
 
 bp = Blueprint("deviations", __name__, url_prefix="/werk")
 T = TypeVar("T")
@@ -345,6 +346,9 @@ def _names() -> dict[str, dict[str, str]]:
     return {"process": {m.key: m.name for m in models}, "element": steps}
 
 
+REGISTER_PAGE = 100  # deviations listed per page of the register (the CSV: up to 1000)
+
+
 WAITING_DAYS = {"1": "langer dan een dag", "3": "3 dagen of langer",
                 "7": "een week of langer"}
 
@@ -352,15 +356,18 @@ WAITING_DAYS = {"1": "langer dan een dag", "3": "3 dagen of langer",
 @bp.get("/afwijkingen")
 @login_required("caseworker", "teamlead", "designer")
 def register() -> str | Response:
-    found = deviation_register.register(uow(readonly=True), me(),
-                                        register_filter(request.args))
-    if request.args.get("format") == "csv":
+    export = request.args.get("format") == "csv"
+    page = page_number(request.args.get("pagina"))
+    found = deviation_register.register(
+        uow(readonly=True), me(), register_filter(request.args),
+        *((1000, 0) if export else (REGISTER_PAGE, (page - 1) * REGISTER_PAGE)))
+    if export:
         return Response(serializers.register_csv([serializers.deviation(d, found.personal)
                                                   for d in found.items], found.personal),
                         mimetype="text/csv", headers={
                             "Content-Disposition": "attachment; filename=afwijkingen.csv"})
     return render_template("deviations/register.html", register=found, args=request.args,
-                           names=_names(),
+                           names=_names(), page=page, page_size=REGISTER_PAGE,
                            bases=deviations.legal_bases(uow(readonly=True)),
                            types=[(t.value, LABELS[t]) for t in DeviationType],
                            title="Afwijkingenregister")

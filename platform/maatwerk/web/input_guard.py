@@ -125,3 +125,11 @@ def refuse_unusable_input() -> None:
                               f"Gegevens mogen hoogstens {MAX_JSON_DEPTH} lagen diep zijn")
             raise _refuse(where, "A NUL character can't be stored",
                           "Een NUL-teken kan niet worden opgeslagen")
+
+
+def page_number(text: str | None) -> int:
+    """The page of a list asked for (?pagina=); anything but a plain page number is the
+    first page."""
+    if text and text.isascii() and text.isdigit() and len(text) <= 6:
+        return max(1, int(text))
+    return 1

@@ -35,6 +35,7 @@ from .context import login_required, me, uow
 from .errors import for_people
 from .form_classes import ask_files_again, build_form_class, form_data, prefill
 from .i18n import CHANNELS as CHANNEL_LABELS
+from .input_guard import page_number
 from .people import person
 
 bp = Blueprint("work", __name__, url_prefix="/werk")
@@ -50,9 +51,8 @@ def inbox() -> str:
                             element_id=args.get("stap") or None, claimed=claimed,
                             search=(args.get("zoek") or "")[:100] or None,
                             sort="deadline" if args.get("sorteer") == "termijn" else "created")
-    page_number = args.get("pagina", "1")
     unit = uow(readonly=True)
-    page = tasks.inbox(unit, me(), flt, _page_number(page_number))
+    page = tasks.inbox(unit, me(), flt, page_number(args.get("pagina")))
     case_refs = cases.cases_by_id(unit, {t.case_id for t in page.tasks})
     today = amsterdam_today()
     remaining = {t.id: working_days_between(today, amsterdam_date(t.due_at))
@@ -66,11 +66,6 @@ def inbox() -> str:
         unread=resident_messages.unread_by_case(unit, set(case_refs)),
         approvals=len(deviation_register.pending_for(unit, me())), title="Werkvoorraad",
         colleagues=tasks.colleagues_of(unit, me()) if me().has_role("teamlead") else [])
-
-
-def _page_number(text: str) -> int:
-    """The page asked for; anything but a plain page number is the first page."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else 1
 
 
 @bp.route("/taken/<task_id>", methods=["GET", "POST"])
