@@ -42,8 +42,9 @@ from .errors import Forbidden
 WEEKS = 8
 SOON = 10  # working days: two weeks
 LISTED = 50  # cases listed per table (the count says how many there are)
-AGES = ((0, "minder dan een dag"), (1, "1 tot 3 dagen"), (3, "3 tot 7 dagen"),
-        (7, "een week of langer"))
+# how long a deviation request waits: at least so many days, less than so many (None: no end)
+AGES = ((0, 1, "minder dan een dag"), (1, 3, "1 tot 3 dagen"), (3, 7, "3 tot 7 dagen"),
+        (7, None, "een week of langer"))
 
 
 @dataclass(frozen=True)
@@ -152,8 +153,7 @@ def of(uow: UnitOfWork, group: str, teams: list[str], now: datetime | None = Non
         steps=_steps(uow, group, now), approvals=approvals,
         approval_ages=[(label, sum(1 for a in approvals if a.days >= low
                                    and (high is None or a.days < high)))
-                       for (low, label), high in zip(
-                           AGES, [*(a for a, _ in AGES[1:]), None], strict=True)])
+                       for low, high, label in AGES])
 
 
 def _open(group: str) -> ColumnElement[bool]:
