@@ -17,7 +17,7 @@ from ..persistence.uow import UnitOfWork
 from ..services import accounts, deviation_register, heatmap, team_dashboard
 from .http_runs import Gunicorn
 from .inbox import log_in, page_times
-from .setup import PASSWORD
+from .setup import PASSWORD, analyze
 
 LEAD = "bench-lead"
 GROUP = "bench"  # the ten-task model's candidate group
@@ -122,17 +122,8 @@ def fill(database: Database, count: int) -> int:
             conn.execute(insert(TaskCandidate), entries)
             written += len(tasks)
         conn.execute(insert(Deviation), _deviation_rows(model_id, cases))
-    _analyze(database)
+    analyze(database)
     return written
-
-
-def _analyze(database: Database) -> None:
-    if database.url.startswith("postgresql"):
-        with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("ANALYZE")
-    else:
-        with database.engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE")
 
 
 def _times(database: Database, read: Any, repeats: int = 15) -> list[float]:

@@ -18,7 +18,7 @@ from ..persistence.models import Case, ProcessModel, Task, TaskCandidate, utcnow
 from ..persistence.uow import UnitOfWork
 from ..services import accounts, tasks
 from .http_runs import Gunicorn
-from .setup import PASSWORD
+from .setup import PASSWORD, analyze
 
 USER = "bench-inbox"
 GROUP = 7  # the bench user's group: groep-07
@@ -99,12 +99,7 @@ def fill(database: Database, count: int, groups: int) -> None:
         if task_rows:
             conn.execute(insert(Task), task_rows)
             conn.execute(insert(TaskCandidate), candidate_rows)
-    if database.url.startswith("postgresql"):
-        with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("ANALYZE")
-    else:
-        with database.engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE")
+    analyze(database)
 
 
 def run(url: str, env: dict[str, Any], tasks: int, groups: int) -> dict[str, Any]:
